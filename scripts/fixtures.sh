@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Builds the real programs the integration tests run (kube-apiserver,
+# kube-controller-manager, kubelet, kubectl, etcd, etcdctl, cfssl, cfssljson,
+# flannel) from the Go module proxy into a cache outside the repository.
+# Each component is built only when its folder is missing, so a warm run
+# costs a few stat calls. Usage: scripts/fixtures.sh [component...]
+#   components: cfssl etcd kubernetes flannel (default: all)
+# Environment: K8S_PKI_BIN_CACHE overrides the cache folder.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+. "$here/versions.env"
+
+cache=${K8S_PKI_BIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/k8s-pki/bin}
+work="$cache/.build"
+mkdir -p "$cache" "$work"
+export GOFLAGS=${GOFLAGS:--buildvcs=false}
+export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+
+log() { printf '[fixtures] %s\n' "$*" >&2; }
+now() { date +%s; }
+
+# build_once NAME FUNC: runs FUNC into a temp folder and renames it into place,
+# so an interrupted build never leaves a half-filled component folder behind.
+build_once() {
+  local name=$1 fn=$2 dest="$cache/$1" t0
+  if [ -d "$dest" ]; then
+    log "$name: cached in $dest"
+    return 0
+  fi
+  t0=$(now)
+  log "$name: building"
+  local tmp="$dest.partial.$$"
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  if ! "$fn" "$tmp"; then
+    rm -rf "$tmp"
+    log "$name: FAILED after $(( $(now) - t0 ))s"
+    return 1
+  fi
+  mv "$tmp" "$dest"
+  log "$name: built in $(( $(now) - t0 ))s ($(du -sh "$dest" | cut -f1))"
+}
+
+build_cfssl() {
+  GOBIN="$1" go install \
+    "github.com/cloudflare/cfssl/cmd/cfssl@$CFSSL_VERSION" \
+    "github.com/cloudflare/cfssl/cmd/cfssljson@$CFSSL_VERSION"
+}
+
+# wrapper_build DIR TEMPLATE_DIR MODULE VERSION OUT: copies our wrapper main
+# and go.mod template, pins MODULE@VERSION and builds one static binary.
+wrapper_build() {
+  local dir=$1 tpl=$2 mod=$3 ver=$4 out=$5
+  rm -rf "$dir"; mkdir -p "$dir"
+  cp "$tpl/main.go" "$dir/main.go"
+  cp "$tpl/go.mod.tmpl" "$dir/go.mod"
+  (cd "$dir" && go get "$mod@$ver" && go mod tidy &&
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out" .)
+}
+
+build_etcd() {
+  wrapper_build "$work/etcd" "$here/go/etcd" go.etcd.io/etcd/server/v3 "$ETCD_VERSION" "$1/etcd"
+  wrapper_build "$work/etcdctl" "$here/go/etcdctl" go.etcd.io/etcd/etcdctl/v3 "$ETCD_VERSION" "$1/etcdctl"
+  "$1/etcd" --version >&2
+}
+
+build_kubernetes() {
+  local out=$1 dir="$work/kubernetes" stg="v0.${KUBERNETES_VERSION#v1.}" gomod minor stamp ld p
+  rm -rf "$dir"; mkdir -p "$dir"
+  cp "$here/go/kubernetes/go.mod.tmpl" "$dir/go.mod"
+  cd "$dir"
+  # The upstream go.mod replaces every staging module with ./staging/...; a
+  # dependency's replaces are ignored, so we restate them with the published
+  # v0.Y.Z tags. The list comes from the go.mod the proxy serves, never a copy.
+  gomod=$(go list -m -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  [ -f "$gomod" ] || { log "no go.mod for k8s.io/kubernetes@$KUBERNETES_VERSION"; return 1; }
+  local n=0
+  for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\) => \./staging/.*#\1#p' "$gomod"); do
+    go mod edit -replace="$m=$m@$stg"; n=$((n + 1))
+  done
+  log "kubernetes: $n staging replaces at $stg"
+  # godebug lines only bind in the main module; copy upstream's.
+  sed -n 's/^godebug \(.*\)$/\1/p' "$gomod" | while read -r kv; do go mod edit -godebug="$kv"; done
+  go get "k8s.io/kubernetes@$KUBERNETES_VERSION"
+  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$KUBERNETES_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-controller-manager@$KUBERNETES_VERSION" \
+    "k8s.io/kubernetes/cmd/kubelet@$KUBERNETES_VERSION" \
+    "k8s.io/kubernetes/cmd/kubectl@$KUBERNETES_VERSION"
+  minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
+  stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$stamp"
+  done
+  local t0
+  for c in kube-apiserver kube-controller-manager kubectl; do
+    t0=$(now)
+    CGO_ENABLED=0 go build -trimpath -tags selinux,notest -ldflags "$ld" -o "$out/$c" "k8s.io/kubernetes/cmd/$c"
+    log "kubernetes: $c in $(( $(now) - t0 ))s"
+  done
+  t0=$(now)
+  # Upstream builds the kubelet with cgo.
+  go build -trimpath -tags selinux,notest -ldflags "$ld" -o "$out/kubelet" k8s.io/kubernetes/cmd/kubelet
+  log "kubernetes: kubelet in $(( $(now) - t0 ))s"
+  "$out/kube-apiserver" --version >&2
+}
+
+build_flannel() {
+  # cgo is required on amd64 (the UDP backend's C proxy).
+  CGO_ENABLED=1 GOBIN="$1" go install "github.com/flannel-io/flannel@$FLANNEL_VERSION"
+}
+
+components=("$@")
+[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes flannel)
+total0=$(now)
+for c in "${components[@]}"; do
+  case $c in
+    cfssl) build_once "cfssl-$CFSSL_VERSION" build_cfssl ;;
+    etcd) build_once "etcd-$ETCD_VERSION" build_etcd ;;
+    kubernetes) build_once "kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
+    flannel) build_once "flannel-$FLANNEL_VERSION" build_flannel ;;
+    *) log "unknown component: $c"; exit 2 ;;
+  esac
+done
+log "done in $(( $(now) - total0 ))s; cache: $cache"
+echo "$cache"
