@@ -1,0 +1,282 @@
+// SigningConfig: cfssl's ca-config.json ("signing" default and profiles),
+// decoded with Go JSON semantics and checked with cfssl's rules and messages.
+import { PkiError } from "../errors.js";
+import { parseGoDuration } from "../go/duration.js";
+import { getField, goBool, goInt, goString, goStringArray, parseGoJson } from "../go/json.js";
+import type { CertificatePolicy, PolicyQualifier } from "../x509/extensions.js";
+import { resolveUsages } from "./usages.js";
+
+export interface CaConstraint {
+  isCa: boolean;
+  maxPathLen: number;
+  maxPathLenZero: boolean;
+}
+
+/** Which CSR fields a profile copies (cfssl's CSRWhitelist); absent means all. */
+export interface CsrWhitelist {
+  subject: boolean;
+  publicKeyAlgorithm: boolean;
+  publicKey: boolean;
+  signatureAlgorithm: boolean;
+  dnsNames: boolean;
+  ipAddresses: boolean;
+  emailAddresses: boolean;
+  uris: boolean;
+}
+
+/** One signing profile, after cfssl's populate(): durations parsed, regexp compiled. */
+export interface SigningProfile {
+  usages: string[];
+  /** Nanoseconds; 0 means "take the default profile's". */
+  expiry: bigint;
+  expiryString: string;
+  /** Nanoseconds; 0 means the 5-minute default. */
+  backdate: bigint;
+  notBefore?: Date;
+  notAfter?: Date;
+  caConstraint: CaConstraint;
+  /** undefined when absent, so the default profile's list applies (cfssl checks for nil). */
+  issuerUrls: string[] | undefined;
+  ocspUrl: string;
+  crlUrl: string;
+  ocspNoCheck: boolean;
+  nameWhitelist?: RegExp;
+  copyExtensions: boolean;
+  allowedExtensions: string[];
+  policies: CertificatePolicy[];
+  csrWhitelist?: CsrWhitelist;
+  clientProvidesSerialNumbers: boolean;
+  /** Set when the profile forwards to a remote signer, which @k8s/pki does not implement. */
+  remote?: string;
+  authKey?: string;
+}
+
+export interface SigningConfig {
+  default: SigningProfile;
+  profiles: Record<string, SigningProfile>;
+}
+
+/** cfssl's config.DefaultConfig(): used when there is no config or no default profile. */
+export function defaultSigningProfile(): SigningProfile {
+  return {
+    usages: ["signing", "key encipherment", "server auth", "client auth"],
+    expiry: 8760n * 3_600_000_000_000n,
+    expiryString: "8760h",
+    backdate: 0n,
+    caConstraint: { isCa: false, maxPathLen: 0, maxPathLenZero: false },
+    issuerUrls: undefined,
+    ocspUrl: "",
+    crlUrl: "",
+    ocspNoCheck: false,
+    copyExtensions: false,
+    allowedExtensions: [],
+    policies: [],
+    clientProvidesSerialNumbers: false,
+  };
+}
+
+export const defaultSigningConfig = (): SigningConfig => ({ default: defaultSigningProfile(), profiles: {} });
+
+const invalid = (message: string, field?: string, cause?: unknown): PkiError =>
+  new PkiError("policy-invalid", message, { field, cause });
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function goObject(v: unknown, ctx: { struct: string; field: string }): Obj | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObj(v)) {
+    const t = Array.isArray(v) ? "array" : typeof v === "boolean" ? "bool" : typeof v;
+    throw invalid(`failed to unmarshal configuration: json: cannot unmarshal ${t} into Go struct field ${ctx.struct}.${ctx.field}`, ctx.field);
+  }
+  return v;
+}
+
+function goTime(v: unknown, field: string): Date | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "string") throw invalid(`failed to unmarshal configuration: json: cannot unmarshal ${typeof v} into Go struct field SigningProfile.${field} of type time.Time`, field);
+  // Go's time.Time JSON form is RFC 3339 with a mandatory zone.
+  const m = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/.exec(v);
+  const d = m ? new Date(v) : undefined;
+  if (!d || Number.isNaN(d.getTime())) throw invalid(`failed to unmarshal configuration: parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse`, field);
+  return d;
+}
+
+function parseOidString(v: unknown, field: string): string {
+  if (typeof v !== "string") throw invalid(`failed to unmarshal configuration: OID JSON string not wrapped in quotes.${JSON.stringify(v)}`, field);
+  if (!/^\d+(\.\d+)*$/.test(v)) throw invalid(`failed to unmarshal configuration: strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`, field);
+  return v;
+}
+
+function decodeProfile(raw: Obj, path: string, remotes: Obj, authKeys: Obj): SigningProfile {
+  const s = "SigningProfile";
+  const f = (name: string) => ({ struct: s, field: name, path: `${path}.${name}` });
+  const p = defaultSigningProfile();
+  p.usages = goStringArray(getField(raw, "usages"), f("usages")) ?? [];
+  const issuer = getField(raw, "issuer_urls");
+  p.issuerUrls = issuer === undefined || issuer === null ? undefined : goStringArray(issuer, f("issuer_urls"));
+  p.ocspUrl = goString(getField(raw, "ocsp_url"), f("ocsp_url")) ?? "";
+  p.crlUrl = goString(getField(raw, "crl_url"), f("crl_url")) ?? "";
+  const cac = goObject(getField(raw, "ca_constraint"), f("ca_constraint"));
+  if (cac) {
+    const c = (name: string) => ({ struct: "CAConstraint", field: name, path: `${path}.ca_constraint.${name}` });
+    p.caConstraint = {
+      isCa: goBool(getField(cac, "is_ca"), c("is_ca")) ?? false,
+      maxPathLen: goInt(getField(cac, "max_path_len"), c("max_path_len")) ?? 0,
+      maxPathLenZero: goBool(getField(cac, "max_path_len_zero"), c("max_path_len_zero")) ?? false,
+    };
+  }
+  p.ocspNoCheck = goBool(getField(raw, "ocsp_no_check"), f("ocsp_no_check")) ?? false;
+  p.expiryString = goString(getField(raw, "expiry"), f("expiry")) ?? "";
+  const backdate = goString(getField(raw, "backdate"), f("backdate")) ?? "";
+  p.copyExtensions = goBool(getField(raw, "copy_extensions"), f("copy_extensions")) ?? false;
+  p.notBefore = goTime(getField(raw, "not_before"), `${path}.not_before`);
+  p.notAfter = goTime(getField(raw, "not_after"), `${path}.not_after`);
+  const whitelist = goString(getField(raw, "name_whitelist"), f("name_whitelist")) ?? "";
+  const remote = goString(getField(raw, "remote"), f("remote")) ?? "";
+  const authKey = goString(getField(raw, "auth_key"), f("auth_key")) ?? "";
+  const prevAuthKey = goString(getField(raw, "prev_auth_key"), f("prev_auth_key")) ?? "";
+  const authRemote = goObject(getField(raw, "auth_remote"), f("auth_remote"));
+  const authRemoteName = authRemote ? goString(getField(authRemote, "remote"), { struct: "AuthRemote", field: "remote" }) ?? "" : "";
+  const authRemoteKey = authRemote ? goString(getField(authRemote, "auth_key"), { struct: "AuthRemote", field: "auth_key" }) ?? "" : "";
+  const allowed = getField(raw, "allowed_extensions");
+  p.allowedExtensions = Array.isArray(allowed) ? allowed.map((o) => parseOidString(o, `${path}.allowed_extensions`)) : [];
+  const policies = getField(raw, "policies");
+  if (policies !== undefined && policies !== null) {
+    if (!Array.isArray(policies)) throw invalid(`failed to unmarshal configuration: json: cannot unmarshal ${typeof policies} into Go struct field SigningProfile.Policies`, `${path}.policies`);
+    p.policies = policies.map((pol, i) => {
+      const po = goObject(pol, { struct: "SigningProfile", field: "Policies" }) ?? {};
+      const quals = getField(po, "qualifiers");
+      return {
+        id: parseOidString(getField(po, "id"), `${path}.policies[${i}].ID`),
+        qualifiers: (Array.isArray(quals) ? quals : []).map((q) => {
+          const qo = goObject(q, { struct: "CertificatePolicy", field: "Qualifiers" }) ?? {};
+          return {
+            type: (goString(getField(qo, "type"), { struct: "CertificatePolicyQualifier", field: "Type" }) ?? "") as PolicyQualifier["type"],
+            value: goString(getField(qo, "value"), { struct: "CertificatePolicyQualifier", field: "Value" }) ?? "",
+          };
+        }),
+      };
+    });
+  }
+  const wl = goObject(getField(raw, "csrwhitelist"), f("CSRWhitelist"));
+  if (wl) {
+    const b = (n: string): boolean => goBool(getField(wl, n), { struct: "CSRWhitelist", field: n }) ?? false;
+    p.csrWhitelist = {
+      subject: b("Subject"),
+      publicKeyAlgorithm: b("PublicKeyAlgorithm"),
+      publicKey: b("PublicKey"),
+      signatureAlgorithm: b("SignatureAlgorithm"),
+      dnsNames: b("DNSNames"),
+      ipAddresses: b("IPAddresses"),
+      emailAddresses: b("EmailAddresses"),
+      uris: b("URIs"),
+    };
+  }
+  p.clientProvidesSerialNumbers = goBool(getField(raw, "clientprovidesserialnumbers"), f("ClientProvidesSerialNumbers")) ?? false;
+
+  // cfssl's populate(), in its order.
+  if (remote === "" && authRemoteName === "") {
+    if (p.expiryString === "") throw invalid("empty expiry string", `${path}.expiry`);
+    p.expiry = parseDuration(p.expiryString, `${path}.expiry`);
+    if (backdate !== "") p.backdate = parseDuration(backdate, `${path}.backdate`);
+    if (p.notBefore && p.notAfter && p.notAfter < p.notBefore) {
+      throw invalid("not_after is before not_before", `${path}.not_after`);
+    }
+    for (const pol of p.policies) {
+      for (const q of pol.qualifiers) {
+        if ((q.type as string) !== "" && q.type !== "id-qt-unotice" && q.type !== "id-qt-cps") {
+          throw invalid("invalid policy qualifier type", `${path}.policies`);
+        }
+      }
+    }
+  } else if (remote !== "") {
+    if (authRemoteName !== "") throw invalid("Invalid or unknown policy", `${path}.auth_remote`);
+    if (!goString(getField(remotes, remote), { struct: "Config", field: "remotes" })) throw invalid("failed to find remote in remotes section", `${path}.remote`);
+    p.remote = remote;
+  } else {
+    if (!goString(getField(remotes, authRemoteName), { struct: "Config", field: "remotes" })) throw invalid("failed to find remote in remotes section", `${path}.auth_remote.remote`);
+    p.remote = authRemoteName;
+  }
+  for (const [name, label] of [
+    [authKey, "failed to find auth_key in auth_keys section"],
+    [prevAuthKey, "failed to find prev_auth_key in auth_keys section"],
+    [authRemoteKey, "failed to find auth_remote's auth_key in auth_keys section"],
+  ] as const) {
+    if (name === "") continue;
+    const key = goObject(authKeys[name], { struct: "Config", field: "auth_keys" });
+    if (!key) throw invalid(label, `${path}.auth_key`);
+    const type = goString(getField(key, "type"), { struct: "AuthKey", field: "type" }) ?? "";
+    if (type !== "standard") throw invalid("unknown authentication type", `auth_keys.${name}.type`);
+    const k = goString(getField(key, "key"), { struct: "AuthKey", field: "key" }) ?? "";
+    if (!k.startsWith("env:") && !k.startsWith("file:") && !/^([0-9a-fA-F]{2})*$/.test(k)) {
+      throw invalid("failed to create new standard auth provider", `auth_keys.${name}.key`);
+    }
+  }
+  if (authKey) p.authKey = authKey;
+  if (whitelist !== "") {
+    try {
+      p.nameWhitelist = new RegExp(whitelist, "u");
+    } catch (e) {
+      throw invalid("failed to compile name whitelist section", `${path}.name_whitelist`, e);
+    }
+  }
+  // Reject a profile that could never sign, as cfssl's validProfile() does.
+  if (authRemoteName === "" && authRemoteKey !== "") throw invalid("invalid configuration", `${path}.auth_remote`);
+  return p;
+}
+
+function parseDuration(s: string, field: string): bigint {
+  try {
+    return parseGoDuration(s);
+  } catch (e) {
+    throw invalid(e instanceof Error ? e.message : String(e), field, e);
+  }
+}
+
+/**
+ * Parses a cfssl signing config (ca-config.json). Errors carry cfssl's code
+ * 5200 and its messages; the `field` names the offending key.
+ */
+export function parseSigningConfig(input: string | Uint8Array): SigningConfig {
+  let root: unknown;
+  try {
+    root = parseGoJson(input);
+  } catch (e) {
+    throw invalid(`failed to unmarshal configuration: ${e instanceof Error ? e.message : String(e)}`, undefined, e);
+  }
+  if (root !== null && !isObj(root)) {
+    throw invalid(`failed to unmarshal configuration: json: cannot unmarshal ${Array.isArray(root) ? "array" : typeof root} into Go value of type config.Config`);
+  }
+  const top = root ?? {};
+  const signing = goObject(getField(top, "signing"), { struct: "Config", field: "signing" });
+  // cfssl returns a plain error here, not a coded one.
+  if (!signing) throw new PkiError("input-invalid", 'No "signing" field present', { field: "signing" });
+  const remotes = goObject(getField(top, "remotes"), { struct: "Config", field: "remotes" }) ?? {};
+  const authKeys = goObject(getField(top, "auth_keys"), { struct: "Config", field: "auth_keys" }) ?? {};
+  const rawDefault = getField(signing, "default");
+  const def = rawDefault === undefined || rawDefault === null
+    ? defaultSigningProfile()
+    : decodeProfile(goObject(rawDefault, { struct: "Signing", field: "default" })!, "signing.default", remotes, authKeys);
+  const profiles: Record<string, SigningProfile> = {};
+  const rawProfiles = goObject(getField(signing, "profiles"), { struct: "Signing", field: "profiles" }) ?? {};
+  for (const [name, value] of Object.entries(rawProfiles)) {
+    const obj = goObject(value, { struct: "Signing", field: `profiles.${name}` });
+    if (!obj) throw invalid("can't parse nil profile", `signing.profiles.${name}`);
+    profiles[name] = decodeProfile(obj, `signing.profiles.${name}`, remotes, authKeys);
+  }
+  // cfssl's Valid(): the default needs an expiry; named local profiles need a known usage.
+  if (!def.remote && def.expiry === 0n) throw invalid("invalid configuration", "signing.default.expiry");
+  for (const [name, p] of Object.entries(profiles)) {
+    if (p.remote) continue;
+    if (p.usages.length === 0 || resolveUsages(p.usages).unknown.length === p.usages.length) {
+      throw invalid("invalid configuration", `signing.profiles.${name}.usages`);
+    }
+  }
+  return { default: def, profiles };
+}
+
+/** cfssl's signer.Profile(): the named profile, or the default one when the name is empty or unknown. */
+export function selectProfile(config: SigningConfig, name: string | undefined): SigningProfile {
+  return (name && Object.hasOwn(config.profiles, name) ? config.profiles[name] : undefined) ?? config.default;
+}

@@ -1,0 +1,45 @@
+// @k8s/pki: a cfssl-compatible CA and CSR library.
+export { PkiError, isPkiError, CFSSL_CODES, CFSSL_MESSAGES, type PkiErrorCode, type PkiErrorOptions } from "./errors.js";
+export { encodePem, decodePemBlocks, type PemBlock } from "./pem.js";
+export { parseGoDuration, formatGoDuration } from "./go/duration.js";
+export { classifyHost, splitHosts, parseGoIp, formatIp } from "./go/hosts.js";
+export { generateKey, validateKeyRequest, defaultKeyRequest, type KeyRequest } from "./keys/key-request.js";
+export { parsePrivateKeyPem, encodePrivateKeyPem, fromKeyObject, type PrivateKey, type KeyAlgo } from "./keys/private-key.js";
+export { signatureAlgorithmFor, signatureAlgorithmName, verifySignature, type SignatureAlgorithm } from "./keys/signature.js";
+export {
+  parseCsrJson,
+  requestSubject,
+  hostsToSans,
+  validateCaSubject,
+  type CertificateRequest,
+  type CsrName,
+  type CaConfig,
+} from "./csr/request.js";
+export { generateKeyAndCsr, createCsrDer, csrTemplateFromRequest, type KeyAndCsr, type CsrTemplate } from "./csr/generate.js";
+export { parseCsrPem, parseCsrDer, type ParsedCsr } from "./csr/parse.js";
+export {
+  parseSigningConfig,
+  selectProfile,
+  defaultSigningConfig,
+  defaultSigningProfile,
+  type SigningConfig,
+  type SigningProfile,
+  type CaConstraint,
+  type CsrWhitelist,
+} from "./config/signing-config.js";
+export { resolveUsages, KEY_USAGES, EXT_KEY_USAGES, type ResolvedUsages } from "./config/usages.js";
+export { parseCertificatePem, parseCertificateDer, isCaCertificate, type Certificate } from "./x509/certificate.js";
+export { createCertificateDer, type CertificateTemplate, type Issuer } from "./x509/create-certificate.js";
+export { formatName, encodeName, emptyName, type DistinguishedName, type ParsedName, type AttributeValue } from "./x509/name.js";
+export { sanStrings, type SubjectAltNames } from "./x509/general-names.js";
+export type { Extension, BasicConstraints, CertificatePolicy, PolicyQualifier } from "./x509/extensions.js";
+export { LocalSigner, createLocalSigner, type LocalSignerOptions } from "./signer/local-signer.js";
+export type { SignRequest, SignSubject, RequestedExtension } from "./signer/sign-request.js";
+export { roundToMinute, type Entropy } from "./signer/clock.js";
+export { initCa, renewCa, caPolicy, requestFromCertificate, type IssuedPem, type InitCaOptions } from "./initca.js";
+export { selfSign, selfSignProfile } from "./selfsign.js";
+export { certInfo, csrInfo, formatKeyId, goJsonStringify, type CertInfo, type CertInfoName } from "./certinfo.js";
+export { cfssljsonOutputFiles, formatStdout, type OutputFile } from "./cfssljson/output-files.js";
+export { writeOutputFiles, writeFileAtomic, checkCaKeyReplacement, type WriteOptions } from "./cfssljson/write-files.js";
+export { PRINT_DEFAULTS } from "./print-defaults.js";
+export { genCert, type GenCertOptions } from "./gencert.js";

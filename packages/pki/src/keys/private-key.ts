@@ -1,0 +1,80 @@
+// PrivateKey: a signing key with its algorithm, size and cfssl's PEM form.
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { PkiError } from "../errors.js";
+import { encodePem, decodePemBlocks } from "../pem.js";
+
+export type KeyAlgo = "rsa" | "ecdsa" | "ed25519";
+
+/** A private key as @k8s/pki uses it: Node KeyObjects plus what cfssl reports about it. */
+export interface PrivateKey {
+  readonly algo: KeyAlgo;
+  /** RSA modulus bits, ECDSA curve bits (256/384/521), 0 for ed25519. */
+  readonly size: number;
+  readonly keyObject: KeyObject;
+  readonly publicKey: KeyObject;
+  /** DER SubjectPublicKeyInfo. */
+  readonly spki: Buffer;
+}
+
+const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp384r1: 384, secp521r1: 521 };
+
+/** Wraps a Node private KeyObject; rejects algorithms and curves cfssl does not support. */
+export function fromKeyObject(keyObject: KeyObject): PrivateKey {
+  const type = keyObject.asymmetricKeyType;
+  const publicKey = createPublicKey(keyObject);
+  const spki = publicKey.export({ type: "spki", format: "der" });
+  if (type === "rsa") {
+    const bits = keyObject.asymmetricKeyDetails?.modulusLength ?? 0;
+    return { algo: "rsa", size: bits, keyObject, publicKey, spki };
+  }
+  if (type === "ec") {
+    const curve = keyObject.asymmetricKeyDetails?.namedCurve ?? "";
+    const bits = CURVE_BITS[curve];
+    if (!bits) throw new PkiError("key-parse-failed", `unsupported elliptic curve ${curve || "(unknown)"}`);
+    return { algo: "ecdsa", size: bits, keyObject, publicKey, spki };
+  }
+  if (type === "ed25519") return { algo: "ed25519", size: 0, keyObject, publicKey, spki };
+  throw new PkiError("key-unsupported-algorithm");
+}
+
+/**
+ * PEM as cfssl writes it: `RSA PRIVATE KEY` (PKCS#1) and `EC PRIVATE KEY`
+ * (SEC1). Ed25519 deliberately deviates: standard PKCS#8 `PRIVATE KEY`
+ * instead of cfssl's non-standard `Ed25519 PRIVATE KEY` label, so OpenSSL
+ * and Go's x509.ParsePKCS8PrivateKey read it; cfssl itself reads either.
+ */
+export function encodePrivateKeyPem(key: PrivateKey): string {
+  switch (key.algo) {
+    case "rsa":
+      return key.keyObject.export({ type: "pkcs1", format: "pem" }).toString();
+    case "ecdsa":
+      return encodePem("EC PRIVATE KEY", key.keyObject.export({ type: "sec1", format: "der" }));
+    case "ed25519":
+      return encodePem("PRIVATE KEY", key.keyObject.export({ type: "pkcs8", format: "der" }));
+  }
+}
+
+/**
+ * Reads a private key the way cfssl's helpers.ParsePrivateKeyPEM does: the
+ * first PEM block that is not `EC PARAMETERS`, under any label, as PKCS#8,
+ * PKCS#1 or SEC1. Legacy-encrypted PEM is refused with cfssl's 2100.
+ */
+export function parsePrivateKeyPem(input: string | Uint8Array, field?: string): PrivateKey {
+  const blocks = decodePemBlocks(input).filter((b) => b.type !== "EC PARAMETERS");
+  const block = blocks[0];
+  if (!block) throw new PkiError("key-decode-failed", undefined, { field });
+  if (block.headers["Proc-Type"]?.includes("ENCRYPTED") || block.type === "ENCRYPTED PRIVATE KEY") {
+    throw new PkiError("key-encrypted", undefined, { field });
+  }
+  let lastError: unknown;
+  for (const type of ["pkcs8", "pkcs1", "sec1"] as const) {
+    try {
+      const ko = createPrivateKey({ key: block.bytes, format: "der", type });
+      return fromKeyObject(ko);
+    } catch (e) {
+      if (e instanceof PkiError) throw Object.assign(e, { field });
+      lastError = e;
+    }
+  }
+  throw new PkiError("key-parse-failed", undefined, { field, cause: lastError });
+}
