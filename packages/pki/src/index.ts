@@ -34,7 +34,7 @@ export { formatName, encodeName, emptyName, type DistinguishedName, type ParsedN
 export { sanStrings, type SubjectAltNames } from "./x509/general-names.js";
 export type { Extension, BasicConstraints, CertificatePolicy, PolicyQualifier } from "./x509/extensions.js";
 export { LocalSigner, createLocalSigner, type LocalSignerOptions } from "./signer/local-signer.js";
-export type { SignRequest, SignSubject, RequestedExtension } from "./signer/sign-request.js";
+export { parseSignSubject, type SignRequest, type SignSubject, type RequestedExtension } from "./signer/sign-request.js";
 export { roundToMinute, type Entropy } from "./signer/clock.js";
 export { initCa, renewCa, caPolicy, requestFromCertificate, type IssuedPem, type InitCaOptions } from "./initca.js";
 export { selfSign, selfSignProfile } from "./selfsign.js";

@@ -1,4 +1,6 @@
 // SignRequest: what a caller asks a signer for (cfssl's signer.SignRequest).
+import { PkiError } from "../errors.js";
+import { getField, goString, parseGoJson } from "../go/json.js";
 import type { CsrName } from "../csr/request.js";
 
 /** Replaces the CSR's subject field by field (cfssl's signer.Subject); empty fields keep the CSR's values. */
@@ -32,4 +34,26 @@ export interface SignRequest {
   notBefore?: Date;
   notAfter?: Date;
   extensions?: RequestedExtension[];
+}
+
+/** Decodes a cfssl sign SUBJECT file (`{"CN":…,"names":[…]}`) with Go JSON semantics. */
+export function parseSignSubject(input: string | Uint8Array): SignSubject {
+  const root = parseGoJson(input);
+  if (root === null) return {};
+  if (typeof root !== "object" || Array.isArray(root)) {
+    throw new PkiError("input-invalid", `json: cannot unmarshal ${Array.isArray(root) ? "array" : typeof root} into Go value of type signer.Subject`);
+  }
+  const r = root as Record<string, unknown>;
+  const out: SignSubject = {};
+  const cn = goString(getField(r, "CN"), { struct: "Subject", field: "CN" });
+  if (cn !== undefined) out.CN = cn;
+  const names = getField(r, "names");
+  if (Array.isArray(names)) {
+    out.names = names.map((n, i) => {
+      const o = (typeof n === "object" && n !== null && !Array.isArray(n) ? n : {}) as Record<string, unknown>;
+      const f = (k: string): string => goString(getField(o, k), { struct: "Name", field: k, path: `names[${i}].${k}` }) ?? "";
+      return { C: f("C"), ST: f("ST"), L: f("L"), O: f("O"), OU: f("OU") };
+    });
+  }
+  return out;
 }

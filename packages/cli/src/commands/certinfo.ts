@@ -1,0 +1,43 @@
+// k8s-pki certinfo: cfssl certinfo for a certificate (-cert), a CSR (-csr) or a TLS server (-domain).
+import { connect } from "node:tls";
+import { certInfo, csrInfo, goJsonStringify, parseCertificateDer, parseCsrPem, PkiError } from "@k8s/pki";
+import { parseSingleCertificate, str, type CfsslContext } from "../cfssl-context.js";
+import { PlainError, readPlain, readStdinOrFile } from "../io.js";
+
+function fetchPeerCertificate(domain: string): Promise<Buffer> {
+  let host = domain;
+  let port = 443;
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(domain);
+  if (m) {
+    host = m[1] ?? m[2]!;
+    port = Number(m[3]);
+  }
+  return new Promise((resolve, reject) => {
+    const sock = connect({ host, port, servername: host, rejectUnauthorized: false, timeout: 10_000 }, () => {
+      const der = sock.getPeerCertificate().raw;
+      sock.end();
+      if (der) resolve(der);
+      else reject(new PlainError(`no certificate from ${domain}`));
+    });
+    sock.on("timeout", () => sock.destroy(new PlainError(`dial tcp ${domain}: i/o timeout`)));
+    sock.on("error", (e) => reject(e instanceof PlainError ? e : new PlainError(e.message)));
+  });
+}
+
+export async function certinfo(ctx: CfsslContext): Promise<void> {
+  const { io } = ctx;
+  let out: unknown;
+  if (str(ctx, "cert") !== "") {
+    const f = str(ctx, "cert");
+    out = certInfo(parseSingleCertificate(f === "-" ? await io.readStdin() : await readPlain(io, f), "cert"));
+  } else if (str(ctx, "csr") !== "") {
+    out = csrInfo(parseCsrPem(await readStdinOrFile(io, str(ctx, "csr"))));
+  } else if (str(ctx, "domain") !== "") {
+    out = certInfo(parseCertificateDer(await fetchPeerCertificate(str(ctx, "domain"))));
+  } else if (str(ctx, "serial") !== "" && str(ctx, "aki") !== "") {
+    throw new PkiError("input-invalid", "certinfo -serial/-aki needs a certificate database, which k8s-pki does not implement", { field: "serial" });
+  } else {
+    throw new PlainError("Must specify certinfo target through -cert, -csr, -domain or -serial + -aki");
+  }
+  io.stdout(goJsonStringify(out, 2) + "\n");
+}

@@ -1,0 +1,54 @@
+// k8s-pki demo: the Quick start's main job. Builds a cluster CA and an API
+// server certificate from built-in CSR JSON, the way a binary-deployed
+// cluster does with cfssl, and writes them as cfssljson would.
+import { certInfo, cfssljsonOutputFiles, createLocalSigner, genCert, goJsonStringify, initCa, parseCertificatePem, parseCsrJson, parseSigningConfig, writeFileAtomic, writeOutputFiles } from "@k8s/pki";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { parseGoFlags } from "../go-flags.js";
+import { resolvePath, type CliIo } from "../io.js";
+
+export const DEMO_CA_CSR = {
+  CN: "kubernetes",
+  key: { algo: "rsa", size: 2048 },
+  names: [{ C: "CN", ST: "BeiJing", L: "BeiJing", O: "k8s", OU: "System" }],
+  ca: { expiry: "87600h" },
+};
+
+export const DEMO_CA_CONFIG = {
+  signing: {
+    default: { expiry: "87600h" },
+    profiles: { kubernetes: { usages: ["signing", "key encipherment", "server auth", "client auth"], expiry: "87600h" } },
+  },
+};
+
+export const DEMO_APISERVER_CSR = {
+  CN: "kubernetes",
+  hosts: ["127.0.0.1", "192.168.95.11", "192.168.95.12", "192.168.95.13", "10.254.0.1", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster", "kubernetes.default.svc.cluster.local"],
+  key: { algo: "rsa", size: 2048 },
+  names: [{ C: "CN", ST: "BeiJing", L: "BeiJing", O: "k8s", OU: "System" }],
+};
+
+export async function demo(io: CliIo, argv: string[]): Promise<void> {
+  const { values } = parseGoFlags({ out: { kind: "string", default: "demo-pki", usage: "output folder" } }, argv);
+  const dir = resolvePath(io, String(values.out));
+  await mkdir(dir, { recursive: true });
+  const write = async (name: string, obj: unknown): Promise<void> => writeFileAtomic(join(dir, name), Buffer.from(JSON.stringify(obj, null, 2) + "\n"), 0o644);
+  await write("ca-csr.json", DEMO_CA_CSR);
+  await write("ca-config.json", DEMO_CA_CONFIG);
+  await write("kubernetes-csr.json", DEMO_APISERVER_CSR);
+
+  io.stdout(`$ k8s-pki gencert -initca ca-csr.json | k8s-pki json -bare ca\n`);
+  const ca = await initCa(parseCsrJson(DEMO_CA_CSR));
+  await writeOutputFiles(cfssljsonOutputFiles(goJsonStringify(ca), "ca", true), { dir });
+  io.stdout(`$ k8s-pki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=kubernetes kubernetes-csr.json | k8s-pki json -bare kubernetes\n`);
+  const signer = createLocalSigner({ caCert: ca.cert, caKey: ca.key, config: parseSigningConfig(JSON.stringify(DEMO_CA_CONFIG)) });
+  const leaf = await genCert(parseCsrJson(DEMO_APISERVER_CSR), signer, { profile: "kubernetes" });
+  await writeOutputFiles(cfssljsonOutputFiles(goJsonStringify(leaf), "kubernetes", true), { dir });
+
+  for (const [name, pem] of [["ca.pem", ca.cert], ["kubernetes.pem", leaf.cert]] as const) {
+    const info = certInfo(parseCertificatePem(pem));
+    io.stdout(`\n${name}: subject CN=${info.subject.common_name}, issuer CN=${info.issuer.common_name}, ${info.sigalg}, not after ${info.not_after}\n`);
+    if (info.sans) io.stdout(`  SANs: ${info.sans.join(", ")}\n`);
+  }
+  io.stdout(`\nwrote ca.pem ca-key.pem ca.csr kubernetes.pem kubernetes-key.pem kubernetes.csr and the JSON inputs to ${dir}\n`);
+}

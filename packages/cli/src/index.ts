@@ -1,0 +1,3 @@
+// @k8s/cli: the k8s-pki command line, importable for in-process use.
+export { run } from "./main.js";
+export { processIo, type CliIo } from "./io.js";

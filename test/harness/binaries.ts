@@ -1,0 +1,85 @@
+// Where the real programs live: the cache scripts/fixtures.sh builds into,
+// at the versions pinned in scripts/versions.env. A missing binary is an
+// error, never a skip, so CI cannot go green without running them.
+import { accessSync, constants, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export type Component =
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kubelet"
+  | "kubectl"
+  | "etcd"
+  | "etcdctl"
+  | "cfssl"
+  | "cfssljson"
+  | "flanneld";
+
+type VersionKey = "KUBERNETES_VERSION" | "ETCD_VERSION" | "CFSSL_VERSION" | "FLANNEL_VERSION";
+
+// Folder prefix and version variable per component, as fixtures.sh names them.
+const BUNDLES: Record<Component, { folder: string; version: VersionKey }> = {
+  "kube-apiserver": { folder: "kubernetes", version: "KUBERNETES_VERSION" },
+  "kube-controller-manager": { folder: "kubernetes", version: "KUBERNETES_VERSION" },
+  kubelet: { folder: "kubernetes", version: "KUBERNETES_VERSION" },
+  kubectl: { folder: "kubernetes", version: "KUBERNETES_VERSION" },
+  etcd: { folder: "etcd", version: "ETCD_VERSION" },
+  etcdctl: { folder: "etcd", version: "ETCD_VERSION" },
+  cfssl: { folder: "cfssl", version: "CFSSL_VERSION" },
+  cfssljson: { folder: "cfssl", version: "CFSSL_VERSION" },
+  flanneld: { folder: "flannel", version: "FLANNEL_VERSION" },
+};
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const versionsFile = join(repoRoot, "scripts", "versions.env");
+
+let versions: Map<string, string> | undefined;
+
+/** KEY=VALUE lines of scripts/versions.env (the same file fixtures.sh sources). */
+export function pinnedVersions(): ReadonlyMap<string, string> {
+  if (!versions) {
+    const parsed = new Map<string, string>();
+    for (const raw of readFileSync(versionsFile, "utf8").split("\n")) {
+      const line = raw.trim();
+      if (line === "" || line.startsWith("#")) continue;
+      const m = /^([A-Z0-9_]+)=["']?([^"'\s]*)["']?$/.exec(line);
+      if (m?.[1] && m[2] !== undefined) parsed.set(m[1], m[2]);
+    }
+    versions = parsed;
+  }
+  return versions;
+}
+
+/** The cache folder, resolved exactly as fixtures.sh resolves it. */
+export function binaryCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.K8S_PKI_BIN_CACHE) return env.K8S_PKI_BIN_CACHE;
+  const xdg = env.XDG_CACHE_HOME || join(env.HOME || homedir(), ".cache");
+  return join(xdg, "k8s-pki", "bin");
+}
+
+/** Absolute path of a built component; throws (with the fix) when it is not there. */
+export function binaryPath(component: Component): string {
+  const bundle = BUNDLES[component];
+  const version = pinnedVersions().get(bundle.version);
+  if (!version) throw new Error(`${bundle.version} is not set in ${versionsFile}`);
+  const path = join(binaryCacheDir(), `${bundle.folder}-${version}`, component);
+  try {
+    accessSync(path, constants.X_OK);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "is missing" : "is not executable";
+    throw new Error(
+      `${component} ${version} ${why}: ${path}. Build the real binaries with scripts/fixtures.sh ` +
+        `(or \`npm run fixtures\`); set K8S_PKI_BIN_CACHE if they were built into another cache folder.`,
+    );
+  }
+  return path;
+}
+
+/** Resolves several components at once so a test fails up front, naming the first one missing. */
+export function requireBinaries<const C extends Component>(...names: C[]): Record<C, string> {
+  const out = {} as Record<C, string>;
+  for (const name of names) out[name] = binaryPath(name);
+  return out;
+}
