@@ -1,7 +1,7 @@
 // Signature algorithms: which one a key signs with (cfssl's SignerAlgo), and
 // signing/verifying with Node's crypto directly, the fast path.
 import { sign as nodeSign, verify as nodeVerify, createPublicKey, type KeyObject } from "node:crypto";
-import { NULL, oid, seq } from "../asn1/der.js";
+import { NULL, decodeDer, oid, seq } from "../asn1/der.js";
 import { OID } from "../asn1/oids.js";
 import type { PrivateKey } from "./private-key.js";
 
@@ -58,11 +58,53 @@ const VERIFY_HASH: Record<string, string | null> = {
   [OID.ed25519]: null,
 };
 
+const JWK_CURVES: Record<string, { crv: string; len: number }> = {
+  [OID.p256]: { crv: "P-256", len: 32 },
+  [OID.p384]: { crv: "P-384", len: 48 },
+  [OID.p521]: { crv: "P-521", len: 66 },
+};
+
+const b64url = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64url");
+
+/**
+ * Imports a DER SubjectPublicKeyInfo. Goes through JWK where it can: Node's
+ * DER/SPKI import runs OpenSSL's generic decoder, which costs more than the
+ * ECDSA verify itself (about 110 us against 65 us for an EC JWK and 5 us for
+ * an RSA JWK on the benchmark machine). OpenSSL still checks the point.
+ */
+export function importSpki(spki: Uint8Array): KeyObject {
+  try {
+    const [alg, bits] = decodeDer(spki).children();
+    const [algId, params] = alg!.children();
+    const algOid = algId!.toOid();
+    const key = bits!.toBitStringBytes();
+    if (algOid === OID.ecPublicKey && params?.tag === 0x06) {
+      const curve = JWK_CURVES[params.toOid()];
+      if (curve && key.length === 1 + 2 * curve.len && key[0] === 4) {
+        const x = key.subarray(1, 1 + curve.len);
+        const y = key.subarray(1 + curve.len);
+        return createPublicKey({ key: { kty: "EC", crv: curve.crv, x: b64url(x), y: b64url(y) }, format: "jwk" });
+      }
+    } else if (algOid === OID.rsaEncryption) {
+      const [n, e] = decodeDer(key).children();
+      const strip = (b: Buffer): Buffer => (b.length > 1 && b[0] === 0 ? b.subarray(1) : b);
+      if (n && e && n.tag === 0x02 && e.tag === 0x02 && !(n.content[0]! & 0x80)) {
+        return createPublicKey({ key: { kty: "RSA", n: b64url(strip(n.content)), e: b64url(strip(e.content)) }, format: "jwk" });
+      }
+    } else if (algOid === OID.ed25519 && key.length === 32) {
+      return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64url(key) }, format: "jwk" });
+    }
+  } catch {
+    // fall through to the generic decoder, which reports what is wrong
+  }
+  return createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+}
+
 /** Verifies a signature; false for a bad signature, an unknown algorithm, or a key that does not fit it. */
 export function verifySignature(algorithmOid: string, spki: Uint8Array | KeyObject, data: Uint8Array, signature: Uint8Array): boolean {
   if (!(algorithmOid in VERIFY_HASH)) return false;
   try {
-    const key = !(spki instanceof Uint8Array) ? spki : createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
+    const key = !(spki instanceof Uint8Array) ? spki : importSpki(spki);
     return nodeVerify(VERIFY_HASH[algorithmOid]!, data, key, signature);
   } catch {
     return false;

@@ -1,0 +1,26 @@
+// npm run bench: prints the figures the README's Performance section quotes.
+import { cpus } from "node:os";
+import { execSync } from "node:child_process";
+import { join } from "node:path";
+import { homedir } from "node:os";
+import { issuanceBench } from "./issuance.js";
+import { startupBench } from "./startup.js";
+
+const cache = process.env.K8S_PKI_BIN_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "k8s-pki", "bin");
+const cfsslDir = join(cache, "cfssl-v1.6.5");
+
+console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}; node ${process.version}; ${execSync("uname -sr").toString().trim()}`);
+console.log("\n(a) in-process issuance, ECDSA P-256, one core");
+const rates = await issuanceBench(Number(process.env.BENCH_MS ?? 3000));
+for (const r of rates) console.log(`  ${r.perSecond.toFixed(0).padStart(7)} /s  ${r.name}`);
+const ours = rates[0]!.perSecond;
+const floor = rates[2]!.perSecond;
+const floorWithImport = rates[3]!.perSecond;
+console.log(`  ratio to floor (verify+sign): ${(floor / ours).toFixed(2)}x; to floor with SPKI import: ${(floorWithImport / ours).toFixed(2)}x; vs @peculiar/x509: ${(ours / rates[4]!.perSecond).toFixed(1)}x faster`);
+
+console.log("\n(b) whole process, median of 21 runs");
+const t = startupBench(cfsslDir);
+for (const x of t) console.log(`  ${x.medianMs.toFixed(1).padStart(7)} ms  ${x.name}`);
+const node = t[0]!.medianMs;
+console.log(`  k8s-pki version adds ${(t[1]!.medianMs - node).toFixed(1)} ms to node's own start-up; gencert alone adds ${(t[7]!.medianMs - node).toFixed(1)} ms`);
+console.log(`  pipeline ratio k8s-pki/cfssl: ECDSA ${(t[3]!.medianMs / t[4]!.medianMs).toFixed(2)}, RSA ${(t[5]!.medianMs / t[6]!.medianMs).toFixed(2)}`);

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (`npm test`): system packages the tests
+# use, the real binaries (built once into a cache), the TypeScript build, then
+# vitest. Ends with a line "N passed, N failed". Extra args go to vitest.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+t0=$(date +%s)
+# Debian packages: openssl (chain checks), golang-cfssl 1.2.0 (an older cfssl peer),
+# openssh-server (the deploy transport's tests).
+missing=()
+command -v openssl >/dev/null || missing+=(openssl)
+[ -x /usr/bin/cfssl ] || missing+=(golang-cfssl)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "[test] installing Debian packages: ${missing[*]}" >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+scripts/fixtures.sh >/dev/null
+npm run -s build
+
+results=.vitest-results.json
+rm -f "$results"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+
+if [ -f "$results" ]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    // A file that failed to load counts as a failure even with no test in it.
+    const broken = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+    console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests + broken} failed`);
+  ' "$results"
+else
+  echo "0 passed, 1 failed"
+  status=1
+fi
+echo "[test] total $(( $(date +%s) - t0 ))s" >&2
+exit $status
