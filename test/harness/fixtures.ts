@@ -12,7 +12,11 @@ export interface TempDir {
   /** Keep the folder whatever the outcome (e.g. a failure the hooks cannot see). */
   keep(): void;
   readonly kept: boolean;
-  /** Stops the processes that log into the folder, then deletes or keeps it. */
+  /**
+   * Stops the processes that log into the folder, then deletes or keeps it.
+   * Throws (after killing them) if any process still names the folder on its
+   * command line: something was started outside the registry or survived stop().
+   */
   finish(failed: boolean): Promise<void>;
 }
 
@@ -31,12 +35,23 @@ export function createTempDir(prefix = "k8s-pki-harness-"): TempDir {
     },
     async finish(failed: boolean) {
       await stopAllProcesses(path);
-      if (failed || keep) {
+      const survivors = processesMatching(path);
+      for (const p of survivors) {
+        try {
+          process.kill(p.pid, "SIGKILL");
+        } catch {
+          // gone meanwhile
+        }
+      }
+      if (failed || keep || survivors.length > 0) {
         keep = true;
         console.error(`component logs kept in ${path}`);
-        return;
+      } else {
+        rmSync(path, { recursive: true, force: true, maxRetries: 3 });
       }
-      rmSync(path, { recursive: true, force: true, maxRetries: 3 });
+      if (survivors.length > 0) {
+        throw new Error(`processes outlived their test and were killed:\n${survivors.map((p) => `  ${p.pid} ${p.cmdline}`).join("\n")}`);
+      }
     },
   };
 }
@@ -83,12 +98,4 @@ export function withTempDir(prefix?: string): { readonly path: string; keep(): v
     },
     keep: () => dir?.keep(),
   };
-}
-
-/** Fails when any live process still mentions `dir` on its command line. */
-export function assertNoProcessesUnder(dir: string): void {
-  const left = processesMatching(dir);
-  if (left.length > 0) {
-    throw new Error(`processes outlived the test:\n${left.map((p) => `  ${p.pid} ${p.cmdline}`).join("\n")}`);
-  }
 }

@@ -1,2 +1,26 @@
-// @k8s/bootstrap: bootstrap tokens, kubeconfigs, csr-crb RBAC and the CSR approver (issues #4 and #5).
-export {};
+// @k8s/bootstrap: bootstrap tokens, bootstrap kubeconfigs and the csr-crb RBAC.
+export { BootstrapError, isBootstrapError, type BootstrapErrorCode } from "./errors.js";
+export { BootstrapToken, generateToken, parseToken, parseTokenId, randomTokenString, validateExtraGroup, TOKEN_PATTERN, TOKEN_ID_PATTERN, EXTRA_GROUP_PATTERN } from "./token.js";
+export {
+  buildTokenSecret,
+  tokenFromSecretData,
+  parseTtl,
+  validateUsages,
+  rfc3339,
+  SECRET_TYPE,
+  SECRET_NAMESPACE,
+  SECRET_PREFIX,
+  KNOWN_USAGES,
+  DEFAULT_GROUPS,
+  DEFAULT_TTL,
+  type TokenOptions,
+  type TokenInfo,
+  type TokenUsage,
+  type BootstrapTokenSecret,
+} from "./token-secret.js";
+export { formatTokenTable, tokenOutputObject, shortHumanDuration, tabulate } from "./token-table.js";
+export { buildTokenKubeconfig, renderBootstrapKubeconfig, validateServerUrl, validateCaPem, type KubeconfigOptions } from "./kubeconfig.js";
+export { csrRbacObjects, renderRbacYaml, MANAGED_BY, type RbacObject, type ClusterRole, type ClusterRoleBinding, type RbacOptions, type RbacSubject, type PolicyRule } from "./rbac.js";
+export { loadKubeConfig, toBootstrapError, apiStatus } from "./kube-client.js";
+export { createToken, listTokens, deleteToken, type ListResult } from "./token-store.js";
+export { applyRbac, type ApplyOutcome, type ApplyResult } from "./apply-rbac.js";

@@ -1,6 +1,7 @@
 // Turns errors into what a cfssl user sees: coded errors as cfssl's JSON, plain
 // ones as their message, and an exit code. The only place exit codes are decided.
 import { isPkiError, goJsonStringify } from "@k8s/pki";
+import type { BootstrapError } from "@k8s/bootstrap";
 import { FlagError } from "./go-flags.js";
 
 /** Ends a command with an exit code, having printed what it had to. */
@@ -14,6 +15,7 @@ export class ExitError extends Error {
 /** The message cfssl would print for an error (its Error() string). */
 export function describeError(e: unknown): string {
   if (isPkiError(e)) return e.cfsslCode !== 0 ? goJsonStringify(e.toJSON()) : e.message;
+  if (e instanceof Error && e.name === "BootstrapError") return `error: ${(e as BootstrapError).message}`;
   if (e instanceof Error) return e.message;
   return String(e);
 }

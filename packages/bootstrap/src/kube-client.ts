@@ -1,0 +1,49 @@
+// Kubernetes API access for @k8s/bootstrap: loading a kubeconfig, and turning
+// client-node failures into BootstrapErrors that say what went wrong.
+import type { KubeConfig } from "@kubernetes/client-node";
+import { BootstrapError } from "./errors.js";
+
+/** Loads a kubeconfig file, or the in-cluster service account when no path is given. */
+export async function loadKubeConfig(path?: string): Promise<KubeConfig> {
+  const k8s = await import("@kubernetes/client-node");
+  const kc = new k8s.KubeConfig();
+  try {
+    if (path) kc.loadFromFile(path);
+    else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    else kc.loadFromDefault();
+  } catch (e) {
+    throw new BootstrapError("kubeconfig-invalid", `cannot load kubeconfig${path ? ` ${path}` : ""}: ${e instanceof Error ? e.message : String(e)}`, { field: "kubeconfig", cause: e });
+  }
+  if (!kc.getCurrentCluster()) throw new BootstrapError("kubeconfig-invalid", `kubeconfig${path ? ` ${path}` : ""} has no current cluster`, { field: "kubeconfig" });
+  return kc;
+}
+
+/** The HTTP status of a client-node ApiException, if it is one. */
+export function apiStatus(e: unknown): number | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : undefined;
+}
+
+/** Maps an API failure to a BootstrapError: unreachable, forbidden, or the API's own message. */
+export function toBootstrapError(e: unknown, what: string): BootstrapError {
+  if (e instanceof BootstrapError) return e;
+  const status = apiStatus(e);
+  if (status !== undefined) {
+    const body = (e as { body?: unknown }).body;
+    let message = "";
+    try {
+      const parsed = typeof body === "string" ? JSON.parse(body) : body;
+      message = (parsed as { message?: string })?.message ?? "";
+    } catch {
+      message = typeof body === "string" ? body : "";
+    }
+    const code = status === 401 || status === 403 ? "forbidden" : "api-error";
+    return new BootstrapError(code, `${what}: HTTP ${status}${message ? `: ${message}` : ""}`, { cause: e });
+  }
+  const err = e as { code?: string; message?: string; errno?: string };
+  const sys = err?.code ?? err?.errno;
+  if (sys && /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(sys)) {
+    return new BootstrapError("api-unreachable", `${what}: the API server is unreachable (${sys})`, { cause: e });
+  }
+  return new BootstrapError("api-error", `${what}: ${err?.message ?? String(e)}`, { cause: e });
+}
