@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { binaryPath } from "./binaries.js";
 import { startEtcd, type Etcd } from "./etcd.js";
 import { writePrivateFile } from "./files.js";
@@ -163,6 +163,26 @@ async function startApiserver(
   return { url, process: proc, admin, serviceAccountKeyPath: sa.privateKeyPath, startupMs: Date.now() - t0 };
 }
 
+const KCM_USER = "system:kube-controller-manager";
+
+/**
+ * With --use-service-account-credentials=false every controller runs as the
+ * controller manager's own user, whose bootstrap ClusterRole cannot update
+ * CSR status or use signers; grant it the role the CSR controllers' service
+ * account would have had.
+ */
+async function grantCsrControllerRole(kc: KubeConfig): Promise<void> {
+  await kc.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
+    body: {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "harness:kube-controller-manager:certificate-controller" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:controller:certificate-controller" },
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: KCM_USER }],
+    },
+  });
+}
+
 async function startControllerManager(
   dir: string,
   logDir: string,
@@ -176,7 +196,7 @@ async function startControllerManager(
   const bin = binaryPath("kube-controller-manager");
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const client = await pki.mintClientCert("system:kube-controller-manager");
+  const client = await pki.mintClientCert(KCM_USER);
   const kubeconfigPath = writeKubeconfig(join(dir, "kube-controller-manager.kubeconfig"), {
     server: apiserverUrl,
     caPem: pki.caCert,
@@ -250,8 +270,14 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       user: { clientCert: api.admin.cert, clientKey: api.admin.key },
     });
     const timings: ControlPlaneTimings = { etcdMs: opts.etcd ? 0 : etcd.startupMs, apiserverMs: api.startupMs };
+    const kubeConfig = (): KubeConfig => {
+      const kc = new KubeConfig();
+      kc.loadFromFile(adminKubeconfigPath);
+      return kc;
+    };
     let controllerManager: ManagedProcess | undefined;
     if (opts.controllerManager) {
+      await grantCsrControllerRole(kubeConfig());
       const kcm = await startControllerManager(
         join(dir, "controller-manager"),
         logDir,
@@ -271,11 +297,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       caPem: pki.caCert,
       caCertPath: pki.caCertPath,
       adminKubeconfigPath,
-      kubeConfig: () => {
-        const kc = new KubeConfig();
-        kc.loadFromFile(adminKubeconfigPath);
-        return kc;
-      },
+      kubeConfig,
       pki,
       etcd,
       dir,

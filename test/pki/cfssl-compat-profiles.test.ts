@@ -209,7 +209,7 @@ describe("profile options", () => {
           whitelist: { usages: ["server auth"], expiry: "10h", name_whitelist: "example\\.com$" },
           copy: { usages: ["server auth"], expiry: "10h", copy_extensions: true },
           csrwl: { usages: ["server auth"], expiry: "10h", CSRWhitelist: { Subject: true, PublicKeyAlgorithm: true, PublicKey: true, DNSNames: true } },
-          casefold: { USAGES: ["Server Auth", "client auth"], Expiry: "5h", CRL_URL: "http://crl.example.com/case.crl" },
+          casefold: { USAGES: ["Server Auth", "client auth"], EXPIRY: "5h", Crl_Url: "http://crl.example.com/case.crl" },
         },
       },
     });
