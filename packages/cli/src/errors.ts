@@ -1,7 +1,6 @@
 // Turns errors into what a cfssl user sees: coded errors as cfssl's JSON, plain
 // ones as their message, and an exit code. The only place exit codes are decided.
-import { isPkiError, goJsonStringify } from "@k8s/pki";
-import type { BootstrapError } from "@k8s/bootstrap";
+// No static import of the libraries here: `k8s-pki version` must not load them.
 import { FlagError } from "./go-flags.js";
 
 /** Ends a command with an exit code, having printed what it had to. */
@@ -12,10 +11,21 @@ export class ExitError extends Error {
   }
 }
 
+interface CodedError extends Error {
+  cfsslCode: number;
+  toJSON(): { code: number; message: string };
+}
+
+const isPki = (e: unknown): e is CodedError => e instanceof Error && e.name === "PkiError" && typeof (e as CodedError).cfsslCode === "number";
+
+/** Go's json.Marshal escaping of HTML characters, so error JSON matches cfssl's bytes. */
+const goJson = (v: unknown): string =>
+  JSON.stringify(v).replace(/</g, "\\u003c").replace(/>/g, "\\u003e").replace(/&/g, "\\u0026").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+
 /** The message cfssl would print for an error (its Error() string). */
 export function describeError(e: unknown): string {
-  if (isPkiError(e)) return e.cfsslCode !== 0 ? goJsonStringify(e.toJSON()) : e.message;
-  if (e instanceof Error && e.name === "BootstrapError") return `error: ${(e as BootstrapError).message}`;
+  if (isPki(e)) return e.cfsslCode !== 0 ? goJson(e.toJSON()) : e.message;
+  if (e instanceof Error && e.name === "BootstrapError") return `error: ${e.message}`;
   if (e instanceof Error) return e.message;
   return String(e);
 }
