@@ -70,7 +70,8 @@ function anyFailed(task: TaskLike): boolean {
 /**
  * Registers hooks for the enclosing file or describe: a temp folder created
  * in beforeAll, and at afterAll its processes stopped and the folder deleted
- * unless a test or hook failed. Register it before the hooks that start
+ * unless a test or hook failed (see {@link TempDir.finish}, which also fails
+ * the suite if a process survived). Register it before the hooks that start
  * components, so its afterAll runs after theirs. Read `.path` inside hooks
  * and tests only.
  */

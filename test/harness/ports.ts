@@ -29,10 +29,3 @@ export async function freePort(): Promise<number> {
   }
   throw new Error("could not find a free loopback port in 50 attempts");
 }
-
-/** Several distinct free ports. */
-export async function freePorts(n: number): Promise<number[]> {
-  const ports: number[] = [];
-  for (let i = 0; i < n; i++) ports.push(await freePort());
-  return ports;
-}

@@ -2,7 +2,7 @@
 export { PkiError, isPkiError, CFSSL_CODES, CFSSL_MESSAGES, type PkiErrorCode, type PkiErrorOptions } from "./errors.js";
 export { encodePem, decodePemBlocks, type PemBlock } from "./pem.js";
 export { parseGoDuration, formatGoDuration } from "./go/duration.js";
-export { classifyHost, splitHosts, parseGoIp, formatIp } from "./go/hosts.js";
+export { classifyHost, splitHosts, parseGoIp, formatIp, ipForSan } from "./go/hosts.js";
 export { generateKey, validateKeyRequest, defaultKeyRequest, type KeyRequest } from "./keys/key-request.js";
 export { parsePrivateKeyPem, encodePrivateKeyPem, fromKeyObject, type PrivateKey, type KeyAlgo } from "./keys/private-key.js";
 export { signatureAlgorithmFor, signatureAlgorithmName, verifySignature, type SignatureAlgorithm } from "./keys/signature.js";
@@ -43,3 +43,4 @@ export { cfssljsonOutputFiles, formatStdout, type OutputFile } from "./cfssljson
 export { writeOutputFiles, writeFileAtomic, checkCaKeyReplacement, type WriteOptions } from "./cfssljson/write-files.js";
 export { PRINT_DEFAULTS } from "./print-defaults.js";
 export { genCert, type GenCertOptions } from "./gencert.js";
+export { publicKeyInfo, type PublicKeyInfo } from "./keys/public-key.js";

@@ -47,6 +47,9 @@ export function parseSignSubject(input: string | Uint8Array): SignSubject {
   const out: SignSubject = {};
   const cn = goString(getField(r, "CN"), { struct: "Subject", field: "CN" });
   if (cn !== undefined) out.CN = cn;
+  // signer.Subject's untagged SerialNumber field (Go matches the key case-insensitively).
+  const serial = goString(getField(r, "SerialNumber"), { struct: "Subject", field: "SerialNumber" });
+  if (serial !== undefined) out.SerialNumber = serial;
   const names = getField(r, "names");
   if (Array.isArray(names)) {
     out.names = names.map((n, i) => {

@@ -1,0 +1,210 @@
+// The approval policy: a pure function from a CSR (and the facts gathered for
+// it) to a decision. Approves only what a node is entitled to; denies a CSR
+// that claims a node identity and breaks a rule; leaves everything else alone.
+import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseRequest, type CsrObject, type ParsedRequest } from "./csr-facts.js";
+
+/** Rules a CSR can break; used as the metric and event reason. */
+export type RuleName =
+  | "unparseable-request"
+  | "requester"
+  | "organization"
+  | "common-name"
+  | "repeated-subject-attribute"
+  | "usages"
+  | "san-types"
+  | "san-required"
+  | "san-forbidden"
+  | "dns-name"
+  | "ip-address"
+  | "key-type"
+  | "expiration"
+  | "subject-access-review";
+
+export type ApprovalRule = "nodeclient" | "selfnodeclient" | "selfnodeserver";
+
+/** SubjectAccessReview resource attributes (always certificates.k8s.io/certificatesigningrequests, verb create). */
+export interface SarRequest {
+  subresource: ApprovalRule;
+}
+
+/** Facts the controller fetched for a CSR; undefined means "not fetched yet". */
+export interface Facts {
+  /** Whether the requester may `create` the SAR's subresource. */
+  sarAllowed?: boolean;
+  /** The requesting node; `exists: false` when no Node object has that name. */
+  node?: { exists: boolean; addresses: string[] };
+}
+
+export type Decision =
+  | { action: "ignore"; reason: string }
+  | { action: "need"; sar?: SarRequest; node?: string }
+  | { action: "deny"; rule: RuleName; message: string }
+  /** Not approvable now, maybe later (RBAC or the Node may change): retried with backoff. */
+  | { action: "wait"; rule: RuleName; message: string }
+  | { action: "approve"; rule: ApprovalRule; message: string };
+
+export interface ApproverPolicy {
+  signers: string[];
+  /** Extra DNS names a node may put in its serving certificate; `{node}` stands for its name; each must match whole. */
+  dnsPatterns: string[];
+  /** Where a serving certificate's IPs may be while the Node object does not exist yet. */
+  cidrs: string[];
+  /** Longest spec.expirationSeconds allowed. */
+  maxExpirationSeconds: number;
+}
+
+export const DEFAULT_POLICY: ApproverPolicy = {
+  signers: [KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER],
+  dnsPatterns: [],
+  cidrs: [],
+  maxExpirationSeconds: 367 * 24 * 3600,
+};
+
+const NODE_PREFIX = "system:node:";
+// DNS-1123 subdomain: what a Node name may be.
+const NODE_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const CLIENT_USAGES = [
+  ["digital signature", "key encipherment", "client auth"],
+  ["digital signature", "client auth"],
+];
+const SERVING_USAGES = [
+  ["digital signature", "key encipherment", "server auth"],
+  ["digital signature", "server auth"],
+];
+
+const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
+  const sa = new Set(a);
+  return sa.size === a.length && sa.size === b.length && b.every((x) => sa.has(x));
+};
+
+function keyAllowed(k: ParsedRequest["key"]): boolean {
+  if (k.algo === "rsa") return k.size >= 2048 && k.size <= 8192;
+  if (k.algo === "ecdsa") return k.size === 256 || k.size === 384 || k.size === 521;
+  return k.algo === "ed25519";
+}
+
+/** IPv4/IPv6 CIDR membership for normalised address strings. */
+export function ipInCidr(ip: string, cidr: string): boolean {
+  const [base, bitsStr] = cidr.split("/");
+  const toBytes = (s: string): number[] | undefined => {
+    if (s.includes(".") && !s.includes(":")) {
+      const p = s.split(".").map(Number);
+      return p.length === 4 && p.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) ? p : undefined;
+    }
+    if (!s.includes(":")) return undefined;
+    const [head, tail] = s.split("::");
+    const h = head ? head.split(":") : [];
+    const t = tail !== undefined ? (tail ? tail.split(":") : []) : [];
+    if (tail === undefined && h.length !== 8) return undefined;
+    const groups = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+    const out: number[] = [];
+    for (const g of groups) {
+      const v = parseInt(g, 16);
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(v >> 8, v & 255);
+    }
+    return out.length === 16 ? out : undefined;
+  };
+  const a = toBytes(ip);
+  const b = base === undefined ? undefined : toBytes(base);
+  const bits = Number(bitsStr);
+  if (!a || !b || a.length !== b.length || !Number.isInteger(bits) || bits < 0 || bits > a.length * 8) return false;
+  for (let i = 0; i < bits; i++) {
+    const mask = 0x80 >> (i & 7);
+    if ((a[i >> 3]! & mask) !== (b[i >> 3]! & mask)) return false;
+  }
+  return true;
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Whether a DNS SAN is the node's own name or fully matches one of the patterns. */
+export function dnsAllowed(name: string, node: string, patterns: readonly string[]): boolean {
+  if (name === node) return true;
+  return patterns.some((p) => new RegExp(`^(?:${p.split("{node}").map((part) => part).join(escapeRe(node))})$`).test(name));
+}
+
+const deny = (rule: RuleName, message: string): Decision => ({ action: "deny", rule, message });
+
+/** Checks shared by both signers on the subject, key and expiration. */
+function commonChecks(csr: CsrObject, req: ParsedRequest, policy: ApproverPolicy): Decision | undefined {
+  if (req.repeatedAttributes.length > 0) return deny("repeated-subject-attribute", `subject repeats ${req.repeatedAttributes.join(", ")}`);
+  if (req.organization.length !== 1 || req.organization[0] !== "system:nodes") {
+    return deny("organization", `subject organization must be exactly [system:nodes], got ${JSON.stringify(req.organization)}`);
+  }
+  const node = req.commonName.startsWith(NODE_PREFIX) ? req.commonName.slice(NODE_PREFIX.length) : undefined;
+  if (node === undefined || !NODE_NAME.test(node)) {
+    return deny("common-name", `subject common name must be system:node:<node name>, got ${JSON.stringify(req.commonName)}`);
+  }
+  if (!keyAllowed(req.key)) return deny("key-type", `key type ${req.key.algo}${req.key.size ? `-${req.key.size}` : ""} is not allowed`);
+  if (csr.expirationSeconds !== undefined && csr.expirationSeconds > policy.maxExpirationSeconds) {
+    return deny("expiration", `expirationSeconds ${csr.expirationSeconds} exceeds the maximum ${policy.maxExpirationSeconds}`);
+  }
+  return undefined;
+}
+
+function decideClient(csr: CsrObject, req: ParsedRequest, policy: ApproverPolicy, facts: Facts): Decision {
+  const common = commonChecks(csr, req, policy);
+  if (common) return common;
+  if (req.dns.length + req.email.length + req.ips.length + req.uris.length + req.otherSanTags.length > 0) {
+    return deny("san-forbidden", "a kubelet client certificate must not have subject alternative names");
+  }
+  if (!CLIENT_USAGES.some((u) => sameSet(csr.usages, u))) return deny("usages", `usages ${JSON.stringify(csr.usages)} are not a kubelet client set`);
+  const self = csr.username === req.commonName;
+  // A node asking for another node's client certificate is never entitled to it.
+  if (!self && csr.username.startsWith(NODE_PREFIX)) return deny("requester", `${csr.username} may not request a certificate for ${req.commonName}`);
+  const rule: ApprovalRule = self ? "selfnodeclient" : "nodeclient";
+  if (facts.sarAllowed === undefined) return { action: "need", sar: { subresource: rule } };
+  if (!facts.sarAllowed) return { action: "wait", rule: "subject-access-review", message: `${csr.username} may not create certificatesigningrequests/${rule}` };
+  return {
+    action: "approve",
+    rule,
+    message: self ? "Auto approving self kubelet client certificate after SubjectAccessReview." : "Auto approving kubelet client certificate after SubjectAccessReview.",
+  };
+}
+
+function decideServing(csr: CsrObject, req: ParsedRequest, policy: ApproverPolicy, facts: Facts): Decision {
+  if (!csr.username.startsWith(NODE_PREFIX) || !csr.groups.includes("system:nodes")) {
+    return deny("requester", `serving certificates are for nodes: requester ${JSON.stringify(csr.username)} is not system:node:<name> in system:nodes`);
+  }
+  if (req.commonName !== csr.username) return deny("common-name", `subject common name ${JSON.stringify(req.commonName)} is not the requester ${JSON.stringify(csr.username)}`);
+  const common = commonChecks(csr, req, policy);
+  if (common) return common;
+  if (!SERVING_USAGES.some((u) => sameSet(csr.usages, u))) return deny("usages", `usages ${JSON.stringify(csr.usages)} are not a kubelet serving set`);
+  if (req.email.length + req.uris.length + req.otherSanTags.length > 0) return deny("san-types", "only DNS and IP subject alternative names are allowed");
+  if (req.dns.length + req.ips.length === 0) return deny("san-required", "a serving certificate needs at least one DNS name or IP address");
+  const node = csr.username.slice(NODE_PREFIX.length);
+  for (const d of req.dns) {
+    if (!dnsAllowed(d, node, policy.dnsPatterns)) return deny("dns-name", `DNS name ${JSON.stringify(d)} is neither the node name nor allowed by a pattern`);
+  }
+  if (req.ips.length > 0) {
+    if (facts.node === undefined) return { action: "need", node };
+    if (facts.node.exists) {
+      const own = new Set(facts.node.addresses);
+      for (const ip of req.ips) if (!own.has(ip)) return deny("ip-address", `IP address ${ip} is not one of node ${node}'s addresses`);
+    } else {
+      for (const ip of req.ips) {
+        if (!policy.cidrs.some((c) => ipInCidr(ip, c))) {
+          return { action: "wait", rule: "ip-address", message: `node ${node} does not exist yet and ${ip} is outside the configured CIDRs` };
+        }
+      }
+    }
+  }
+  if (facts.sarAllowed === undefined) return { action: "need", sar: { subresource: "selfnodeserver" }, node: facts.node === undefined && req.ips.length > 0 ? node : undefined };
+  if (!facts.sarAllowed) return { action: "wait", rule: "subject-access-review", message: `${csr.username} may not create certificatesigningrequests/selfnodeserver` };
+  return { action: "approve", rule: "selfnodeserver", message: "Auto approving self kubelet serving certificate after SubjectAccessReview and address checks." };
+}
+
+/**
+ * Decides what to do with a CSR. Call it again with the facts it asks for
+ * ("need"); a "wait" is retried later, never approved.
+ */
+export function decide(csr: CsrObject, policy: ApproverPolicy, facts: Facts = {}): Decision {
+  if (!policy.signers.includes(csr.signerName)) return { action: "ignore", reason: `signer ${csr.signerName} is not handled` };
+  if (csr.issued || csr.conditions.some((c) => c === "Approved" || c === "Denied")) return { action: "ignore", reason: "already decided" };
+  if (csr.conditions.includes("Failed")) return { action: "ignore", reason: "already failed" };
+  const parsed = parseRequest(csr.request);
+  if (!parsed.ok) return deny("unparseable-request", `unable to parse the request: ${parsed.error}`);
+  return csr.signerName === KUBELET_CLIENT_SIGNER ? decideClient(csr, parsed.request, policy, facts) : decideServing(csr, parsed.request, policy, facts);
+}
