@@ -83,29 +83,86 @@ const invalid = (message: string, field?: string, cause?: unknown): PkiError =>
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function goObject(v: unknown, ctx: { struct: string; field: string }): Obj | undefined {
+/** A nested struct or map field; Go's type error names the field's type. */
+function goObject(v: unknown, ctx: { struct: string; field: string; path?: string }, goType: string): Obj | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isObj(v)) {
     const t = Array.isArray(v) ? "array" : typeof v === "boolean" ? "bool" : typeof v;
-    throw invalid(`failed to unmarshal configuration: json: cannot unmarshal ${t} into Go struct field ${ctx.struct}.${ctx.field}`, ctx.field);
+    throw new PkiError("input-invalid", `json: cannot unmarshal ${t} into Go struct field ${ctx.struct}.${ctx.path ?? ctx.field} of type ${goType}`, { field: ctx.path ?? ctx.field });
   }
   return v;
 }
 
+const RFC3339 = "2006-01-02T15:04:05Z07:00";
+
+/**
+ * A Go time.Time JSON value (RFC 3339, as Go's time.Parse reads it), with Go's
+ * error texts: `parsing time "V" as "LAYOUT": cannot parse "REST" as "ELEM"`
+ * for a layout mismatch and `parsing time "V": month out of range` for a bad field.
+ */
 function goTime(v: unknown, field: string): Date | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string") throw invalid(`failed to unmarshal configuration: json: cannot unmarshal ${typeof v} into Go struct field SigningProfile.${field} of type time.Time`, field);
-  // Go's time.Time JSON form is RFC 3339 with a mandatory zone.
-  const m = /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|[+-]\d\d:\d\d)$/.exec(v);
-  const d = m ? new Date(v) : undefined;
-  if (!d || Number.isNaN(d.getTime())) throw invalid(`failed to unmarshal configuration: parsing time ${JSON.stringify(v)} as "2006-01-02T15:04:05Z07:00": cannot parse`, field);
-  return d;
+  if (typeof v !== "string") throw new PkiError("input-invalid", "Time.UnmarshalJSON: input is not a JSON string", { field });
+  const q = JSON.stringify(v);
+  let rest = v;
+  const take = (elem: string, re: RegExp): string => {
+    const m = re.exec(rest);
+    if (!m) throw new PkiError("input-invalid", `parsing time ${q} as "${RFC3339}": cannot parse ${JSON.stringify(rest)} as "${elem}"`, { field });
+    rest = rest.slice(m[0].length);
+    return m[0];
+  };
+  const year = Number(take("2006", /^\d{4}/));
+  take("-", /^-/);
+  const month = Number(take("01", /^\d\d/));
+  take("-", /^-/);
+  const day = Number(take("02", /^\d\d/));
+  take("T", /^T/);
+  const hour = Number(take("15", /^\d\d?/));
+  take(":", /^:/);
+  const minute = Number(take("04", /^\d\d/));
+  take(":", /^:/);
+  const second = Number(take("05", /^\d\d/));
+  const frac = /^[.,]\d+/.exec(rest)?.[0] ?? "";
+  rest = rest.slice(frac.length);
+  const zone = take("Z07:00", /^(Z|[+-]\d\d:\d\d)/);
+  if (rest !== "") throw new PkiError("input-invalid", `parsing time ${q}: extra text: ${JSON.stringify(rest)}`, { field });
+  const range = (what: string): PkiError => new PkiError("input-invalid", `parsing time ${q}: ${what} out of range`, { field });
+  if (month < 1 || month > 12) throw range("month");
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day < 1 || day > [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!) throw range("day");
+  if (hour > 23) throw range("hour");
+  if (minute > 59) throw range("minute");
+  if (second > 59) throw range("second");
+  let offsetMin = 0;
+  if (zone !== "Z") {
+    const zh = Number(zone.slice(1, 3));
+    const zm = Number(zone.slice(4, 6));
+    if (zh > 24) throw range("time zone offset hour");
+    if (zm > 60) throw range("time zone offset minute");
+    offsetMin = (zone[0] === "-" ? -1 : 1) * (zh * 60 + zm);
+  }
+  const ms = frac ? Math.floor(Number(`0.${frac.slice(1)}`) * 1000) : 0;
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day); // not Date.UTC, which maps years 0..99 to 19xx
+  d.setUTCHours(hour, minute, second, ms);
+  return new Date(d.getTime() - offsetMin * 60_000);
 }
 
+/** cfssl's config.OID JSON form: a quoted dotted string, each part read with strconv.Atoi. */
 function parseOidString(v: unknown, field: string): string {
-  if (typeof v !== "string") throw invalid(`failed to unmarshal configuration: OID JSON string not wrapped in quotes.${JSON.stringify(v)}`, field);
-  if (!/^\d+(\.\d+)*$/.test(v)) throw invalid(`failed to unmarshal configuration: strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`, field);
-  return v;
+  if (typeof v !== "string") throw new PkiError("input-invalid", `OID JSON string not wrapped in quotes.${JSON.stringify(v)}`, { field });
+  // cfssl's check is an unanchored \d(\.\d+)*: any digit passes it.
+  if (!/\d/.test(v)) throw new PkiError("input-invalid", "Invalid OID", { field });
+  return v
+    .split(".")
+    .map((part) => {
+      if (!/^[+-]?\d+$/.test(part)) throw new PkiError("input-invalid", `strconv.Atoi: parsing ${JSON.stringify(part)}: invalid syntax`, { field });
+      const n = Number(part);
+      if (!Number.isSafeInteger(n)) throw new PkiError("input-invalid", `strconv.Atoi: parsing ${JSON.stringify(part)}: value out of range`, { field });
+      if (n < 0) throw new PkiError("input-invalid", "Invalid OID", { field });
+      return String(n);
+    })
+    .join(".");
 }
 
 function decodeProfile(raw: Obj, path: string, remotes: Obj, authKeys: Obj): SigningProfile {
