@@ -165,16 +165,44 @@ function parseOidString(v: unknown, field: string): string {
     .join(".");
 }
 
-function decodeProfile(raw: Obj, path: string, remotes: Obj, authKeys: Obj): SigningProfile {
+/**
+ * JSON names of config.SigningProfile's fields in declaration order, untagged
+ * ones included: Go routes a key to the first field it matches exactly, else
+ * to the first one it case-folds to, so `Expiry` (exact) reaches the
+ * time.Duration field while `EXPIRY` reaches `expiry`.
+ */
+const PROFILE_FIELDS = [
+  "usages", "issuer_urls", "ocsp_url", "crl_url", "ca_constraint", "ocsp_no_check", "expiry", "backdate", "auth_key",
+  "copy_extensions", "prev_auth_key", "remote", "not_before", "not_after", "name_whitelist", "auth_remote", "ct_log_servers",
+  "allowed_extensions", "cert_store", "lint_error_level", "ignored_lints", "ignored_lint_sources", "Policies", "Expiry",
+  "Backdate", "Provider", "PrevProvider", "RemoteProvider", "RemoteServer", "RemoteCAs", "ClientCert", "CSRWhitelist",
+  "NameWhitelist", "ExtensionWhitelist", "ClientProvidesSerialNumbers", "LintRegistry",
+] as const;
+
+/** A profile as json.Unmarshal leaves it, before cfssl's populate(). */
+interface DecodedProfile {
+  p: SigningProfile;
+  backdate: string;
+  whitelist: string;
+  remote: string;
+  authKey: string;
+  prevAuthKey: string;
+  authRemoteName: string;
+  authRemoteKey: string;
+}
+
+/** json.Unmarshal of one SigningProfile: type errors only (PkiError "input-invalid", Go's text). */
+function decodeProfile(raw: Obj, path: string): DecodedProfile {
   const s = "SigningProfile";
   const f = (name: string) => ({ struct: s, field: name, path: `${path}.${name}` });
+  const get = (name: (typeof PROFILE_FIELDS)[number]): unknown => getField(raw, name, PROFILE_FIELDS);
   const p = defaultSigningProfile();
-  p.usages = goStringArray(getField(raw, "usages"), f("usages")) ?? [];
-  const issuer = getField(raw, "issuer_urls");
+  p.usages = goStringArray(get("usages"), f("usages")) ?? [];
+  const issuer = get("issuer_urls");
   p.issuerUrls = issuer === undefined || issuer === null ? undefined : goStringArray(issuer, f("issuer_urls"));
-  p.ocspUrl = goString(getField(raw, "ocsp_url"), f("ocsp_url")) ?? "";
-  p.crlUrl = goString(getField(raw, "crl_url"), f("crl_url")) ?? "";
-  const cac = goObject(getField(raw, "ca_constraint"), f("ca_constraint"));
+  p.ocspUrl = goString(get("ocsp_url"), f("ocsp_url")) ?? "";
+  p.crlUrl = goString(get("crl_url"), f("crl_url")) ?? "";
+  const cac = goObject(get("ca_constraint"), f("ca_constraint"), "config.CAConstraint");
   if (cac) {
     const c = (name: string) => ({ struct: "CAConstraint", field: name, path: `${path}.ca_constraint.${name}` });
     p.caConstraint = {
@@ -183,42 +211,57 @@ function decodeProfile(raw: Obj, path: string, remotes: Obj, authKeys: Obj): Sig
       maxPathLenZero: goBool(getField(cac, "max_path_len_zero"), c("max_path_len_zero")) ?? false,
     };
   }
-  p.ocspNoCheck = goBool(getField(raw, "ocsp_no_check"), f("ocsp_no_check")) ?? false;
-  p.expiryString = goString(getField(raw, "expiry"), f("expiry")) ?? "";
-  const backdate = goString(getField(raw, "backdate"), f("backdate")) ?? "";
-  p.copyExtensions = goBool(getField(raw, "copy_extensions"), f("copy_extensions")) ?? false;
-  p.notBefore = goTime(getField(raw, "not_before"), `${path}.not_before`);
-  p.notAfter = goTime(getField(raw, "not_after"), `${path}.not_after`);
-  const whitelist = goString(getField(raw, "name_whitelist"), f("name_whitelist")) ?? "";
-  const remote = goString(getField(raw, "remote"), f("remote")) ?? "";
-  const authKey = goString(getField(raw, "auth_key"), f("auth_key")) ?? "";
-  const prevAuthKey = goString(getField(raw, "prev_auth_key"), f("prev_auth_key")) ?? "";
-  const authRemote = goObject(getField(raw, "auth_remote"), f("auth_remote"));
-  const authRemoteName = authRemote ? goString(getField(authRemote, "remote"), { struct: "AuthRemote", field: "remote" }) ?? "" : "";
-  const authRemoteKey = authRemote ? goString(getField(authRemote, "auth_key"), { struct: "AuthRemote", field: "auth_key" }) ?? "" : "";
-  const allowed = getField(raw, "allowed_extensions");
+  p.ocspNoCheck = goBool(get("ocsp_no_check"), f("ocsp_no_check")) ?? false;
+  p.expiryString = goString(get("expiry"), f("expiry")) ?? "";
+  const backdate = goString(get("backdate"), f("backdate")) ?? "";
+  // The untagged time.Duration fields: nanoseconds as a JSON number. populate() overwrites
+  // Expiry from `expiry`, and Backdate from `backdate` when that is set.
+  goInt(get("Expiry"), f("Expiry"), "time.Duration");
+  const backdateNs = goInt(get("Backdate"), f("Backdate"), "time.Duration");
+  if (backdateNs !== undefined) p.backdate = BigInt(backdateNs);
+  p.copyExtensions = goBool(get("copy_extensions"), f("copy_extensions")) ?? false;
+  p.notBefore = goTime(get("not_before"), `${path}.not_before`);
+  p.notAfter = goTime(get("not_after"), `${path}.not_after`);
+  const whitelist = goString(get("name_whitelist"), f("name_whitelist")) ?? "";
+  const remote = goString(get("remote"), f("remote")) ?? "";
+  const authKey = goString(get("auth_key"), f("auth_key")) ?? "";
+  const prevAuthKey = goString(get("prev_auth_key"), f("prev_auth_key")) ?? "";
+  const authRemote = goObject(get("auth_remote"), f("auth_remote"), "config.AuthRemote");
+  const ar = (name: string) => ({ struct: "AuthRemote", field: name, path: `${path}.auth_remote.${name}` });
+  const authRemoteName = authRemote ? goString(getField(authRemote, "remote"), ar("remote")) ?? "" : "";
+  const authRemoteKey = authRemote ? goString(getField(authRemote, "auth_key"), ar("auth_key")) ?? "" : "";
+  const allowed = get("allowed_extensions");
+  if (allowed !== undefined && allowed !== null && !Array.isArray(allowed)) {
+    throw new PkiError("input-invalid", `json: cannot unmarshal ${typeof allowed} into Go struct field ${s}.${path}.allowed_extensions of type []config.OID`, { field: `${path}.allowed_extensions` });
+  }
   p.allowedExtensions = Array.isArray(allowed) ? allowed.map((o) => parseOidString(o, `${path}.allowed_extensions`)) : [];
-  const policies = getField(raw, "policies");
+  const policies = get("Policies");
   if (policies !== undefined && policies !== null) {
-    if (!Array.isArray(policies)) throw invalid(`failed to unmarshal configuration: json: cannot unmarshal ${typeof policies} into Go struct field SigningProfile.Policies`, `${path}.policies`);
+    if (!Array.isArray(policies)) {
+      throw new PkiError("input-invalid", `json: cannot unmarshal ${typeof policies} into Go struct field ${s}.${path}.Policies of type []config.CertificatePolicy`, { field: `${path}.Policies` });
+    }
     p.policies = policies.map((pol, i) => {
-      const po = goObject(pol, { struct: "SigningProfile", field: "Policies" }) ?? {};
-      const quals = getField(po, "qualifiers");
+      const po = goObject(pol, { struct: s, field: "Policies", path: `${path}.Policies` }, "config.CertificatePolicy") ?? {};
+      const quals = getField(po, "Qualifiers");
+      if (quals !== undefined && quals !== null && !Array.isArray(quals)) {
+        throw new PkiError("input-invalid", `json: cannot unmarshal ${typeof quals} into Go struct field CertificatePolicy.${path}.Policies.Qualifiers of type []config.CertificatePolicyQualifier`, { field: `${path}.Policies` });
+      }
       return {
-        id: parseOidString(getField(po, "id"), `${path}.policies[${i}].ID`),
+        id: parseOidString(getField(po, "ID"), `${path}.policies[${i}].ID`),
         qualifiers: (Array.isArray(quals) ? quals : []).map((q) => {
-          const qo = goObject(q, { struct: "CertificatePolicy", field: "Qualifiers" }) ?? {};
+          const qf = (name: string) => ({ struct: "CertificatePolicyQualifier", field: name, path: `${path}.Policies.Qualifiers.${name}` });
+          const qo = goObject(q, { struct: "CertificatePolicy", field: "Qualifiers", path: `${path}.Policies.Qualifiers` }, "config.CertificatePolicyQualifier") ?? {};
           return {
-            type: (goString(getField(qo, "type"), { struct: "CertificatePolicyQualifier", field: "Type" }) ?? "") as PolicyQualifier["type"],
-            value: goString(getField(qo, "value"), { struct: "CertificatePolicyQualifier", field: "Value" }) ?? "",
+            type: (goString(getField(qo, "Type"), qf("Type")) ?? "") as PolicyQualifier["type"],
+            value: goString(getField(qo, "Value"), qf("Value")) ?? "",
           };
         }),
       };
     });
   }
-  const wl = goObject(getField(raw, "csrwhitelist"), f("CSRWhitelist"));
+  const wl = goObject(get("CSRWhitelist"), f("CSRWhitelist"), "config.CSRWhitelist");
   if (wl) {
-    const b = (n: string): boolean => goBool(getField(wl, n), { struct: "CSRWhitelist", field: n }) ?? false;
+    const b = (n: string): boolean => goBool(getField(wl, n), { struct: "CSRWhitelist", field: n, path: `${path}.CSRWhitelist.${n}` }) ?? false;
     p.csrWhitelist = {
       subject: b("Subject"),
       publicKeyAlgorithm: b("PublicKeyAlgorithm"),
@@ -230,14 +273,19 @@ function decodeProfile(raw: Obj, path: string, remotes: Obj, authKeys: Obj): Sig
       uris: b("URIs"),
     };
   }
-  p.clientProvidesSerialNumbers = goBool(getField(raw, "clientprovidesserialnumbers"), f("ClientProvidesSerialNumbers")) ?? false;
+  p.clientProvidesSerialNumbers = goBool(get("ClientProvidesSerialNumbers"), f("ClientProvidesSerialNumbers")) ?? false;
+  return { p, backdate, whitelist, remote, authKey, prevAuthKey, authRemoteName, authRemoteKey };
+}
 
-  // cfssl's populate(), in its order.
+/** cfssl's SigningProfile.populate(), in its order, with its messages (code 5200). */
+function populateProfile(d: DecodedProfile, path: string, remotes: Obj, authKeys: Obj): SigningProfile {
+  const { p, backdate, whitelist, remote, authKey, prevAuthKey, authRemoteName, authRemoteKey } = d;
   if (remote === "" && authRemoteName === "") {
     if (p.expiryString === "") throw invalid("empty expiry string", `${path}.expiry`);
     p.expiry = parseDuration(p.expiryString, `${path}.expiry`);
     if (backdate !== "") p.backdate = parseDuration(backdate, `${path}.backdate`);
     if (p.notBefore && p.notAfter && p.notAfter < p.notBefore) {
+      // cfssl panics here (cferr.Wrap of a nil error); k8s-pki reports it.
       throw invalid("not_after is before not_before", `${path}.not_after`);
     }
     for (const pol of p.policies) {
@@ -249,10 +297,10 @@ function decodeProfile(raw: Obj, path: string, remotes: Obj, authKeys: Obj): Sig
     }
   } else if (remote !== "") {
     if (authRemoteName !== "") throw invalid("Invalid or unknown policy", `${path}.auth_remote`);
-    if (!goString(getField(remotes, remote), { struct: "Config", field: "remotes" })) throw invalid("failed to find remote in remotes section", `${path}.remote`);
+    if (!remotes[remote]) throw invalid("failed to find remote in remotes section", `${path}.remote`);
     p.remote = remote;
   } else {
-    if (!goString(getField(remotes, authRemoteName), { struct: "Config", field: "remotes" })) throw invalid("failed to find remote in remotes section", `${path}.auth_remote.remote`);
+    if (!remotes[authRemoteName]) throw invalid("failed to find remote in remotes section", `${path}.auth_remote.remote`);
     p.remote = authRemoteName;
   }
   for (const [name, label] of [
@@ -261,11 +309,11 @@ function decodeProfile(raw: Obj, path: string, remotes: Obj, authKeys: Obj): Sig
     [authRemoteKey, "failed to find auth_remote's auth_key in auth_keys section"],
   ] as const) {
     if (name === "") continue;
-    const key = goObject(authKeys[name], { struct: "Config", field: "auth_keys" });
+    const key = authKeys[name] as Obj | undefined;
     if (!key) throw invalid(label, `${path}.auth_key`);
-    const type = goString(getField(key, "type"), { struct: "AuthKey", field: "type" }) ?? "";
+    const type = (getField(key, "type") as string | undefined) ?? "";
     if (type !== "standard") throw invalid("unknown authentication type", `auth_keys.${name}.type`);
-    const k = goString(getField(key, "key"), { struct: "AuthKey", field: "key" }) ?? "";
+    const k = (getField(key, "key") as string | undefined) ?? "";
     if (!k.startsWith("env:") && !k.startsWith("file:") && !/^([0-9a-fA-F]{2})*$/.test(k)) {
       throw invalid("failed to create new standard auth provider", `auth_keys.${name}.key`);
     }
@@ -291,36 +339,54 @@ function parseDuration(s: string, field: string): bigint {
   }
 }
 
+/** json.Unmarshal of a config.Config, minus what k8s-pki does not use. Type errors are PkiError "input-invalid". */
+function unmarshalConfig(top: Obj): { signing?: Obj; remotes: Obj; authKeys: Obj; def?: DecodedProfile; profiles: [string, DecodedProfile | null][] } {
+  const signing = goObject(getField(top, "signing"), { struct: "Config", field: "signing" }, "config.Signing");
+  const remotes = goObject(getField(top, "remotes"), { struct: "Config", field: "remotes" }, "map[string]string") ?? {};
+  for (const v of Object.values(remotes)) goString(v, { struct: "Config", field: "remotes" });
+  const authKeys = goObject(getField(top, "auth_keys"), { struct: "Config", field: "auth_keys" }, "map[string]config.AuthKey") ?? {};
+  for (const v of Object.values(authKeys)) {
+    const ko = goObject(v, { struct: "Config", field: "auth_keys" }, "config.AuthKey");
+    if (!ko) continue;
+    goString(getField(ko, "type"), { struct: "AuthKey", field: "type", path: "auth_keys.type" });
+    goString(getField(ko, "key"), { struct: "AuthKey", field: "key", path: "auth_keys.key" });
+  }
+  if (!signing) return { remotes, authKeys, profiles: [] };
+  const rawDefault = goObject(getField(signing, "default"), { struct: "Signing", field: "default", path: "signing.default" }, "config.SigningProfile");
+  const def = rawDefault ? decodeProfile(rawDefault, "signing.default") : undefined;
+  const rawProfiles = goObject(getField(signing, "profiles"), { struct: "Signing", field: "profiles", path: "signing.profiles" }, "map[string]*config.SigningProfile") ?? {};
+  const profiles: [string, DecodedProfile | null][] = Object.entries(rawProfiles).map(([name, value]) => {
+    const obj = goObject(value, { struct: "Signing", field: "profiles", path: "signing.profiles" }, "config.SigningProfile");
+    return [name, obj ? decodeProfile(obj, `signing.profiles.${name}`) : null];
+  });
+  return { signing, remotes, authKeys, def, profiles };
+}
+
 /**
- * Parses a cfssl signing config (ca-config.json). Errors carry cfssl's code
- * 5200 and its messages; the `field` names the offending key.
+ * Parses a cfssl signing config (ca-config.json) as config.LoadConfig does:
+ * json.Unmarshal (any failure is 5200 `failed to unmarshal configuration: ...`),
+ * then populate() for the default and each profile, then Valid(). Errors carry
+ * cfssl's code 5200 and its messages; the `field` names the offending key.
  */
 export function parseSigningConfig(input: string | Uint8Array): SigningConfig {
-  let root: unknown;
+  let decoded: ReturnType<typeof unmarshalConfig>;
   try {
-    root = parseGoJson(input);
+    const root = parseGoJson(input);
+    if (root !== null && !isObj(root)) {
+      throw new PkiError("input-invalid", `json: cannot unmarshal ${Array.isArray(root) ? "array" : typeof root} into Go value of type config.Config`);
+    }
+    decoded = unmarshalConfig(root ?? {});
   } catch (e) {
-    throw invalid(`failed to unmarshal configuration: ${e instanceof Error ? e.message : String(e)}`, undefined, e);
+    throw invalid(`failed to unmarshal configuration: ${e instanceof Error ? e.message : String(e)}`, e instanceof PkiError ? e.field : undefined, e);
   }
-  if (root !== null && !isObj(root)) {
-    throw invalid(`failed to unmarshal configuration: json: cannot unmarshal ${Array.isArray(root) ? "array" : typeof root} into Go value of type config.Config`);
-  }
-  const top = root ?? {};
-  const signing = goObject(getField(top, "signing"), { struct: "Config", field: "signing" });
   // cfssl returns a plain error here, not a coded one.
-  if (!signing) throw new PkiError("input-invalid", 'No "signing" field present', { field: "signing" });
-  const remotes = goObject(getField(top, "remotes"), { struct: "Config", field: "remotes" }) ?? {};
-  const authKeys = goObject(getField(top, "auth_keys"), { struct: "Config", field: "auth_keys" }) ?? {};
-  const rawDefault = getField(signing, "default");
-  const def = rawDefault === undefined || rawDefault === null
-    ? defaultSigningProfile()
-    : decodeProfile(goObject(rawDefault, { struct: "Signing", field: "default" })!, "signing.default", remotes, authKeys);
+  if (!decoded.signing) throw new PkiError("input-invalid", 'No "signing" field present', { field: "signing" });
+  const { remotes, authKeys } = decoded;
+  const def = decoded.def ? populateProfile(decoded.def, "signing.default", remotes, authKeys) : defaultSigningProfile();
   const profiles: Record<string, SigningProfile> = {};
-  const rawProfiles = goObject(getField(signing, "profiles"), { struct: "Signing", field: "profiles" }) ?? {};
-  for (const [name, value] of Object.entries(rawProfiles)) {
-    const obj = goObject(value, { struct: "Signing", field: `profiles.${name}` });
-    if (!obj) throw invalid("can't parse nil profile", `signing.profiles.${name}`);
-    profiles[name] = decodeProfile(obj, `signing.profiles.${name}`, remotes, authKeys);
+  for (const [name, d] of decoded.profiles) {
+    if (!d) throw invalid("can't parse nil profile", `signing.profiles.${name}`);
+    profiles[name] = populateProfile(d, `signing.profiles.${name}`, remotes, authKeys);
   }
   // cfssl's Valid(): the default needs an expiry; named local profiles need a known usage.
   if (!def.remote && def.expiry === 0n) throw invalid("invalid configuration", "signing.default.expiry");

@@ -1,0 +1,113 @@
+// The approver's side effects on the API: SubjectAccessReviews, Node
+// lookups, the /approval update and Events. Every failure here is transient
+// to the caller: it retries, and never turns an error into an approval.
+import type { KubeConfig, V1CertificateSigningRequest, CertificatesV1Api, AuthorizationV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { apiStatus } from "../kube-client.js";
+import type { CsrObject } from "./csr-facts.js";
+import type { ApprovalRule, Facts, RuleName } from "./policy.js";
+
+export interface ApiClients {
+  certificates: CertificatesV1Api;
+  authorization: AuthorizationV1Api;
+  core: CoreV1Api;
+}
+
+export async function makeClients(kc: KubeConfig): Promise<ApiClients> {
+  const k8s = await import("@kubernetes/client-node");
+  return {
+    certificates: kc.makeApiClient(k8s.CertificatesV1Api),
+    authorization: kc.makeApiClient(k8s.AuthorizationV1Api),
+    core: kc.makeApiClient(k8s.CoreV1Api),
+  };
+}
+
+/** Asks whether the CSR's requester may `create certificatesigningrequests/<subresource>`. */
+export async function checkSar(api: ApiClients, csr: CsrObject, subresource: ApprovalRule): Promise<boolean> {
+  const r = await api.authorization.createSubjectAccessReview({
+    body: {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SubjectAccessReview",
+      spec: {
+        user: csr.username,
+        uid: csr.uid,
+        groups: csr.groups,
+        extra: csr.extra,
+        resourceAttributes: { group: "certificates.k8s.io", resource: "certificatesigningrequests", verb: "create", subresource },
+      },
+    },
+  });
+  return r.status?.allowed === true;
+}
+
+/** The Node's IP addresses (every address type whose value is an IP), or exists: false. */
+export async function lookupNode(api: ApiClients, name: string): Promise<NonNullable<Facts["node"]>> {
+  try {
+    const node = await api.core.readNode({ name });
+    const addresses = (node.status?.addresses ?? []).map((a) => a.address).filter((a) => /^[0-9.]+$|:/.test(a));
+    return { exists: true, addresses };
+  } catch (e) {
+    if (apiStatus(e) === 404) return { exists: false, addresses: [] };
+    throw e;
+  }
+}
+
+export type Verdict = { type: "Approved"; rule: ApprovalRule; message: string } | { type: "Denied"; rule: RuleName; message: string };
+
+/** Thrown when the CSR changed under us (409) or vanished (404); the caller re-reads and decides again. */
+export class StaleObjectError extends Error {
+  override readonly name = "StaleObjectError";
+}
+
+/**
+ * Writes the verdict through the /approval subresource, guarded by the
+ * resourceVersion we decided on, so a CSR changed meanwhile is re-decided.
+ */
+export async function writeVerdict(api: ApiClients, obj: V1CertificateSigningRequest, v: Verdict, now: Date): Promise<V1CertificateSigningRequest> {
+  const body: V1CertificateSigningRequest = {
+    ...obj,
+    status: {
+      ...obj.status,
+      conditions: [
+        ...(obj.status?.conditions ?? []),
+        {
+          type: v.type,
+          status: "True",
+          reason: v.type === "Approved" ? "AutoApproved" : "AutoDenied",
+          message: v.type === "Approved" ? `${v.message} (rule ${v.rule}, k8s-pki approver)` : `Denied by the k8s-pki approver: rule ${v.rule}: ${v.message}`,
+          lastUpdateTime: now,
+        },
+      ],
+    },
+  };
+  try {
+    return await api.certificates.replaceCertificateSigningRequestApproval({ name: obj.metadata!.name!, body });
+  } catch (e) {
+    const s = apiStatus(e);
+    if (s === 409 || s === 404) throw new StaleObjectError(`certificatesigningrequest ${obj.metadata?.name}: ${s === 409 ? "conflict" : "gone"}`);
+    throw e;
+  }
+}
+
+/** Records an Event on the CSR (best effort: a failed Event never blocks a decision). */
+export async function recordEvent(api: ApiClients, obj: V1CertificateSigningRequest, type: "Normal" | "Warning", reason: string, message: string, now: Date, component: string): Promise<void> {
+  const name = obj.metadata?.name ?? "";
+  try {
+    await api.core.createNamespacedEvent({
+      namespace: "default",
+      body: {
+        metadata: { generateName: `${name}.` },
+        involvedObject: { apiVersion: "certificates.k8s.io/v1", kind: "CertificateSigningRequest", name, uid: obj.metadata?.uid, resourceVersion: obj.metadata?.resourceVersion },
+        type,
+        reason,
+        message,
+        source: { component },
+        reportingComponent: component,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      },
+    });
+  } catch {
+    // Events are for people; the decision itself is already written.
+  }
+}
