@@ -4,6 +4,7 @@ import { PkiError } from "../errors.js";
 import { parseGoDuration } from "../go/duration.js";
 import { getField, goBool, goInt, goString, goStringArray, parseGoJson } from "../go/json.js";
 import type { CertificatePolicy, PolicyQualifier } from "../x509/extensions.js";
+import { compileGoRegexp } from "./go-regexp.js";
 import { resolveUsages } from "./usages.js";
 
 export interface CaConstraint {
@@ -193,6 +194,8 @@ interface DecodedProfile {
 
 /** json.Unmarshal of one SigningProfile: type errors only (PkiError "input-invalid", Go's text). */
 function decodeProfile(raw: Obj, path: string): DecodedProfile {
+  // Go's messages leave map keys out of the path: "signing.profiles.expiry".
+  path = path.startsWith("signing.profiles.") ? "signing.profiles" : path;
   const s = "SigningProfile";
   const f = (name: string) => ({ struct: s, field: name, path: `${path}.${name}` });
   const get = (name: (typeof PROFILE_FIELDS)[number]): unknown => getField(raw, name, PROFILE_FIELDS);
@@ -321,7 +324,7 @@ function populateProfile(d: DecodedProfile, path: string, remotes: Obj, authKeys
   if (authKey) p.authKey = authKey;
   if (whitelist !== "") {
     try {
-      p.nameWhitelist = new RegExp(whitelist, "u");
+      p.nameWhitelist = compileGoRegexp(whitelist);
     } catch (e) {
       throw invalid("failed to compile name whitelist section", `${path}.name_whitelist`, e);
     }

@@ -64,7 +64,10 @@ export function parseCsrDer(der: Uint8Array, verify = true): ParsedCsr {
     extensions,
   };
   if (verify && !verifySignature(algOid, spki.raw, info.raw, sig.toBitStringBytes())) {
-    throw new PkiError("csr-bad-request", "x509: signature verification failure");
+    // Go's CheckSignature text, which depends on the key type.
+    const why =
+      spkiAlg === OID.ecPublicKey ? "x509: ECDSA verification failure" : spkiAlg === OID.ed25519 ? "x509: Ed25519 verification failure" : spkiAlg === OID.rsaEncryption ? "crypto/rsa: verification error" : "x509: signature verification failure";
+    throw new PkiError("csr-bad-request", why);
   }
   return parsed;
 }

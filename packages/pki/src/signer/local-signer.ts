@@ -64,8 +64,6 @@ export class LocalSigner {
     this.key = typeof opts.caKey === "string" || opts.caKey instanceof Uint8Array ? parsePrivateKeyPem(opts.caKey, "ca-key") : opts.caKey;
     this.ca =
       opts.caCert === undefined ? undefined : typeof opts.caCert === "string" || opts.caCert instanceof Uint8Array ? parseCertificatePem(opts.caCert, "ca") : opts.caCert;
-    // cfssl does not check this; we do, since a mismatched pair yields certificates nothing can verify.
-    if (this.ca && !this.ca.spki.equals(this.key.spki)) throw new PkiError("key-mismatch", undefined, { field: "ca-key" });
     this.config = opts.config ?? defaultSigningConfig();
     this.now = opts.now ?? systemNow;
     this.randomBytes = opts.randomBytes ?? systemRandomBytes;
@@ -172,6 +170,10 @@ export class LocalSigner {
       // initca path: only a CA may sign itself, and a root keeps IP SANs only.
       if (!t.isCa) throw new PkiError("policy-violation");
       t.sans = { ...emptySans(), ip: t.sans.ip };
+    }
+    // Go's x509.CreateCertificate refuses a key that is not the parent's (cfssl wraps it as 1000).
+    if (this.ca && !this.ca.spki.equals(this.key.spki)) {
+      throw new PkiError("certificate-unknown", "x509: provided PrivateKey doesn't match parent's PublicKey", { field: "ca-key" });
     }
     try {
       return createCertificateDer(t, this.key, this.issuer);
