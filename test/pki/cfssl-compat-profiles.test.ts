@@ -264,3 +264,54 @@ describe("profile options", () => {
     expect(r.ours.code).toBe(r.cfssl.code);
   });
 });
+
+describe("name_whitelist is a Go (RE2) regexp", () => {
+  // Each pattern is checked against the CN leaf.example.com and the SANs leaf.example.com (DNS) and 10.0.0.1 (IP, not checked).
+  const PATTERNS = [
+    "example\\.com$",
+    "^leaf\\.example\\.com$",
+    "\\.example\\.org$",
+    "(?i)^LEAF\\.EXAMPLE\\.COM$",
+    "(?is)LEAF.EXAMPLE",
+    "^(?P<host>[a-z]+)\\.example\\.com$",
+    "^(?<host>[a-z]+)\\.example\\.com$",
+    "\\Aleaf\\.example\\.com\\z",
+    "^[[:alpha:]]+\\.[[:lower:]]+\\.com$",
+    "^\\pL+\\.\\p{L}+\\.\\p{Latin}+$",
+    "^\\Qleaf.example.com\\E$",
+    "^leaf\\.example\\-?\\.?com$",
+    "\\bexample\\b",
+    "^[]a-z.]+$",
+    "^[^]0-9]+$",
+    "a{,3}|example",
+    "^.{1,1000}$",
+    "x{1001}",
+    "(?=leaf)",
+    "(?!leaf)",
+    "(leaf)\\1",
+    "\\k<x>",
+    "[a-z",
+    "(",
+    "\\x{6c}eaf",
+    "^\\x6ceaf",
+    "le\\Daf",
+  ];
+
+  it.each(PATTERNS)("%s", async (pattern) => {
+    const cfg = ws.write(ws.fresh("-wl.json"), { signing: { default: { expiry: "1h", usages: ["server auth"], name_whitelist: pattern } } });
+    const r = await ws.both(["gencert", "-ca", "ca.pem", "-ca-key", "ca-key.pem", "-config", cfg], LEAF);
+    expect(r.ours.code, r.cfssl.stderr + r.ours.stderr).toBe(r.cfssl.code);
+    if (r.cfssl.code === 0) await expectSameIssuance(ws, r, { sameIssuer: true });
+    else expect(r.ours.stderr.trimEnd().split("\n").at(-1)).toBe(r.cfssl.stderr.trimEnd().split("\n").at(-1));
+  });
+
+  // Deliberate deviation: Go constructs with no JavaScript equivalent are refused (5200) rather than given another meaning.
+  it.each(["(?U)a+", "leaf(?i:EXAMPLE)", "[[:^digit:]]"])("%s: valid in Go, refused by k8s-pki", async (pattern) => {
+    const cfg = ws.write(ws.fresh("-wl.json"), { signing: { default: { expiry: "1h", usages: ["server auth"], name_whitelist: pattern } } });
+    const r = await ws.both(["gencert", "-ca", "ca.pem", "-ca-key", "ca-key.pem", "-config", cfg], LEAF);
+    expect(r.cfssl.stderr).not.toContain("failed to compile name whitelist section");
+    expect(r.ours.code).toBe(1);
+    expect(r.ours.stderr).toContain('Failed to load config file: {"code":5200,"message":"failed to compile name whitelist section"}');
+  });
+});
+

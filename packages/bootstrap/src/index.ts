@@ -24,3 +24,10 @@ export { csrRbacObjects, renderRbacYaml, MANAGED_BY, type RbacObject, type Clust
 export { loadKubeConfig, toBootstrapError, apiStatus } from "./kube-client.js";
 export { createToken, listTokens, deleteToken, type ListResult } from "./token-store.js";
 export { applyRbac, type ApplyOutcome, type ApplyResult } from "./apply-rbac.js";
+export { Approver, COMPONENT as APPROVER_COMPONENT, type ApproverOptions } from "./approver/controller.js";
+export { resolveApproverConfig, type ApproverConfig, type RawApproverOptions } from "./approver/config.js";
+export { decide, DEFAULT_POLICY, dnsAllowed, ipInCidr, type ApproverPolicy, type Decision, type Facts, type RuleName, type ApprovalRule } from "./approver/policy.js";
+export { parseRequest, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, type CsrObject, type ParsedRequest } from "./approver/csr-facts.js";
+export { toCsrObject } from "./approver/csr-object.js";
+export { createLogger, type Logger, type LogLevel } from "./approver/logger.js";
+export { approverManifests, renderApproverManifests, type ManifestOptions } from "./approver/manifests.js";

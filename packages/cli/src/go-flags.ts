@@ -90,9 +90,8 @@ export function parseGoFlags(specs: Readonly<Record<string, FlagSpec>>, args: re
   return { values, rest: args.slice(i), set };
 }
 
-/** Go's flag.PrintDefaults line for one flag. */
+/** cfssl's printDefaultValue line for one flag (cli/cli.go): `  -name=default: usage`, an empty default quoted. */
 export function formatFlag(name: string, spec: FlagSpec): string {
-  const type = spec.kind === "bool" ? "" : ` ${spec.kind === "int" ? "int" : "string"}`;
-  const def = spec.kind === "string" ? (spec.default === "" ? "" : ` (default "${spec.default}")`) : spec.kind === "int" ? (spec.default === 0 ? "" : ` (default ${spec.default})`) : spec.default ? " (default true)" : "";
-  return `  -${name}${type}\n    \t${spec.usage}${def}\n`;
+  const def = String(spec.default);
+  return `  -${name}=${def === "" ? '""' : def}: ${spec.usage}\n`;
 }

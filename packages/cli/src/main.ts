@@ -70,6 +70,8 @@ bootstrap (flags: --flag value):
                   bootstrap tokens as kubeadm token manages them; create --print-kubeconfig
   rbac print|apply
                   the csr-crb RBAC objects (kubelet-bootstrap, auto-approve, renewal, kubelet-apis)
+  approver run|manifests
+                  the CSR auto-approver for kubelet client and serving certificates
 
 other:
   demo [-out DIR] make a cluster CA and an API server certificate from built-in CSR JSON
@@ -115,7 +117,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     else if (name === "json" || name === "cfssljson") await (await import("./commands/json.js")).json(io, rest);
     else if (name === "version" || name === "-version" || name === "--version") (await import("./commands/version.js")).version(io);
     else if (name === "demo") await (await import("./commands/demo.js")).demo(io, rest);
-    else if (name === "token" || name === "rbac") await (await import("./program.js")).runCommander(io, argv);
+    else if (name === "token" || name === "rbac" || name === "approver") await (await import("./program.js")).runCommander(io, argv);
     else {
       io.stderr(`Command ${name} is not defined.\n` + USAGE);
       return 1;

@@ -9,9 +9,14 @@ export async function runCommander(io: CliIo, argv: string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError(false);
-  const [{ registerToken }, { registerRbac }] = await Promise.all([import("./commands/token.js"), import("./commands/rbac.js")]);
+  const [{ registerToken }, { registerRbac }, { registerApprover }] = await Promise.all([
+    import("./commands/token.js"),
+    import("./commands/rbac.js"),
+    import("./commands/approver.js"),
+  ]);
   registerToken(program, io);
   registerRbac(program, io);
+  registerApprover(program, io);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

@@ -1,7 +1,7 @@
 // k8s-pki json: cfssljson. Splits cfssl's JSON output into files, atomically,
 // keys 0600, and refuses to replace the key of an existing CA unless told.
 import { cfssljsonOutputFiles, formatStdout, writeOutputFiles } from "@k8s/pki";
-import { parseGoFlags, type FlagSpec } from "../go-flags.js";
+import { FlagError, parseGoFlags, type FlagSpec } from "../go-flags.js";
 import { readStdinOrFile, type CliIo } from "../io.js";
 import { VERSION } from "../version.js";
 
@@ -14,7 +14,15 @@ export const CFSSLJSON_FLAGS: Readonly<Record<string, FlagSpec>> = {
 };
 
 export async function json(io: CliIo, argv: string[]): Promise<void> {
-  const { values, rest } = parseGoFlags(CFSSLJSON_FLAGS, argv);
+  let parsed;
+  try {
+    parsed = parseGoFlags(CFSSLJSON_FLAGS, argv);
+  } catch (e) {
+    // Go's flag package (cfssljson uses the default flag set): the error, then the usage, on stderr.
+    if (e instanceof FlagError) io.stderr((e.help ? "" : `${e.message}\n`) + usage());
+    throw e;
+  }
+  const { values, rest } = parsed;
   if (values.version === true) {
     io.stdout(`Version: ${VERSION}\nRuntime: node ${process.version}\n`);
     return;
@@ -27,3 +35,18 @@ export async function json(io: CliIo, argv: string[]): Promise<void> {
   if (values.stdout === true) io.stdout(formatStdout(files));
   else await writeOutputFiles(files, { dir: io.cwd, replaceCaKey: values["replace-ca-key"] === true });
 }
+
+/** Go's flag.Usage for the default flag set: `Usage of NAME:` and PrintDefaults, flags sorted by name. */
+function usage(): string {
+  let out = "Usage of k8s-pki json:\n";
+  for (const name of Object.keys(CFSSLJSON_FLAGS).sort()) {
+    const spec = CFSSLJSON_FLAGS[name]!;
+    let line = `  -${name}${spec.kind === "bool" ? "" : ` ${spec.kind === "int" ? "int" : "string"}`}`;
+    line += line.length <= 4 ? "\t" : "\n    \t";
+    line += spec.usage;
+    if (spec.kind === "string" && spec.default !== "") line += ` (default ${JSON.stringify(spec.default)})`;
+    out += line + "\n";
+  }
+  return out;
+}
+

@@ -29,6 +29,42 @@ function str(input: Obj, keys: string[]): string {
   return "";
 }
 
+const B64 = /[A-Za-z0-9+/]/;
+
+/**
+ * Where Go's base64.StdEncoding.DecodeString fails on `s` (its CorruptInputError
+ * offset), or undefined when it decodes. Go skips \r and \n, requires padding,
+ * and does not check the unused trailing bits.
+ */
+export function goBase64ErrorOffset(s: string): number | undefined {
+  let si = 0;
+  for (;;) {
+    let j = 0;
+    for (; j < 4; j++) {
+      if (si === s.length) {
+        if (j === 0) return undefined;
+        return si - j;
+      }
+      const c = s[si++]!;
+      if (B64.test(c)) continue;
+      if (c === "\n" || c === "\r") {
+        j--;
+        continue;
+      }
+      if (c !== "=") return si - 1;
+      if (j < 2) return si - 1;
+      if (j === 2) {
+        while (si < s.length && (s[si] === "\n" || s[si] === "\r")) si++;
+        if (si === s.length) return s.length;
+        if (s[si] !== "=") return si - 1;
+        si++;
+      }
+      while (si < s.length && (s[si] === "\n" || s[si] === "\r")) si++;
+      return si < s.length ? si : undefined;
+    }
+  }
+}
+
 /**
  * Decides cfssljson's output for a response: `<base>.pem`, `<base>-key.pem`,
  * `<base>-key.enc`, `<base>.csr`, bundle and OCSP files. `bare` means the
@@ -43,7 +79,10 @@ export function cfssljsonOutputFiles(data: string | Uint8Array, base: string, ba
   }
   let input: Obj;
   if (bare) {
-    if (parsed !== null && !isObj(parsed)) throw new PkiError("input-invalid", "Failed to parse input: json: cannot unmarshal into Go value of type map[string]interface {}");
+    if (parsed !== null && !isObj(parsed)) {
+      const t = Array.isArray(parsed) ? "array" : typeof parsed === "boolean" ? "bool" : typeof parsed;
+      throw new PkiError("input-invalid", `Failed to parse input: json: cannot unmarshal ${t} into Go value of type map[string]interface {}`);
+    }
     input = parsed ?? {};
   } else {
     const env = isObj(parsed) ? parsed : {};
@@ -75,8 +114,9 @@ export function cfssljsonOutputFiles(data: string | Uint8Array, base: string, ba
   }
   if (Object.hasOwn(input, "ocspResponse")) {
     const b64 = str(input, ["ocspResponse"]);
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) throw new PkiError("input-invalid", "Failed to parse ocspResponse: illegal base64 data");
-    add(`${base}-response.der`, Buffer.from(b64, "base64"), 0o644, false, true);
+    const bad = goBase64ErrorOffset(b64);
+    if (bad !== undefined) throw new PkiError("input-invalid", `Failed to parse ocspResponse: illegal base64 data at input byte ${bad}`);
+    add(`${base}-response.der`, Buffer.from(b64.replace(/[\r\n]/g, ""), "base64"), 0o644, false, true);
   }
   return out;
 }

@@ -1,0 +1,259 @@
+// The approver controller: watches CSRs, queues them by name, and while it
+// leads decides each one with the pure policy, fetching facts as asked and
+// writing verdicts. Errors requeue with backoff; they never approve.
+import type { KubeConfig, V1CertificateSigningRequest } from "@kubernetes/client-node";
+import { checkSar, lookupNode, makeClients, recordEvent, StaleObjectError, writeVerdict, type ApiClients } from "./actions.js";
+import type { ApproverConfig } from "./config.js";
+import { toCsrObject } from "./csr-object.js";
+import { CsrWatcher } from "./csr-watch.js";
+import { startHealthServer, type HealthServer } from "./health-server.js";
+import { LeaderElector } from "./leader-election.js";
+import type { Logger } from "./logger.js";
+import { Registry, type Counter, type Gauge, type Histogram } from "./metrics.js";
+import { decide, type Decision, type Facts } from "./policy.js";
+import { WorkQueue } from "./work-queue.js";
+
+export const COMPONENT = "k8s-pki-approver";
+
+export interface ApproverOptions {
+  kubeConfig: KubeConfig;
+  config: ApproverConfig;
+  logger: Logger;
+  now?: () => Date;
+  /** Start the /healthz, /readyz, /metrics server (default true). */
+  serve?: boolean;
+}
+
+type Outcome = "approved" | "denied" | "left-pending" | "waiting" | "error" | "dry-run";
+
+/** One approver replica. */
+export class Approver {
+  readonly registry = new Registry();
+  readonly queue = new WorkQueue();
+  readonly watcher: CsrWatcher;
+  private readonly decisions: Counter;
+  private readonly latency: Histogram;
+  private readonly leaderGauge: Gauge;
+  private readonly now: () => Date;
+  private api: ApiClients | undefined;
+  private elector: LeaderElector | undefined;
+  private server: HealthServer | undefined;
+  private workers: Promise<void>[] = [];
+  private leading: AbortController | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: ApproverOptions) {
+    this.now = opts.now ?? (() => new Date());
+    this.watcher = new CsrWatcher({ kubeConfig: opts.kubeConfig, logger: opts.logger });
+    this.decisions = this.registry.counter({
+      name: "k8s_pki_approver_decisions_total",
+      help: "Decisions on CertificateSigningRequests by signer, outcome and rule.",
+      labelNames: ["signer", "outcome", "reason"],
+    });
+    this.latency = this.registry.histogram({
+      name: "k8s_pki_approver_approval_seconds",
+      help: "Time from a CSR's creation to its approval by this replica.",
+      labelNames: ["signer"],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+    });
+    this.registry.gauge({ name: "k8s_pki_approver_queue_depth", help: "CSRs waiting in the work queue.", collect: (g) => g.set(undefined, this.queue.len()) });
+    this.leaderGauge = this.registry.gauge({ name: "k8s_pki_approver_leader", help: "1 while this replica holds the lease (or runs without leader election)." });
+    this.registry.gauge({ name: "k8s_pki_approver_cache_synced", help: "1 once the CSR cache has synced.", collect: (g) => g.set(undefined, this.watcher.hasSynced() ? 1 : 0) });
+    this.registry.gauge({ name: "k8s_pki_approver_watch_relists", help: "LISTs after the first (410 Gone and the like).", collect: (g) => g.set(undefined, this.watcher.stats().relists) });
+    this.registry.gauge({ name: "k8s_pki_approver_watch_failures", help: "Failed LISTs and WATCHes so far.", collect: (g) => g.set(undefined, this.watcher.stats().failures) });
+  }
+
+  /** Ready once the CSR cache has synced (whether or not this replica leads). */
+  ready(): boolean {
+    return this.watcher.hasSynced();
+  }
+
+  isLeader(): boolean {
+    return this.leading !== undefined && !this.leading.signal.aborted;
+  }
+
+  get healthPort(): number | undefined {
+    return this.server?.port;
+  }
+
+  async start(): Promise<void> {
+    const { config, logger } = this.opts;
+    this.api = await makeClients(this.opts.kubeConfig);
+    this.watcher.onEvent((type, obj) => {
+      if (type === "DELETED") return;
+      if (!config.policy.signers.includes(obj.spec.signerName)) return;
+      this.queue.add(obj.metadata?.name ?? "");
+    });
+    this.watcher.start();
+    if (this.opts.serve !== false) {
+      this.server = await startHealthServer({ port: config.listenPort, host: config.listenHost, readyz: () => this.ready(), metrics: () => this.registry.render() });
+    }
+    if (!config.leaderElect) {
+      this.lead(new AbortController());
+      return;
+    }
+    this.elector = new LeaderElector({
+      kubeConfig: this.opts.kubeConfig,
+      namespace: config.leaseNamespace,
+      name: config.leaseName,
+      identity: config.identity,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
+      logger,
+      onStartedLeading: (signal) => {
+        const ctl = new AbortController();
+        signal.addEventListener("abort", () => ctl.abort(), { once: true });
+        this.lead(ctl);
+      },
+      onStoppedLeading: async () => {
+        this.leading?.abort();
+        this.leaderGauge.set(undefined, 0);
+        logger.log("info", "stopped leading", { identity: config.identity });
+        await Promise.allSettled(this.workers);
+      },
+      onNewLeader: (id) => logger.log("info", "leader observed", { leader: id }),
+    });
+    this.elector.start();
+  }
+
+  private lead(ctl: AbortController): void {
+    if (this.stopped) return;
+    this.leading = ctl;
+    this.leaderGauge.set(undefined, 1);
+    this.opts.logger.log("info", "started leading", { identity: this.opts.config.identity, workers: this.opts.config.workers });
+    // What happened while we were not leading is in the cache: look at all of it.
+    for (const o of this.watcher.list()) {
+      if (this.opts.config.policy.signers.includes(o.spec.signerName)) this.queue.add(o.metadata?.name ?? "");
+    }
+    this.workers = Array.from({ length: this.opts.config.workers }, () => this.work(ctl.signal));
+  }
+
+  private async work(signal: AbortSignal): Promise<void> {
+    await this.watcher.waitForSync();
+    while (!signal.aborted) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      if (signal.aborted) {
+        this.queue.done(key);
+        this.queue.add(key);
+        return;
+      }
+      try {
+        const retry = await this.process(key, signal);
+        if (retry) this.queue.addRateLimited(key);
+        else this.queue.forget(key);
+      } catch (e) {
+        this.opts.logger.log("error", "unexpected error", { csr: key, error: e instanceof Error ? e.message : String(e) });
+        this.queue.addRateLimited(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  /** Decides one CSR; returns true when it must be retried later. */
+  async process(name: string, signal?: AbortSignal): Promise<boolean> {
+    const { logger, config } = this.opts;
+    const api = this.api!;
+    let obj: V1CertificateSigningRequest | undefined = this.watcher.get(name);
+    for (let attempt = 0; obj && attempt < 3; attempt++) {
+      const csr = toCsrObject(obj);
+      const signer = csr.signerName;
+      const facts: Facts = {};
+      let d: Decision = decide(csr, config.policy, facts);
+      try {
+        while (d.action === "need") {
+          if (d.node !== undefined && facts.node === undefined) facts.node = await lookupNode(api, d.node);
+          if (d.sar && facts.sarAllowed === undefined) facts.sarAllowed = await checkSar(api, csr, d.sar.subresource);
+          d = decide(csr, config.policy, facts);
+        }
+      } catch (e) {
+        this.count(signer, "error", "fact-lookup");
+        logger.log("warn", "transient error while checking a CSR; will retry", { csr: name, error: errorText(e) });
+        return true;
+      }
+      if (signal?.aborted) return true; // lost the lease while looking: the new leader decides
+      switch (d.action) {
+        case "ignore":
+          return false;
+        case "wait":
+          this.count(signer, "waiting", d.rule);
+          logger.log("info", "not approvable yet; will retry", { csr: name, signer, rule: d.rule, reason: d.message });
+          return true;
+        case "approve":
+        case "deny": {
+          const verdict = d.action === "approve" ? { type: "Approved" as const, rule: d.rule, message: d.message } : { type: "Denied" as const, rule: d.rule, message: d.message };
+          if (config.dryRun) {
+            this.count(signer, "dry-run", d.rule);
+            logger.log("info", `dry run: would ${d.action}`, { csr: name, signer, rule: d.rule, reason: d.message });
+            return false;
+          }
+          if (d.action === "deny" && config.denyMode === "pending") {
+            this.count(signer, "left-pending", d.rule);
+            logger.log("warn", "breaks a rule; left pending (deny-mode=pending)", { csr: name, signer, rule: d.rule, reason: d.message });
+            return false;
+          }
+          try {
+            const updated = await writeVerdict(api, obj, verdict, this.now());
+            const now = this.now();
+            if (d.action === "approve") {
+              this.count(signer, "approved", d.rule);
+              if (csr.createdAt) this.latency.observe({ signer }, Math.max(0, (now.getTime() - csr.createdAt.getTime()) / 1000));
+              logger.log("info", "approved", { csr: name, signer, rule: d.rule, requester: csr.username });
+              void recordEvent(api, updated, "Normal", "AutoApproved", `${d.message} (rule ${d.rule})`, now, COMPONENT);
+            } else {
+              this.count(signer, "denied", d.rule);
+              logger.log("warn", "denied", { csr: name, signer, rule: d.rule, reason: d.message, requester: csr.username });
+              void recordEvent(api, updated, "Warning", "AutoDenied", `rule ${d.rule}: ${d.message}`, now, COMPONENT);
+            }
+            return false;
+          } catch (e) {
+            if (e instanceof StaleObjectError) {
+              // Someone changed it since we read it: read it again and decide again.
+              obj = await this.reread(name);
+              continue;
+            }
+            this.count(signer, "error", "write");
+            logger.log("warn", "could not write the verdict; will retry", { csr: name, error: errorText(e) });
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private async reread(name: string): Promise<V1CertificateSigningRequest | undefined> {
+    try {
+      return await this.api!.certificates.readCertificateSigningRequest({ name });
+    } catch {
+      return undefined;
+    }
+  }
+
+  private count(signer: string, outcome: Outcome, reason: string): void {
+    this.decisions.inc({ signer, outcome, reason });
+  }
+
+  /** Stops everything; with leader election, gives the lease up so another replica takes over at once. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.leading?.abort();
+    this.queue.shutDown();
+    await Promise.allSettled(this.workers);
+    if (this.elector) {
+      await this.elector.release().catch(() => undefined);
+      await this.elector.stop().catch(() => undefined);
+    }
+    this.watcher.stop();
+    await this.server?.close();
+    this.leaderGauge.set(undefined, 0);
+  }
+}
+
+const errorText = (e: unknown): string => {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === "number" ? `HTTP ${code}` : e instanceof Error ? e.message : String(e);
+};
