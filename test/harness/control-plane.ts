@@ -53,6 +53,11 @@ export interface ControlPlane {
   apiserver: ManagedProcess;
   controllerManager?: ManagedProcess;
   timings: ControlPlaneTimings;
+  /**
+   * Stops kube-apiserver, waits `downMs`, and starts it again with the same
+   * flags and port, resolving once /readyz is ok. `apiserver` then names the new process.
+   */
+  restartApiserver(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -292,6 +297,25 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       started.push(kcm.process);
       timings.controllerManagerMs = kcm.startupMs;
     }
+    let apiserver = api.process;
+    let restarts = 0;
+    const restartApiserver = async (downMs = 0): Promise<void> => {
+      const old = apiserver;
+      await old.stop();
+      started.splice(started.indexOf(old), 1);
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      const proc = await startProcess({ name: `kube-apiserver-restart-${++restarts}`, command: old.command, args: old.args, logDir });
+      started.splice(started.length - (controllerManager ? 1 : 0), 0, proc);
+      apiserver = proc;
+      await waitFor(
+        async () => {
+          const res = await httpsRequest(`${api.url}/readyz`, { ca: pki.caCert, ...api.admin });
+          if (res.status !== 200 || res.body !== "ok") throw new Error(`/readyz ${res.status}: ${res.body.slice(-400)}`);
+          return true;
+        },
+        { what: `restarted kube-apiserver ${api.url}/readyz`, timeoutMs: readyTimeoutMs, processes: [proc] },
+      );
+    };
     return {
       url: api.url,
       caPem: pki.caCert,
@@ -302,9 +326,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       etcd,
       dir,
       logDir,
-      apiserver: api.process,
+      get apiserver() {
+        return apiserver;
+      },
       controllerManager,
       timings,
+      restartApiserver,
       stop: stopAll,
     };
   } catch (e) {

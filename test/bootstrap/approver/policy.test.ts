@@ -75,9 +75,8 @@ describe("decide: kubelet client certificates", () => {
 
   it("denies a repeated CN (the signer would take the last one)", async () => {
     const key = rsa1024;
-    const subject = { ...emptyName(), organization: ["system:nodes"], commonName: "system:node:n1", extraNames: [] };
-    // Two CN attributes: build the name by hand through extraNames (not one of Go's fields, so kept verbatim).
-    subject.extraNames = [{ type: "2.5.4.3", value: "system:node:n2" }];
+    // Two CN attributes: the second goes in through extraNames, which are encoded verbatim.
+    const subject = { ...emptyName(), organization: ["system:nodes"], commonName: "system:node:n1", extraNames: [{ type: "2.5.4.3", value: "system:node:n2" }] };
     const pem = encodePem("CERTIFICATE REQUEST", createCsrDer({ subject, sans: { dns: [], email: [], ip: [], uri: [], other: [] }, extraExtensions: [] }, key));
     expect(decide(obj(pem), policy, { sarAllowed: true })).toMatchObject({ action: "deny" });
   });

@@ -6,7 +6,7 @@
 // becomes, so "nearly the same" parser would silently change certificates.
 
 // ---------------------------------------------------------------------------
-// IP addresses: net/netip ParseAddr, which net.ParseIP has used since Go 1.22.
+// IP addresses: net/netip ParseAddr, which current net.ParseIP delegates to.
 // ---------------------------------------------------------------------------
 
 interface NetAddr {
@@ -238,7 +238,7 @@ function isWSP(r: number): boolean {
 function isAtext(r: number, dot: boolean): boolean {
   if (r === 0x2e) return dot;
   // RFC 5322 specials: ( ) < > [ ] : ; @ \ , "
-  if ("()<>[]:;@\\,\"".includes(String.fromCharCode(r)) && r < 0x80) return false;
+  if (r < 0x80 && "()<>[]:;@\\,\"".includes(String.fromCharCode(r))) return false;
   return isVchar(r);
 }
 
@@ -406,7 +406,7 @@ class AddrParser {
       this.s = this.s.slice(ch.length);
     }
     this.consume("]");
-    // Since Go 1.22 a domain literal must hold an IP address.
+    // Go accepts a domain literal only if it holds an IP address.
     if (parseGoIp(dtext) === undefined) mailFail();
     return `[${dtext}]`;
   }

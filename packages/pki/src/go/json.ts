@@ -49,6 +49,18 @@ const enum Parse {
   ArrayValue,
 }
 
+/** The one-letter escapes after a backslash, and the byte each stands for. */
+const SIMPLE_ESCAPES: ReadonlyMap<number, number> = new Map([
+  [0x62, 0x08], // b
+  [0x66, 0x0c], // f
+  [0x6e, 0x0a], // n
+  [0x72, 0x0d], // r
+  [0x74, 0x09], // t
+  [0x5c, 0x5c],
+  [0x2f, 0x2f],
+  [0x22, 0x22],
+]);
+
 /** Go's quoteChar: a byte shown as strconv.Quote(string(rune(c))) between single quotes. */
 function quoteChar(c: number): string {
   if (c === 0x27) return "'\\''";
@@ -139,7 +151,7 @@ class Scanner {
         else if (c < 0x20) return this.error(c, "in string literal");
         return true;
       case Step.InStringEsc:
-        if ([0x62, 0x66, 0x6e, 0x72, 0x74, 0x5c, 0x2f, 0x22].includes(c)) {
+        if (SIMPLE_ESCAPES.has(c)) {
           this.step = Step.InString;
           return true;
         }
@@ -149,12 +161,13 @@ class Scanner {
         }
         return this.error(c, "in string escape code");
       case Step.InStringEscU:
+        return this.hexDigit(c, hex, Step.InStringEscU1);
       case Step.InStringEscU1:
+        return this.hexDigit(c, hex, Step.InStringEscU12);
       case Step.InStringEscU12:
+        return this.hexDigit(c, hex, Step.InStringEscU123);
       case Step.InStringEscU123:
-        if (!hex) return this.error(c, "in \\u hexadecimal character escape");
-        this.step = this.step === Step.InStringEscU123 ? Step.InString : this.step + 1;
-        return true;
+        return this.hexDigit(c, hex, Step.InString);
       case Step.Neg:
         if (c === 0x30) this.step = Step.Zero;
         else if (digit) this.step = Step.One;
@@ -210,6 +223,12 @@ class Scanner {
       case Step.Nul:
         return this.literal(c, 0x6c, Step.EndValue, "in literal null (expecting 'l')");
     }
+  }
+
+  private hexDigit(c: number, hex: boolean, next: Step): boolean {
+    if (!hex) return this.error(c, "in \\u hexadecimal character escape");
+    this.step = next;
+    return true;
   }
 
   private literal(c: number, want: number, next: Step, context: string): boolean {
@@ -446,8 +465,7 @@ class Builder {
           put(r);
           continue;
         }
-        const simple: Record<number, number> = { 0x62: 8, 0x66: 12, 0x6e: 10, 0x72: 13, 0x74: 9 };
-        put(simple[e] ?? e);
+        put(SIMPLE_ESCAPES.get(e)!);
         this.i += 2;
         continue;
       }
