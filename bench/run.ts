@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { homedir } from "node:os";
 import { issuanceBench } from "./issuance.js";
 import { startupBench } from "./startup.js";
+import { approverBench } from "./approver.js";
 
 const cache = process.env.K8S_PKI_BIN_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "k8s-pki", "bin");
 const cfsslDir = join(cache, "cfssl-v1.6.5");
@@ -24,3 +25,11 @@ for (const x of t) console.log(`  ${x.medianMs.toFixed(1).padStart(7)} ms  ${x.n
 const node = t[0]!.medianMs;
 console.log(`  k8s-pki version adds ${(t[1]!.medianMs - node).toFixed(1)} ms to node's own start-up; gencert alone adds ${(t[7]!.medianMs - node).toFixed(1)} ms`);
 console.log(`  pipeline ratio k8s-pki/cfssl: ECDSA ${(t[3]!.medianMs / t[4]!.medianMs).toFixed(2)}, RSA ${(t[5]!.medianMs / t[6]!.medianMs).toFixed(2)}`);
+
+if (process.env.BENCH_SKIP_APPROVER !== "1") {
+  const n = Number(process.env.BENCH_CSRS ?? 1000);
+  console.log(`\n(c) approver: ${n} kubelet client CSRs created at once, creation -> Approved (seen through a watch)`);
+  for (const r of await approverBench(n)) {
+    console.log(`  ${r.name}: ${r.count} approved, p50 ${r.p50Ms.toFixed(0)} ms, p99 ${r.p99Ms.toFixed(0)} ms, max ${r.maxMs.toFixed(0)} ms, all in ${(r.wallMs / 1000).toFixed(1)} s${r.peakRssMb ? `, approver peak RSS ${r.peakRssMb.toFixed(0)} MB` : ""}`);
+  }
+}

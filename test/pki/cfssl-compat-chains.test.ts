@@ -74,7 +74,9 @@ describe("cross-signing with cfssl v1.6.5", () => {
   });
 
   it("a chain verifies for TLS server use with openssl's purpose check", async () => {
-    const r = await run("openssl", ["verify", "-purpose", "sslserver", "-CAfile", "ours-root.pem", "cfssl-req-ecdsa256-by-ours.pem"], opts());
+    await issue("tls-req", cfssl(["genkey", ws.write("tls-req.json", { CN: "tls", hosts: ["tls.example.com"] })], opts()));
+    await issue("tls-by-ours", k8sPki(["sign", "-ca", "ours-root.pem", "-ca-key", "ours-root-key.pem", "tls-req.csr"], opts()));
+    const r = await run("openssl", ["verify", "-purpose", "sslserver", "-CAfile", "ours-root.pem", "tls-by-ours.pem"], opts());
     expect(r.stdout).toContain(": OK");
   });
 });

@@ -59,6 +59,9 @@ const CASES: ErrorCase[] = [
   // CSR JSON.
   { name: "CSR JSON syntax error", args: ["gencert", ...CA, "bad.json"], files: { "bad.json": '{"CN": "x",}' }, mode: "stderr-last-line" },
   { name: "CSR JSON type error", args: ["gencert", ...CA, "bad.json"], files: { "bad.json": { CN: 5 } }, mode: "stderr-last-line" },
+  { name: "extension Value: bad base64 (offset)", args: ["genkey", "x.json"], files: { "x.json": { CN: "x", extensions: [{ Id: [1, 2, 3], Value: "AA=A" }] } }, mode: "stderr-last-line" },
+  { name: "extension Value: not a string", args: ["genkey", "x.json"], files: { "x.json": { CN: "x", extensions: [{ Id: [1, 2, 3], Value: 5 }] } }, mode: "stderr-last-line" },
+  { name: "extension Id: a string", args: ["genkey", "x.json"], files: { "x.json": { CN: "x", extensions: [{ Id: "1.2.3", Value: "" }] } }, mode: "stderr-last-line" },
   { name: "ca section outside initca", args: ["gencert", ...CA, "c.json"], files: { "c.json": { CN: "x", ca: { pathlen: 1 } } }, mode: "stderr-last-line" },
   // initca subject validation.
   { name: "initca without subject", args: ["gencert", "-initca", "s.json"], files: { "s.json": { hosts: ["x.example.com"] } }, mode: "exact", code: 5300 },
@@ -161,6 +164,22 @@ describe("errors like cfssl's", () => {
 });
 
 describe("deliberate deviations", () => {
+  it("-remote: cfssl forwards to a remote signer, k8s-pki refuses (remote signing is not implemented)", async () => {
+    const r = await ws.both(["gencert", "-remote", "127.0.0.1:1", "leaf.json"]);
+    expect(r.cfssl.code).toBe(1);
+    expect(errorJson(r.cfssl.stderr)?.message).toBe("failed to connect to remote");
+    expect(r.ours.code).toBe(1);
+    expect(r.ours.stderr).toContain("does not implement remote signing");
+  });
+
+  it("a single-arc extension Id: cfssl crashes, k8s-pki reports 9300", async () => {
+    ws.write("arc.json", { CN: "x", extensions: [{ Id: [1], Value: "" }] });
+    const r = await ws.both(["genkey", "arc.json"]);
+    expect(r.cfssl.code).toBe(2);
+    expect(r.ours.code).toBe(1);
+    expect(errorJson(r.ours.stderr)?.code).toBe(9300);
+  });
+
   it("a non-ASCII host: cfssl crashes (double-wrapped error panic), k8s-pki reports 9300", async () => {
     ws.write("idn.json", { CN: "x", hosts: ["bücher.example"] });
     const r = await ws.both(["gencert", ...CA, "idn.json"]);

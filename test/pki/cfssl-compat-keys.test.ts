@@ -33,6 +33,11 @@ describe.each(KEYS)("key $algo $size", (k) => {
   // RSA 4096 key generation is slow in both programs: it is generated once, as the CA.
   const slow = k.size === 4096 ? 120_000 : undefined;
 
+  // The CA the leaf tests sign with, made by the real cfssl.
+  beforeAll(async () => {
+    await ws.cfsslCa(`ca-${tag}`, { CN: `Root ${tag}`, key, names: NAMES });
+  }, 120_000);
+
   it("gencert -initca: same root certificate, CSR and key form", { timeout: slow }, async () => {
     const r = await ws.both(["gencert", "-initca"], { CN: `Root ${tag}`, key, names: NAMES });
     const { ours, cfssl: theirs } = await expectSameIssuance(ws, r);
@@ -40,8 +45,6 @@ describe.each(KEYS)("key $algo $size", (k) => {
     expect(parseCertificatePem(theirs.cert!).signatureAlgorithm).toBe(k.sigalg);
     expect(parseCsrPem(theirs.csr!).signatureAlgorithm).toBe(k.sigalg);
     ws.write(`ours-ca-${tag}.pem`, ours.cert!);
-    ws.write(`ca-${tag}.pem`, theirs.cert!);
-    ws.write(`ca-${tag}-key.pem`, theirs.key!);
     await opensslVerify(ws.dir, `ours-ca-${tag}.pem`, `ours-ca-${tag}.pem`);
   });
 
@@ -67,6 +70,20 @@ describe.each(KEYS)("key $algo $size", (k) => {
       await expectSameIssuance(ws, r);
     });
   }
+});
+
+describe("key request defaults (the request is decoded over cfssl's ECDSA P-256 default)", () => {
+  it.each([
+    ["no key section", {}],
+    ["key: null", { key: null }],
+    ["only a size: P-384", { key: { size: 384 } }],
+    ["ecdsa without size: P-256", { key: { algo: "ecdsa" } }],
+    ["ed25519 ignores the size", { key: { algo: "ed25519", size: 999 } }],
+    ["rsa 3000 (any size in range)", { key: { algo: "rsa", size: 3000 } }],
+    ["mixed-case keys", { KEY: { Algo: "ecdsa", SIZE: 521 } }],
+  ])("%s", async (_name, extra) => {
+    await expectSameIssuance(ws, await ws.both(["genkey"], { CN: "defaults", ...extra }));
+  });
 });
 
 describe("genkey -initca", () => {
@@ -141,3 +158,22 @@ describe("key forms cfssl accepts as -ca-key", () => {
     expectSameKeyForm(ours.key!, outputJson(r.cfssl).key!);
   });
 });
+
+describe("reusing a CA key", () => {
+  beforeAll(async () => {
+    await ws.cfsslCa("renew", { CN: "Renew Root", names: [{ C: "US", O: "Example", OU: "PKI" }], hosts: ["10.0.0.1", "renew.example.com"], ca: { pathlen: 1, expiry: "1000h" } });
+  });
+
+  it("gencert -renewca: the same CA re-issued from its certificate and key", async () => {
+    const r = await ws.both(["gencert", "-renewca", "-ca", "renew.pem", "-ca-key", "renew-key.pem"]);
+    const { ours } = await expectSameIssuance(ws, r);
+    expect(parseCertificatePem(ours.cert!).spki.equals(parseCertificatePem(ws.read("renew.pem")).spki)).toBe(true);
+  });
+
+  it("gencert -initca -ca-key: a new root for an existing key (cert and csr only)", async () => {
+    const r = await ws.both(["gencert", "-initca", "-ca-key", "renew-key.pem"], { CN: "Rekeyed Root", names: [{ O: "Example" }], ca: { pathlen: 0, pathlenzero: true, expiry: "10h", backdate: "1h" }, crl_url: "http://crl.example.com/x.crl" });
+    const { ours } = await expectSameIssuance(ws, r);
+    expect(Object.keys(ours).sort()).toEqual(["cert", "csr"]);
+  });
+});
+

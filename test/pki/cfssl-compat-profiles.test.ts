@@ -112,8 +112,10 @@ describe("CA constraints", () => {
     { name: "pathlen 2 + pathlenzero (ignored)", ca: { pathlen: 2, pathlenzero: true } },
     { name: "expiry and backdate", ca: { expiry: "100h", backdate: "1h" } },
     { name: "expiry 1.5h", ca: { expiry: "1h30m" } },
-  ])("initca: $name", async ({ ca }) => {
-    const req = { CN: "Root", hosts: ["root.example.com", "10.0.0.53", "ops@example.com", "spiffe://root"], names: [{ C: "US", O: "Example" }], ca, crl_url: "http://crl.example.com/root.crl" };
+    { name: "delegation_enabled drops the CSR's basicConstraints", ca: { pathlen: 1 }, extra: { delegation_enabled: true } },
+    { name: "DNS hosts only: no SAN on the root", ca: { pathlen: 1 }, extra: { hosts: ["only-dns.example.com"] } },
+  ])("initca: $name", async ({ ca, extra }) => {
+    const req = { CN: "Root", hosts: ["root.example.com", "10.0.0.53", "ops@example.com", "spiffe://root"], names: [{ C: "US", O: "Example" }], ca, crl_url: "http://crl.example.com/root.crl", ...extra };
     await expectSameIssuance(ws, await ws.both(["gencert", "-initca"], req));
   });
 

@@ -35,6 +35,8 @@ export interface CsrWatcherStats {
   lists: number;
   /** Completed LISTs after the first (410 Gone, expired or too-large resourceVersion). */
   relists: number;
+  /** LIST pages received (a LIST of n objects takes ceil(n / pageSize) pages). */
+  listPages: number;
   /** WATCH requests started. */
   watches: number;
   /** Failed LISTs and WATCHes (errors, ERROR events, early closes, silences). */
@@ -122,7 +124,7 @@ export class CsrWatcher {
   private watchCtl: AbortController | undefined;
   private listCtl: AbortController | undefined;
   private syncWaiters: ((synced: boolean) => void)[] = [];
-  private readonly counters: Omit<CsrWatcherStats, "resourceVersion"> = { lists: 0, relists: 0, watches: 0, failures: 0, silences: 0, events: 0, bookmarks: 0 };
+  private readonly counters: Omit<CsrWatcherStats, "resourceVersion"> = { lists: 0, relists: 0, listPages: 0, watches: 0, failures: 0, silences: 0, events: 0, bookmarks: 0 };
 
   constructor(opts: CsrWatcherOptions) {
     this.opts = {
@@ -238,6 +240,7 @@ export class CsrWatcher {
         const signal = AbortSignal.any([ctl.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)]);
         const page = await api.listCertificateSigningRequest({ limit: this.opts.pageSize, _continue: cont }, signalOptions(k8s, signal));
         if (g !== this.gen) return;
+        this.counters.listPages++;
         items.push(...page.items);
         rv ??= page.metadata?.resourceVersion;
         cont = page.metadata?._continue || undefined;
@@ -449,11 +452,23 @@ function signalOptions(k8s: typeof import("@kubernetes/client-node"), signal: Ab
 function describe(e: unknown): string {
   const status = apiStatus(e);
   if (status !== undefined) {
-    const body = (e as { body?: unknown }).body;
-    const msg = typeof body === "object" && body !== null ? (body as { message?: string }).message : typeof body === "string" ? body : undefined;
-    return `HTTP ${status}${msg ? `: ${msg}` : ""}`;
+    return `HTTP ${status}${statusMessage((e as { body?: unknown }).body)}`;
   }
   const statusCode = (e as { statusCode?: unknown } | null)?.statusCode;
   if (typeof statusCode === "number") return `HTTP ${statusCode} ${(e as Error).message}`;
   return e instanceof Error ? e.message : String(e);
+}
+
+// client-node 1.4 leaves an error response's body as the raw JSON text of a Status.
+function statusMessage(body: unknown): string {
+  let parsed = body;
+  if (typeof body === "string") {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body ? `: ${body.slice(0, 200)}` : "";
+    }
+  }
+  const msg = (parsed as { message?: unknown } | null)?.message;
+  return typeof msg === "string" && msg ? `: ${msg}` : "";
 }

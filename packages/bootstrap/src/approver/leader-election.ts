@@ -364,9 +364,21 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
 function describe(e: unknown): string {
   const status = apiStatus(e);
   if (status !== undefined) {
-    const body = (e as { body?: unknown }).body;
-    const msg = typeof body === "object" && body !== null ? (body as { message?: string }).message : typeof body === "string" ? body : undefined;
-    return `HTTP ${status}${msg ? `: ${msg}` : ""}`;
+    return `HTTP ${status}${statusMessage((e as { body?: unknown }).body)}`;
   }
   return e instanceof Error ? e.message : String(e);
+}
+
+// client-node 1.4 leaves an error response's body as the raw JSON text of a Status.
+function statusMessage(body: unknown): string {
+  let parsed = body;
+  if (typeof body === "string") {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body ? `: ${body.slice(0, 200)}` : "";
+    }
+  }
+  const msg = (parsed as { message?: unknown } | null)?.message;
+  return typeof msg === "string" && msg ? `: ${msg}` : "";
 }

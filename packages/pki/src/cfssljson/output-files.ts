@@ -2,6 +2,7 @@
 // modes), decided as a pure function; writing them is in write-files.ts.
 import { PkiError } from "../errors.js";
 import { parseGoJson } from "../go/json.js";
+import { goBase64ErrorOffset } from "../base64.js";
 
 export interface OutputFile {
   /** Path relative to the output folder, e.g. `ca-key.pem`. */
@@ -27,42 +28,6 @@ function str(input: Obj, keys: string[]): string {
     return v;
   }
   return "";
-}
-
-const B64 = /[A-Za-z0-9+/]/;
-
-/**
- * Where Go's base64.StdEncoding.DecodeString fails on `s` (its CorruptInputError
- * offset), or undefined when it decodes. Go skips \r and \n, requires padding,
- * and does not check the unused trailing bits.
- */
-export function goBase64ErrorOffset(s: string): number | undefined {
-  let si = 0;
-  for (;;) {
-    let j = 0;
-    for (; j < 4; j++) {
-      if (si === s.length) {
-        if (j === 0) return undefined;
-        return si - j;
-      }
-      const c = s[si++]!;
-      if (B64.test(c)) continue;
-      if (c === "\n" || c === "\r") {
-        j--;
-        continue;
-      }
-      if (c !== "=") return si - 1;
-      if (j < 2) return si - 1;
-      if (j === 2) {
-        while (si < s.length && (s[si] === "\n" || s[si] === "\r")) si++;
-        if (si === s.length) return s.length;
-        if (s[si] !== "=") return si - 1;
-        si++;
-      }
-      while (si < s.length && (s[si] === "\n" || s[si] === "\r")) si++;
-      return si < s.length ? si : undefined;
-    }
-  }
 }
 
 /**

@@ -3,6 +3,7 @@
 import { PkiError } from "../errors.js";
 import { getField, goBool, goInt, goString, goStringArray, parseGoJson } from "../go/json.js";
 import { classifyHost } from "../go/hosts.js";
+import { goBase64ErrorOffset } from "../base64.js";
 import { defaultKeyRequest, type KeyRequest } from "../keys/key-request.js";
 import { OID } from "../asn1/oids.js";
 import { emptyName, type DistinguishedName } from "../x509/name.js";
@@ -139,17 +140,27 @@ export function parseCsrJson(input: string | Uint8Array | object): CertificateRe
     req.extensions = exts.map((e, i) => {
       const eo = obj(e, S, `extensions[${i}]`) ?? {};
       const id = getField(eo, "Id");
-      if (!Array.isArray(id) || id.some((n) => typeof n !== "number" || !Number.isInteger(n) || n < 0)) {
-        throw new PkiError("input-invalid", `json: cannot unmarshal extension Id into Go struct field Extension.extensions.Id of type asn1.ObjectIdentifier`, { field: `extensions[${i}].Id` });
+      const idCtx = { field: `extensions[${i}].Id` };
+      if (id !== undefined && id !== null && !Array.isArray(id)) {
+        throw new PkiError("input-invalid", `json: cannot unmarshal ${typeName(id)} into Go struct field Extension.extensions.Id of type asn1.ObjectIdentifier`, idCtx);
       }
-      const value = goString(getField(eo, "Value"), { struct: "Extension", field: "Value", path: `extensions[${i}].Value` }) ?? "";
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
-        throw new PkiError("input-invalid", "illegal base64 data at input byte 0", { field: `extensions[${i}].Value` });
+      for (const n of Array.isArray(id) ? (id as unknown[]) : []) {
+        if (typeof n !== "number" || !Number.isInteger(n)) {
+          throw new PkiError("input-invalid", `json: cannot unmarshal ${typeof n === "number" ? `number ${n}` : typeName(n)} into Go struct field Extension.extensions.Id of type int`, idCtx);
+        }
+        if (n < 0) throw new PkiError("csr-bad-request", `invalid OID ${JSON.stringify((id as number[]).join("."))}`, idCtx);
       }
+      const rawValue = getField(eo, "Value");
+      if (rawValue !== undefined && rawValue !== null && typeof rawValue !== "string") {
+        throw new PkiError("input-invalid", `json: cannot unmarshal ${typeName(rawValue)} into Go struct field Extension.extensions.Value of type []uint8`, { field: `extensions[${i}].Value` });
+      }
+      const value = typeof rawValue === "string" ? rawValue : "";
+      const bad = goBase64ErrorOffset(value);
+      if (bad !== undefined) throw new PkiError("input-invalid", `illegal base64 data at input byte ${bad}`, { field: `extensions[${i}].Value` });
       return {
-        oid: (id as number[]).join("."),
+        oid: ((id as number[] | null | undefined) ?? []).join("."),
         critical: goBool(getField(eo, "Critical"), { struct: "Extension", field: "Critical" }) ?? false,
-        value: Buffer.from(value, "base64"),
+        value: Buffer.from(value.replace(/[\r\n]/g, ""), "base64"),
       };
     });
   }
