@@ -25,6 +25,8 @@ export default defineConfig({
           hookTimeout: 300_000,
           // Each file starts its own real control plane; two at once is all 2 cores take.
           maxWorkers: 2,
+          // After the unit projects, which run with the default worker count.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -32,8 +32,11 @@ if [ -f "$results" ]; then
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     // A file that failed to load counts as a failure even with no test in it.
     const broken = r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
-    console.log(`\n${r.numPassedTests} passed, ${r.numFailedTests + broken} failed`);
-  ' "$results"
+    let failed = r.numFailedTests + broken;
+    // vitest failed without a failing test (an unhandled error, a config error): that is a failure too.
+    if (Number(process.argv[2]) !== 0 && failed === 0) failed = 1;
+    console.log(`\n${r.numPassedTests} passed, ${failed} failed`);
+  ' "$results" "$status"
 else
   echo "0 passed, 1 failed"
   status=1

@@ -276,7 +276,7 @@ describe("LeaderElector", () => {
     leaders: string[];
   }
 
-  function candidate(identity: string, name: string, kubeConfig = admin): Candidate {
+  function candidate(identity: string, name: string, kubeConfig = admin, exitOnLoss = false): Candidate {
     const c: Candidate = { identity, terms: [], signals: [], leaders: [], e: undefined as unknown as LeaderElector };
     c.e = new LeaderElector({
       kubeConfig,
@@ -288,9 +288,11 @@ describe("LeaderElector", () => {
         c.terms.push({ start: Date.now() });
         c.signals.push(signal);
       },
-      onStoppedLeading: () => {
+      onStoppedLeading: async () => {
         const t = c.terms.at(-1);
         if (t) t.end = Date.now();
+        // kube-controller-manager's way: exit on loss. stop() from inside the callback must not wait for itself.
+        if (exitOnLoss) await c.e.stop();
       },
       onNewLeader: (id) => c.leaders.push(id),
     });
@@ -344,7 +346,6 @@ describe("LeaderElector", () => {
     const crashedAt = Date.now();
     await waitFor(() => b.e.isLeader(), { what: "takeover", timeoutMs: 15_000, intervalMs: 20 });
     const took = Date.now() - crashedAt;
-    console.log(`takeover after crash: ${took} ms`);
     // Not before expiry: the last renewal was at most one retry period before the crash.
     expect(took).toBeGreaterThanOrEqual(LEASE.leaseDurationMs - LEASE.retryPeriodMs - 100);
     // Soon after: seeing the last renewal takes up to a retry period, acting on expiry up to another.
@@ -369,7 +370,6 @@ describe("LeaderElector", () => {
     expect(signal.aborted).toBe(true);
     expect(a.e.isLeader()).toBe(false);
     await waitFor(() => b.e.isLeader(), { what: "takeover after release", timeoutMs: 10_000, intervalMs: 10 });
-    console.log(`takeover after release: ${Date.now() - releasedAt} ms`);
     expect(Date.now() - releasedAt).toBeLessThanOrEqual(LEASE.retryPeriodMs + 700);
     const lease = await readLease(name);
     expect(lease.spec).toMatchObject({ holderIdentity: "next", leaseDurationSeconds: 3, leaseTransitions: 1 });
@@ -394,7 +394,7 @@ describe("LeaderElector", () => {
       },
     });
     cleanups.push(() => rbac.deleteNamespacedRole({ name: user, namespace: "default" }));
-    const a = candidate("cut-off", name, kubeConfigFor(cp.url, await cp.pki.mintClientCert(user)));
+    const a = candidate("cut-off", name, kubeConfigFor(cp.url, await cp.pki.mintClientCert(user)), true);
     a.e.start();
     await waitFor(() => a.e.isLeader(), { what: "first leader", timeoutMs: 10_000, intervalMs: 20 });
     const b = candidate("patient", name);
@@ -406,12 +406,14 @@ describe("LeaderElector", () => {
     const cutAt = Date.now();
     await waitFor(() => !a.e.isLeader(), { what: "step down", timeoutMs: 10_000, intervalMs: 10 });
     const steppedDown = Date.now() - cutAt;
-    console.log(`stepped down after ${steppedDown} ms`);
     // RBAC changes reach the authorizer within moments; a renewal in flight at the cut may still succeed.
     expect(steppedDown).toBeLessThanOrEqual(LEASE.renewDeadlineMs + 600);
     expect(a.signals[0]!.aborted).toBe(true);
     expect(a.terms[0]!.end).toBeDefined();
     await waitFor(() => b.e.isLeader(), { what: "takeover", timeoutMs: 15_000, intervalMs: 20 });
     expectNoOverlap(a, b);
+    // It stopped campaigning (exitOnLoss), so it never comes back even with its rights restored.
+    expect(a.terms).toHaveLength(1);
+    await Promise.race([a.e.stop(), delay(2_000).then(() => expect.fail("stop() hangs after stopping from onStoppedLeading"))]);
   });
 });

@@ -87,6 +87,9 @@ const CASES: ErrorCase[] = [
   { name: "config signing of the wrong type", args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"], files: CFG({ signing: [] }), mode: "stderr-last-line", code: 5200 },
   { name: "config Expiry (Go's time.Duration field) as a string", args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"], files: CFG({ signing: { default: { Expiry: "1h", usages: ["signing"] } } }), mode: "stderr-last-line", code: 5200 },
   { name: "config type error before a populate error", args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"], files: CFG({ signing: { default: { expiry: "365d" }, profiles: { p: { expiry: 5 } } } }), mode: "stderr-last-line", code: 5200 },
+  { name: "config lint_error_level that is not a zlint label", args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"], files: CFG({ signing: { default: { expiry: "1h", usages: ["signing"], lint_error_level: 5 } } }), mode: "stderr-last-line", code: 5200 },
+  { name: "CSRWhitelist without PublicKey", args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"], files: CFG({ signing: { default: { expiry: "1h", usages: ["signing"], CSRWhitelist: { Subject: true, DNSNames: true } } } }), mode: "stderr-last-line" },
+  { name: "ClientProvidesSerialNumbers (the CLI has no -serial for sign)", args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"], files: CFG({ signing: { default: { expiry: "1h", usages: ["signing"], ClientProvidesSerialNumbers: true } } }), mode: "exact", code: 1400 },
   { name: "config file missing", args: ["gencert", ...CA, "-config", "nope.json", "leaf.json"], mode: "stderr-last-line", code: 5200 },
   { name: "null profile", args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"], files: CFG({ signing: { profiles: { a: null } } }), mode: "stderr-last-line", code: 5200 },
   // Signing policy.
@@ -170,6 +173,14 @@ describe("deliberate deviations", () => {
     expect(errorJson(r.cfssl.stderr)?.message).toBe("failed to connect to remote");
     expect(r.ours.code).toBe(1);
     expect(r.ours.stderr).toContain("does not implement remote signing");
+  });
+
+  it("lint_error_level: cfssl lints with zlint (or fails with 2500 when only the default profile sets it); k8s-pki does not lint", async () => {
+    ws.write("cfg-lint.json", { signing: { default: { expiry: "1h", usages: ["signing"], lint_error_level: "warn" } } });
+    const r = await ws.both(["gencert", ...CA, "-config", "cfg-lint.json", "leaf.json"]);
+    expect(errorJson(r.cfssl.stderr)).toEqual({ code: 2500, message: "Private key is unavailable" });
+    expect(r.ours.code).toBe(0);
+    expect(outputJson(r.ours).cert).toBeDefined();
   });
 
   it("a single-arc extension Id: cfssl crashes, k8s-pki reports 9300", async () => {

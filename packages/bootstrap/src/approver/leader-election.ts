@@ -93,6 +93,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private lastRenewAt = 0;
   private stopping: Promise<void> = Promise.resolve();
+  private inStoppedCallback = false;
 
   private observedRaw: string | undefined;
   private observedAt = 0;
@@ -133,7 +134,8 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   /**
    * Stops campaigning and renewing without giving the Lease up: others take
    * over once it expires. If leading, the signal is aborted and
-   * onStoppedLeading awaited.
+   * onStoppedLeading awaited (except when stop() is called from inside
+   * onStoppedLeading, which would wait for itself).
    */
   async stop(): Promise<void> {
     this.running = false;
@@ -141,7 +143,8 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     this.wake?.();
     await this.loop;
     this.loop = undefined;
-    await this.loseLeadership("stopped");
+    const stopped = this.loseLeadership("stopped");
+    if (!this.inStoppedCallback) await stopped;
   }
 
   /**
@@ -151,9 +154,9 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
    * Resolves once written; a failure is logged, as the Lease then simply expires.
    */
   async release(): Promise<void> {
-    const wasLeader = this.leading;
     await this.stop();
-    if (!wasLeader || !this.api) return;
+    // Decided by the record, not by isLeader(): a term that just hit its renew deadline still holds it.
+    if (!this.api || this.observedHolder !== this.identity) return;
     const signal = AbortSignal.timeout(this.renewDeadlineMs);
     try {
       // Read afresh: the last renewal may have been aborted by stop() after it reached the server.
@@ -179,7 +182,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   private async run(): Promise<void> {
     while (this.running) {
       // A new term must not start while the previous one is still winding down.
-      await this.stopping;
+      await this.pause(undefined, this.stopping);
       if (!this.running) break;
       const startedAt = this.now();
       const result = await this.tryAcquireOrRenew(startedAt);
@@ -194,7 +197,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
       } else if (result === "held-by-other" && this.leading) {
         void this.loseLeadership("the lease is held by another replica");
       }
-      await this.sleep(this.retryPeriodMs);
+      await this.pause(this.retryPeriodMs);
     }
   }
 
@@ -308,23 +311,28 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     this.leadership = undefined;
     this.log("warn", "stopped leading", { reason });
     this.emit("stopped", reason);
+    this.inStoppedCallback = true;
     this.stopping = (async () => {
       try {
         await this.opts.onStoppedLeading();
       } catch (e) {
         this.log("error", "onStoppedLeading failed", { error: describe(e) });
+      } finally {
+        this.inStoppedCallback = false;
       }
     })();
     return this.stopping;
   }
 
-  private sleep(ms: number): Promise<void> {
+  // Waits for ms and/or a promise; stop() cuts it short through this.wake.
+  private pause(ms: number | undefined, until?: Promise<unknown>): Promise<void> {
     return new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
+      const t = ms === undefined ? undefined : setTimeout(done, ms);
       function done(): void {
         clearTimeout(t);
         resolve();
       }
+      until?.then(done, done);
       this.wake = done;
     }).finally(() => {
       this.wake = undefined;

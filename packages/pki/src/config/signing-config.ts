@@ -180,6 +180,8 @@ const PROFILE_FIELDS = [
   "NameWhitelist", "ExtensionWhitelist", "ClientProvidesSerialNumbers", "LintRegistry",
 ] as const;
 
+const LINT_LABELS = new Set(["reserved", "NA", "NE", "pass", "info", "warn", "error", "fatal"]);
+
 /** A profile as json.Unmarshal leaves it, before cfssl's populate(). */
 interface DecodedProfile {
   p: SigningProfile;
@@ -223,6 +225,11 @@ function decodeProfile(raw: Obj, path: string): DecodedProfile {
   const backdateNs = goInt(get("Backdate"), f("Backdate"), "time.Duration");
   if (backdateNs !== undefined) p.backdate = BigInt(backdateNs);
   p.copyExtensions = goBool(get("copy_extensions"), f("copy_extensions")) ?? false;
+  // zlint's LintStatus JSON form: one of its labels. k8s-pki does not lint, but refuses what cfssl cannot load.
+  const lint = get("lint_error_level");
+  if (lint !== undefined && !LINT_LABELS.has(JSON.stringify(lint).replaceAll('"', ""))) {
+    throw new PkiError("input-invalid", `bad LintStatus JSON value: ${JSON.stringify(lint)}`, { field: `${path}.lint_error_level` });
+  }
   p.notBefore = goTime(get("not_before"), `${path}.not_before`);
   p.notAfter = goTime(get("not_after"), `${path}.not_after`);
   const whitelist = goString(get("name_whitelist"), f("name_whitelist")) ?? "";

@@ -111,7 +111,6 @@ export class LocalSigner {
       },
       extraExtensions: [],
     };
-    if (wl && !wl.publicKey) throw new PkiError("certificate-unknown", "x509: unsupported public key type: <nil>");
     if (!wl) {
       // Go keeps these only through copied extensions; the delegation extension is always copied.
       for (const e of csr.extensions) {
@@ -163,6 +162,8 @@ export class LocalSigner {
     }
 
     const distPoints = t.crlDistributionPoints;
+    // A CSRWhitelist without PublicKey leaves the template keyless: FillTemplate's SKI step fails with Go's plain error.
+    if (wl && !wl.publicKey) throw new PkiError("input-invalid", "x509: unsupported public key type: <nil>", { field: "profile.CSRWhitelist" });
     this.fillTemplate(t, profile, req.notBefore, req.notAfter);
     if (distPoints.length > 0) t.crlDistributionPoints = distPoints;
 
