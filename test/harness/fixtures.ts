@@ -87,7 +87,7 @@ export function withTempDir(prefix?: string): { readonly path: string; keep(): v
     });
   });
   // vitest parses the first parameter as a fixture pattern: it must be a destructuring.
-  // eslint-disable-next-line no-empty-pattern
+   
   afterAll(async ({}, suite) => {
     // A failing beforeAll marks the suite itself as failed, not its tests.
     await dir?.finish(failed || anyFailed(suite as TaskLike));

@@ -122,6 +122,21 @@ describe("WorkQueue", () => {
     expect(q2.isShuttingDown).toBe(true);
   });
 
+  it("get(signal) resolves undefined when the signal aborts, without taking a key", async () => {
+    const q = new WorkQueue();
+    const ctl = new AbortController();
+    const waiting = q.get(ctl.signal);
+    ctl.abort();
+    expect(await waiting).toBeUndefined();
+    q.add("a");
+    // The aborted get() is no longer a taker: the key waits for the next one.
+    expect(q.len()).toBe(1);
+    expect(q.inFlight()).toBe(0);
+    expect(await q.get(ctl.signal)).toBeUndefined();
+    expect(await q.get(new AbortController().signal)).toBe("a");
+    expect(q.isShuttingDown).toBe(false);
+  });
+
   it("drain waits for keys in processing after shutDown, and a dirty key is not re-queued", async () => {
     const q = new WorkQueue();
     q.add("a");

@@ -78,13 +78,31 @@ export class WorkQueue {
 
   /**
    * The next key to process, waiting until there is one. The key stays
-   * "processing" until {@link done}. Resolves `undefined` once the queue is shut down.
+   * "processing" until {@link done}. Resolves `undefined` once the queue is
+   * shut down, or when `signal` aborts (no key is taken then), so a worker
+   * idle in get() can stop when its leadership ends without shutting the queue down.
    */
-  get(): Promise<string | undefined> {
-    if (this.shuttingDown) return Promise.resolve(undefined);
+  get(signal?: AbortSignal): Promise<string | undefined> {
+    if (this.shuttingDown || signal?.aborted) return Promise.resolve(undefined);
     const key = this.take();
     if (key !== undefined) return Promise.resolve(key);
-    return new Promise((resolve) => this.getters.push(resolve));
+    return new Promise((resolve) => {
+      if (!signal) {
+        this.getters.push(resolve);
+        return;
+      }
+      const getter = (k: string | undefined): void => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(k);
+      };
+      const onAbort = (): void => {
+        const i = this.getters.indexOf(getter);
+        if (i >= 0) this.getters.splice(i, 1);
+        resolve(undefined);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.getters.push(getter);
+    });
   }
 
   /** Ends the processing of `key`; if it was added meanwhile, it is queued again. */

@@ -1,7 +1,7 @@
 // Certificate extensions cfssl emits, encoded exactly as Go's crypto/x509
 // encodes them (RFC 5280 4.2), and the decoders certinfo and the signer need.
 import { createHash } from "node:crypto";
-import { Der, bool, bitString, ctx, ctxPrim, decodeDer, ia5String, integer, octetString, oid, seq, TAG, utf8String, NULL } from "../asn1/der.js";
+import { type Der, bool, bitString, ctx, ctxPrim, decodeDer, ia5String, integer, octetString, oid, seq, TAG, utf8String, NULL } from "../asn1/der.js";
 import { OID } from "../asn1/oids.js";
 
 /** One extension: OID, criticality and DER value. */

@@ -1,6 +1,6 @@
 // GeneralNames for subjectAltName (RFC 5280 4.2.1.6), encoded in Go's
 // marshalSANs order (DNS, email, IP, URI) and decoded without dropping any type.
-import { Der, ctxPrim, seq, TAG } from "../asn1/der.js";
+import { type Der, ctxPrim, seq, TAG } from "../asn1/der.js";
 import { PkiError } from "../errors.js";
 import { formatIp, ipForSan } from "../go/hosts.js";
 

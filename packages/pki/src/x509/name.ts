@@ -1,6 +1,6 @@
 // DistinguishedName: Go's pkix.Name, encoded in Go's canonical order and
 // string types, and decoded the way Go's FillFromRDNSequence fills it.
-import { Der, oid, seq, setOf, tlv, TAG, printableString, utf8String } from "../asn1/der.js";
+import { type Der, oid, seq, setOf, tlv, TAG, printableString, utf8String } from "../asn1/der.js";
 import { OID } from "../asn1/oids.js";
 
 export interface AttributeValue {
