@@ -14,7 +14,7 @@ import {
 } from "@k8s/pki";
 
 // @peculiar/x509 types its keys with the DOM CryptoKey, which Node 20 typings name differently.
-type CryptoKeyLike = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type CryptoKeyLike = any;
 
 export interface Rate {
   name: string;
