@@ -132,7 +132,8 @@ export class Approver {
   private async work(signal: AbortSignal): Promise<void> {
     await this.watcher.waitForSync();
     while (!signal.aborted) {
-      const key = await this.queue.get();
+      // The signal wakes the worker when leadership is lost, so onStoppedLeading can finish.
+      const key = await this.queue.get(signal);
       if (key === undefined) return;
       if (signal.aborted) {
         this.queue.done(key);

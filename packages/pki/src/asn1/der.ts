@@ -276,13 +276,19 @@ export class Der {
   }
 }
 
+// OIDs repeat in every certificate (attribute types, extensions): decode each distinct encoding once.
+const oidDecodeCache = new Map<string, string>();
+
 function decodeOid(c: Buffer, node: Der): string {
-  if (c.length === 0) throw node.error("empty object identifier");
+  if (c.length === 0) node.fail("empty object identifier");
+  const key = c.toString("latin1");
+  const hit = oidDecodeCache.get(key);
+  if (hit !== undefined) return hit;
   const arcs: bigint[] = [];
   let v = 0n;
   let inArc = false;
   for (const b of c) {
-    if (!inArc && b === 0x80) throw node.error("non-minimal object identifier");
+    if (!inArc && b === 0x80) node.fail("non-minimal object identifier");
     v = (v << 7n) | BigInt(b & 0x7f);
     inArc = (b & 0x80) !== 0;
     if (!inArc) {
@@ -290,10 +296,12 @@ function decodeOid(c: Buffer, node: Der): string {
       v = 0n;
     }
   }
-  if (inArc) throw node.error("truncated object identifier");
+  if (inArc) node.fail("truncated object identifier");
   const first = arcs[0]!;
   const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
-  return [...head, ...arcs.slice(1)].join(".");
+  const dotted = [...head, ...arcs.slice(1)].join(".");
+  if (oidDecodeCache.size < 4096) oidDecodeCache.set(key, dotted);
+  return dotted;
 }
 
 /** Reads one TLV at `off`, which must end at or before `limit`. */
