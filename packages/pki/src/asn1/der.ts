@@ -24,22 +24,19 @@ export const TAG = {
 
 // ---------------------------------------------------------------- encoding
 
-function lengthBytes(n: number): Uint8Array {
-  if (n < 0x80) return Uint8Array.of(n);
-  const out: number[] = [];
-  for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
-  return Uint8Array.of(0x80 | out.length, ...out);
-}
-
 /** Encodes one TLV; `tag` is the full identifier octet (class, constructed bit, number < 31). */
 export function tlv(tag: number, ...content: Uint8Array[]): Buffer {
   let len = 0;
   for (const c of content) len += c.length;
-  const lb = lengthBytes(len);
-  const out = Buffer.allocUnsafe(1 + lb.length + len);
+  const lenOctets = len < 0x80 ? 0 : len < 0x100 ? 1 : len < 0x10000 ? 2 : len < 0x1000000 ? 3 : 4;
+  const out = Buffer.allocUnsafe(2 + lenOctets + len);
   out[0] = tag;
-  out.set(lb, 1);
-  let off = 1 + lb.length;
+  if (lenOctets === 0) out[1] = len;
+  else {
+    out[1] = 0x80 | lenOctets;
+    for (let i = 0; i < lenOctets; i++) out[2 + i] = (len >>> (8 * (lenOctets - 1 - i))) & 0xff;
+  }
+  let off = 2 + lenOctets;
   for (const c of content) {
     out.set(c, off);
     off += c.length;

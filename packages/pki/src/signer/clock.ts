@@ -9,7 +9,21 @@ export interface Entropy {
 }
 
 export const systemNow = (): Date => new Date();
-export const systemRandomBytes = (n: number): Uint8Array => nodeRandomBytes(n);
+// Serials need 20 bytes per certificate; one CSPRNG call per 8 KiB is far cheaper than one per certificate.
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+/** CSPRNG bytes, drawn from a pooled buffer; each byte is handed out once. */
+export function systemRandomBytes(n: number): Uint8Array {
+  if (n > 1024) return nodeRandomBytes(n);
+  if (poolOffset + n > pool.length) {
+    pool = nodeRandomBytes(8192);
+    poolOffset = 0;
+  }
+  const out = pool.subarray(poolOffset, poolOffset + n);
+  poolOffset += n;
+  return out;
+}
 
 /** Go's time.Round(time.Minute): to the nearest minute, halves rounded up. */
 export function roundToMinute(d: Date): Date {
