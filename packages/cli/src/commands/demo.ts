@@ -2,7 +2,7 @@
 // server certificate from built-in CSR JSON, the way a binary-deployed
 // cluster does with cfssl, and writes them as cfssljson would.
 import { certInfo, cfssljsonOutputFiles, createLocalSigner, genCert, goJsonStringify, initCa, parseCertificatePem, parseCsrJson, parseSigningConfig, writeFileAtomic, writeOutputFiles } from "@k8s/pki";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseGoFlags } from "../go-flags.js";
 import { resolvePath, type CliIo } from "../io.js";
@@ -28,6 +28,14 @@ export const DEMO_APISERVER_CSR = {
   names: [{ C: "CN", ST: "BeiJing", L: "BeiJing", O: "k8s", OU: "System" }],
 };
 
+async function readExistingCa(dir: string): Promise<{ cert: string; key: string } | undefined> {
+  try {
+    return { cert: await readFile(join(dir, "ca.pem"), "utf8"), key: await readFile(join(dir, "ca-key.pem"), "utf8") };
+  } catch {
+    return undefined;
+  }
+}
+
 export async function demo(io: CliIo, argv: string[]): Promise<void> {
   const { values } = parseGoFlags({ out: { kind: "string", default: "demo-pki", usage: "output folder" } }, argv);
   const dir = resolvePath(io, String(values.out));
@@ -37,9 +45,17 @@ export async function demo(io: CliIo, argv: string[]): Promise<void> {
   await write("ca-config.json", DEMO_CA_CONFIG);
   await write("kubernetes-csr.json", DEMO_APISERVER_CSR);
 
-  io.stdout(`$ k8s-pki gencert -initca ca-csr.json | k8s-pki json -bare ca\n`);
-  const ca = await initCa(parseCsrJson(DEMO_CA_CSR));
-  await writeOutputFiles(cfssljsonOutputFiles(goJsonStringify(ca), "ca", true), { dir });
+  let ca: { cert: string; key: string };
+  const existing = await readExistingCa(dir);
+  if (existing) {
+    // Never replace a CA someone may already trust: sign with it instead.
+    io.stdout(`reusing the CA already in ${dir} (ca.pem, ca-key.pem)\n`);
+    ca = existing;
+  } else {
+    io.stdout(`$ k8s-pki gencert -initca ca-csr.json | k8s-pki json -bare ca\n`);
+    ca = await initCa(parseCsrJson(DEMO_CA_CSR));
+    await writeOutputFiles(cfssljsonOutputFiles(goJsonStringify(ca), "ca", true), { dir });
+  }
   io.stdout(`$ k8s-pki gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=kubernetes kubernetes-csr.json | k8s-pki json -bare kubernetes\n`);
   const signer = createLocalSigner({ caCert: ca.cert, caKey: ca.key, config: parseSigningConfig(JSON.stringify(DEMO_CA_CONFIG)) });
   const leaf = await genCert(parseCsrJson(DEMO_APISERVER_CSR), signer, { profile: "kubernetes" });
@@ -50,5 +66,5 @@ export async function demo(io: CliIo, argv: string[]): Promise<void> {
     io.stdout(`\n${name}: subject CN=${info.subject.common_name}, issuer CN=${info.issuer.common_name}, ${info.sigalg}, not after ${info.not_after}\n`);
     if (info.sans) io.stdout(`  SANs: ${info.sans.join(", ")}\n`);
   }
-  io.stdout(`\nwrote ca.pem ca-key.pem ca.csr kubernetes.pem kubernetes-key.pem kubernetes.csr and the JSON inputs to ${dir}\n`);
+  io.stdout(`\nwrote ${existing ? "" : "ca.pem ca-key.pem ca.csr "}kubernetes.pem kubernetes-key.pem kubernetes.csr and the JSON inputs to ${dir}\n`);
 }

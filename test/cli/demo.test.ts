@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { run } from "@k8s/cli";
+import { parseCertificatePem, parsePrivateKeyPem, verifySignature } from "@k8s/pki";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function demo(cwd: string): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await run(["demo", "-out", "pki"], {
+    stdout: (s) => void (out += s),
+    stderr: (s) => void (err += s),
+    readStdin: async () => Buffer.alloc(0),
+    env: {},
+    cwd,
+    now: () => new Date(),
+  });
+  return { code, out, err };
+}
+
+describe("k8s-pki demo (the Quick start's main job)", () => {
+  it("makes a CA and an API server certificate it signed, keys 0600, and reuses the CA on a second run", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "k8s-pki-demo-"));
+    dirs.push(cwd);
+    const first = await demo(cwd);
+    expect(first.code, first.err).toBe(0);
+    const dir = join(cwd, "pki");
+    const ca = parseCertificatePem(readFileSync(join(dir, "ca.pem")));
+    const leafPem = readFileSync(join(dir, "kubernetes.pem"), "utf8");
+    const leaf = parseCertificatePem(leafPem);
+    expect(ca.basicConstraints?.isCa).toBe(true);
+    expect(leaf.issuer.raw.equals(ca.subject.raw)).toBe(true);
+    expect(verifySignature(leaf.signatureAlgorithm, ca.spki, leaf.tbs, leaf.signature)).toBe(true);
+    expect(leaf.sans.dns).toContain("kubernetes.default.svc.cluster.local");
+    expect(parsePrivateKeyPem(readFileSync(join(dir, "kubernetes-key.pem"))).spki.equals(leaf.spki)).toBe(true);
+    for (const k of ["ca-key.pem", "kubernetes-key.pem"]) expect(statSync(join(dir, k)).mode & 0o777).toBe(0o600);
+
+    const caKey = readFileSync(join(dir, "ca-key.pem"), "utf8");
+    const second = await demo(cwd);
+    expect(second.code, second.err).toBe(0);
+    expect(second.out).toContain("reusing the CA");
+    expect(readFileSync(join(dir, "ca-key.pem"), "utf8")).toBe(caKey);
+    const leaf2 = parseCertificatePem(readFileSync(join(dir, "kubernetes.pem")));
+    expect(leaf2.serialNumber).not.toBe(leaf.serialNumber);
+    expect(verifySignature(leaf2.signatureAlgorithm, ca.spki, leaf2.tbs, leaf2.signature)).toBe(true);
+  });
+});
