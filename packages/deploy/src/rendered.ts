@@ -1,0 +1,35 @@
+// What render produces and apply consumes: the files and units of one node.
+
+/** One file to put on a node. */
+export interface RenderedFile {
+  /** Absolute path on the node, e.g. /etc/kubernetes/pki/ca.pem. */
+  path: string;
+  /** Octal mode, e.g. 0o600 for keys, 0o755 for binaries. */
+  mode: number;
+  /** Owner as user:group; default root:root. */
+  owner?: string;
+  /** The bytes; for a binary copied from the local binaries folder, its local path instead. */
+  content: Buffer | { localPath: string };
+}
+
+/** A systemd unit and the files whose change means it must restart. */
+export interface RenderedUnit {
+  /** e.g. etcd.service */
+  name: string;
+  /** Paths (of this node's files) the unit reads: the unit file itself, its config, certificates, binary. */
+  inputs: string[];
+  /** Stage it belongs to, for ordering: etcd, network, master, worker. */
+  stage: Stage;
+}
+
+export type Stage = "etcd" | "network" | "master" | "bootstrap" | "worker";
+export const STAGES: readonly Stage[] = ["etcd", "network", "master", "bootstrap", "worker"];
+
+export interface RenderedNode {
+  name: string;
+  /** Address the deployer reaches it at (SSH host, or loopback in local mode). */
+  address: string;
+  roles: ("etcd" | "master" | "worker")[];
+  files: RenderedFile[];
+  units: RenderedUnit[];
+}
