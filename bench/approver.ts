@@ -11,7 +11,8 @@ import { APPROVER_NODE_OPTIONS } from "@k8s/bootstrap";
 import { repoRoot } from "../test/harness/binaries.js";
 import { startControlPlane, type ControlPlane } from "../test/harness/control-plane.js";
 import { createTempDir } from "../test/harness/fixtures.js";
-import { startProcess, waitFor, type ManagedProcess } from "../test/harness/process.js";
+import { startProcess, type ManagedProcess } from "../test/harness/process.js";
+import { tokenKubeConfig, waitForAcceptedToken } from "../test/harness/token-client.js";
 
 export interface ApprovalRun {
   name: string;
@@ -37,32 +38,18 @@ function peakRssMb(pid: number): number | undefined {
   }
 }
 
-async function tokenKubeConfig(cp: ControlPlane): Promise<k8s.KubeConfig> {
-  const admin = cp.kubeConfig();
+async function bootstrapClient(cp: ControlPlane): Promise<k8s.KubeConfig> {
   const token = generateToken();
-  await createToken(admin, token);
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: cp.url, caData: Buffer.from(cp.caPem).toString("base64") }],
-    users: [{ name: "u", token: token.value }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  await waitFor(async () => {
-    try {
-      await kc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } });
-      return true;
-    } catch {
-      return false;
-    }
-  }, { what: "token accepted", timeoutMs: 30_000 });
+  await createToken(cp.kubeConfig(), token);
+  const kc = tokenKubeConfig(cp, token.value);
+  await waitForAcceptedToken(kc);
   return kc;
 }
 
 /** Creates `csrs` at once (bounded concurrency) and measures each one's time to Approved, seen through a watch. */
 async function load(cp: ControlPlane, csrs: string[], name: string, approver?: ManagedProcess): Promise<ApprovalRun> {
   const admin = cp.kubeConfig();
-  const kc = await tokenKubeConfig(cp);
+  const kc = await bootstrapClient(cp);
   const created = new Map<string, number>();
   const approved = new Map<string, number>();
   let done: () => void = () => undefined;

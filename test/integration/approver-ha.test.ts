@@ -11,6 +11,7 @@ import { repoRoot } from "../harness/binaries.js";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane.js";
 import { withTempDir } from "../harness/fixtures.js";
 import { startProcess, waitFor, type ManagedProcess } from "../harness/process.js";
+import { tokenKubeConfig, waitForAcceptedToken } from "../harness/token-client.js";
 
 const tmp = withTempDir("k8s-pki-approver-ha-");
 const cli = join(repoRoot, "packages/cli/bin/k8s-pki.js");
@@ -26,21 +27,8 @@ beforeAll(async () => {
   await applyRbac(admin, csrRbacObjects());
   const token = generateToken();
   await createToken(admin, token);
-  bootstrapKc = new k8s.KubeConfig();
-  bootstrapKc.loadFromOptions({
-    clusters: [{ name: "c", server: cp.url, caData: Buffer.from(cp.caPem).toString("base64") }],
-    users: [{ name: "u", token: token.value }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  await waitFor(async () => {
-    try {
-      await bootstrapKc.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } });
-      return true;
-    } catch {
-      return false;
-    }
-  }, { what: "bootstrap token accepted", timeoutMs: 30_000 });
+  bootstrapKc = tokenKubeConfig(cp, token.value);
+  await waitForAcceptedToken(bootstrapKc);
 });
 afterAll(async () => {
   await cp?.stop();

@@ -12,6 +12,7 @@ import { binaryPath } from "../harness/binaries.js";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane.js";
 import { withTempDir } from "../harness/fixtures.js";
 import { waitFor } from "../harness/process.js";
+import { tokenKubeConfig as harnessTokenKubeConfig } from "../harness/token-client.js";
 import { runCli } from "./cli-runner.js";
 
 const tmp = withTempDir("k8s-pki-bootstrap-");
@@ -26,17 +27,7 @@ afterAll(async () => {
   await cp?.stop();
 });
 
-/** A KubeConfig that authenticates with a bearer token against the harness API server. */
-function tokenKubeConfig(token: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: cp.url, caData: Buffer.from(cp.caPem).toString("base64") }],
-    users: [{ name: "u", token }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  return kc;
-}
+const tokenKubeConfig = (token: string): k8s.KubeConfig => harnessTokenKubeConfig(cp, token);
 
 interface Identity {
   status: "ok" | number;
