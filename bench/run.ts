@@ -6,6 +6,7 @@ import { homedir } from "node:os";
 import { issuanceBench } from "./issuance.js";
 import { startupBench } from "./startup.js";
 import { approverBench } from "./approver.js";
+import { deployRenderBench } from "./deploy-render.js";
 
 const cache = process.env.K8S_PKI_BIN_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "k8s-pki", "bin");
 const cfsslDir = join(cache, "cfssl-v1.6.5");
@@ -25,6 +26,11 @@ for (const x of t) console.log(`  ${x.medianMs.toFixed(1).padStart(7)} ms  ${x.n
 const node = t[0]!.medianMs;
 console.log(`  k8s-pki version adds ${(t[1]!.medianMs - node).toFixed(1)} ms to node's own start-up; gencert alone adds ${(t[7]!.medianMs - node).toFixed(1)} ms`);
 console.log(`  pipeline ratio k8s-pki/cfssl: ECDSA ${(t[3]!.medianMs / t[4]!.medianMs).toFixed(2)}, RSA ${(t[5]!.medianMs / t[6]!.medianMs).toFixed(2)}`);
+
+console.log("\n(d) deploy render vs a cfssl | cfssljson script making the same certificates");
+for (const r of await deployRenderBench({ cfsslDir })) {
+  console.log(`  ${r.name}: ${r.certificates} certificates, k8s-pki ${r.oursMs.toFixed(0)} ms, cfssl script ${r.cfsslMs.toFixed(0)} ms, ratio ${r.ratio.toFixed(2)}`);
+}
 
 if (process.env.BENCH_SKIP_APPROVER !== "1") {
   const n = Number(process.env.BENCH_CSRS ?? 1000);

@@ -14,6 +14,6 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20",
-  external: ["@kubernetes/client-node", "commander", "js-yaml"],
+  external: ["@kubernetes/client-node", "commander", "js-yaml", "ssh2"],
   logLevel: "warning",
 });

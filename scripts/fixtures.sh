@@ -4,7 +4,7 @@
 # flannel) from the Go module proxy into a cache outside the repository.
 # Each component is built only when its folder is missing, so a warm run
 # costs a few stat calls. Usage: scripts/fixtures.sh [component...]
-#   components: cfssl etcd kubernetes flannel (default: all)
+#   components: cfssl etcd kubernetes kubernetes-extra flannel (default: all)
 # Environment: K8S_PKI_BIN_CACHE overrides the cache folder.
 set -euo pipefail
 
@@ -106,6 +106,35 @@ build_kubernetes() {
   "$out/kube-apiserver" --version >&2
 }
 
+# kube-scheduler and kube-proxy: only the deploy tests need them (their flags
+# are checked against the rendered units), so they are a component of their
+# own and an existing kubernetes-<version> cache entry stays valid.
+build_kubernetes_extra() {
+  local out=$1 dir="$work/kubernetes-extra" stg="v0.${KUBERNETES_VERSION#v1.}" gomod minor stamp ld p t0
+  rm -rf "$dir"; mkdir -p "$dir"
+  cp "$here/go/kubernetes/go.mod.tmpl" "$dir/go.mod"
+  cd "$dir"
+  gomod=$(go list -m -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+  for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\) => \./staging/.*#\1#p' "$gomod"); do
+    go mod edit -replace="$m=$m@$stg"
+  done
+  sed -n 's/^godebug \(.*\)$/\1/p' "$gomod" | while read -r kv; do go mod edit -godebug="$kv"; done
+  go get "k8s.io/kubernetes@$KUBERNETES_VERSION"
+  go get -tool "k8s.io/kubernetes/cmd/kube-scheduler@$KUBERNETES_VERSION" "k8s.io/kubernetes/cmd/kube-proxy@$KUBERNETES_VERSION"
+  minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
+  stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$stamp"
+  done
+  for c in kube-scheduler kube-proxy; do
+    t0=$(now)
+    CGO_ENABLED=0 go build -trimpath -tags selinux,notest -ldflags "$ld" -o "$out/$c" "k8s.io/kubernetes/cmd/$c"
+    log "kubernetes-extra: $c in $(( $(now) - t0 ))s"
+  done
+  "$out/kube-scheduler" --version >&2
+}
+
 build_flannel() {
   # `go install flannel@v0.28.x` fails here: its tencentvpc backend needs a
   # tencentcloud-sdk-go zip the module proxy refuses (403). flannel's main
@@ -127,13 +156,14 @@ build_flannel() {
 }
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes flannel)
+[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes kubernetes-extra flannel)
 total0=$(now)
 for c in "${components[@]}"; do
   case $c in
     cfssl) build_once "cfssl-$CFSSL_VERSION" build_cfssl ;;
     etcd) build_once "etcd-$ETCD_VERSION" build_etcd ;;
     kubernetes) build_once "kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
+    kubernetes-extra) build_once "kubernetes-extra-$KUBERNETES_VERSION" build_kubernetes_extra ;;
     flannel) build_once "flannel-$FLANNEL_VERSION" build_flannel ;;
     *) log "unknown component: $c"; exit 2 ;;
   esac

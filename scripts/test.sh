@@ -12,6 +12,9 @@ missing=()
 command -v openssl >/dev/null || missing+=(openssl)
 [ -x /usr/bin/cfssl ] || missing+=(golang-cfssl)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+# containerd (Debian's 1.6) and systemd-analyze: the deploy tests check rendered units against them.
+[ -x /usr/bin/containerd ] || missing+=(containerd)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[test] installing Debian packages: ${missing[*]}" >&2
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -15,12 +15,15 @@ export type Component =
   | "etcdctl"
   | "cfssl"
   | "cfssljson"
-  | "flanneld";
+  | "flanneld"
+  | "kube-scheduler"
+  | "kube-proxy"
+  | "containerd";
 
 type VersionKey = "KUBERNETES_VERSION" | "ETCD_VERSION" | "CFSSL_VERSION" | "FLANNEL_VERSION";
 
 // Folder prefix and version variable per component, as fixtures.sh names them.
-const BUNDLES: Record<Component, { folder: string; version: VersionKey }> = {
+const BUNDLES: Record<Component, { folder: string; version: VersionKey; systemPath?: string; install?: string }> = {
   "kube-apiserver": { folder: "kubernetes", version: "KUBERNETES_VERSION" },
   "kube-controller-manager": { folder: "kubernetes", version: "KUBERNETES_VERSION" },
   kubelet: { folder: "kubernetes", version: "KUBERNETES_VERSION" },
@@ -30,6 +33,10 @@ const BUNDLES: Record<Component, { folder: string; version: VersionKey }> = {
   cfssl: { folder: "cfssl", version: "CFSSL_VERSION" },
   cfssljson: { folder: "cfssl", version: "CFSSL_VERSION" },
   flanneld: { folder: "flannel", version: "FLANNEL_VERSION" },
+  "kube-scheduler": { folder: "kubernetes-extra", version: "KUBERNETES_VERSION" },
+  "kube-proxy": { folder: "kubernetes-extra", version: "KUBERNETES_VERSION" },
+  // Not buildable from the module proxy here; Debian's package (1.6.20) is what the tests run.
+  containerd: { folder: "", version: "KUBERNETES_VERSION", systemPath: "/usr/bin/containerd", install: "apt-get install containerd" },
 };
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -62,6 +69,14 @@ export function binaryCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 /** Absolute path of a built component; throws (with the fix) when it is not there. */
 export function binaryPath(component: Component): string {
   const bundle = BUNDLES[component];
+  if (bundle.systemPath) {
+    try {
+      accessSync(bundle.systemPath, constants.X_OK);
+    } catch {
+      throw new Error(`${component} is missing: ${bundle.systemPath}. Install it with \`${bundle.install}\` (scripts/test.sh does).`);
+    }
+    return bundle.systemPath;
+  }
   const version = pinnedVersions().get(bundle.version);
   if (!version) throw new Error(`${bundle.version} is not set in ${versionsFile}`);
   const path = join(binaryCacheDir(), `${bundle.folder}-${version}`, component);

@@ -73,6 +73,10 @@ bootstrap (flags: --flag value):
   approver run|manifests
                   the CSR auto-approver for kubelet client and serving certificates
 
+deploy (flags: --flag value):
+  deploy plan|render [--inventory FILE] [--out DIR]
+                  certificates, files and units per node; render writes DIR/<node>/...
+
 other:
   demo [-out DIR] make a cluster CA and an API server certificate from built-in CSR JSON
 
@@ -117,7 +121,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     else if (name === "json" || name === "cfssljson") await (await import("./commands/json.js")).json(io, rest);
     else if (name === "version" || name === "-version" || name === "--version") (await import("./commands/version.js")).version(io);
     else if (name === "demo") await (await import("./commands/demo.js")).demo(io, rest);
-    else if (name === "token" || name === "rbac" || name === "approver") await (await import("./program.js")).runCommander(io, argv);
+    else if (name === "token" || name === "rbac" || name === "approver" || name === "deploy") await (await import("./program.js")).runCommander(io, argv);
     else {
       io.stderr(`Command ${name} is not defined.\n` + USAGE);
       return 1;

@@ -9,14 +9,16 @@ export async function runCommander(io: CliIo, argv: string[]): Promise<void> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError(false);
-  const [{ registerToken }, { registerRbac }, { registerApprover }] = await Promise.all([
+  const [{ registerToken }, { registerRbac }, { registerApprover }, { registerDeploy }] = await Promise.all([
     import("./commands/token.js"),
     import("./commands/rbac.js"),
     import("./commands/approver.js"),
+    import("./commands/deploy.js"),
   ]);
   registerToken(program, io);
   registerRbac(program, io);
   registerApprover(program, io);
+  registerDeploy(program, io);
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (e) {

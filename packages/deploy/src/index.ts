@@ -1,3 +1,84 @@
 // @k8s/deploy: inventory, plan, render, transport and verify for Kubernetes clusters deployed from binaries.
 export { DeployError, isDeployError, type DeployErrorCode } from "./errors.js";
 export { STAGES, type RenderedFile, type RenderedUnit, type RenderedNode, type Stage } from "./rendered.js";
+export {
+  execOrThrow,
+  shq,
+  type ExecOptions,
+  type ExecResult,
+  type RemoteFileState,
+  type Transport,
+} from "./transport/transport.js";
+export { LocalTransport, type LocalTransportOptions } from "./transport/local.js";
+export { SshTransport, sshFingerprint, type SshTransportOptions } from "./transport/ssh.js";
+export {
+  ScriptServiceManager,
+  SystemdServiceManager,
+  type ScriptServiceManagerOptions,
+  type ServiceManager,
+} from "./service-manager.js";
+export {
+  applyNodes,
+  fileChanged,
+  fileStages,
+  formatApplyEvent,
+  isUnitFile,
+  planStage,
+  unitActions,
+  validateNode,
+  DEFAULT_OWNER,
+  type ApplyEvent,
+  type ApplyOptions,
+  type ApplyResult,
+  type DesiredFileState,
+  type NodeApplyResult,
+  type StagePlan,
+  type UnitActions,
+} from "./apply.js";
+export {
+  parseInventory,
+  validateInventory,
+  loadInventory,
+  nodesWith,
+  parseIpv4,
+  formatIpv4,
+  parseCidr,
+  cidrHost,
+  isDns1123Label,
+  isDns1123Subdomain,
+  DEFAULT_VERSIONS,
+  ROLES,
+  type Inventory,
+  type InventoryNode,
+  type Role,
+  type PkiLayout,
+  type ComponentVersions,
+  type EncryptionProvider,
+  type KubeletCerts,
+  type KubeProxyMode,
+  type Cidr,
+} from "./inventory.js";
+export { defaultInventory, DEFAULT_INVENTORY_YAML } from "./default-inventory.js";
+export {
+  buildPlan,
+  apiserverSans,
+  apiserverUrlFor,
+  certIds,
+  findCert,
+  layoutPaths,
+  PROFILE_USAGES,
+  type Plan,
+  type PlanNode,
+  type PlannedCert,
+  type PlannedFile,
+  type PlannedUnit,
+  type FileSource,
+  type Template,
+  type Derived,
+  type LayoutPaths,
+  type CertProfile,
+} from "./plan.js";
+export { buildPki, pkiItem, signingConfigJson, certCsrJson, type Pki, type PkiMaterial, type BuildPkiOptions } from "./pki-build.js";
+export { renderCluster, renderInventory, clusterSecrets, writeRendered, manifestText, type RenderOptions } from "./render.js";
+export { renderPlanText } from "./plan-text.js";
+export { execStartOf, renderUnit, type UnitSpec } from "./render/systemd.js";

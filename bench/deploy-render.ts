@@ -1,0 +1,101 @@
+// Benchmark: `k8s-pki deploy render` (whole process: plan, every key and certificate, every file
+// written) against a shell script that makes the same certificates with real cfssl | cfssljson,
+// one command per certificate as the Ansible/FMI layout does. ECDSA P-256 and RSA-2048.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildPlan, certCsrJson, signingConfigJson, validateInventory, type Inventory } from "@k8s/deploy";
+
+export interface DeployRenderResult {
+  /** e.g. "3 nodes, ecdsa". */
+  name: string;
+  /** Certificates (CAs and leaves) both sides make; the service-account key pair is ours only. */
+  certificates: number;
+  oursMs: number;
+  cfsslMs: number;
+  /** oursMs / cfsslMs. */
+  ratio: number;
+  runs: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+function timeSh(name: string, cmd: string, cwd: string, runs: number, before?: () => void): number {
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    before?.();
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync("sh", ["-c", cmd], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr.toString()}`);
+    xs.push(ms);
+  }
+  return median(xs);
+}
+
+function inventory(kind: "default" | "fifty", algo: "ecdsa" | "rsa"): Record<string, unknown> {
+  const pki = { keyAlgo: algo, keySize: algo === "ecdsa" ? 256 : 2048 };
+  if (kind === "default") {
+    return { nodes: [1, 2, 3].map((i) => ({ name: `node${i}`, address: `192.168.95.1${i}`, roles: ["etcd", "master", "worker"] })), pki };
+  }
+  const nodes = [1, 2, 3].map((i) => ({ name: `master${i}`, address: `192.168.95.1${i}`, roles: ["etcd", "master"] }));
+  for (let i = 1; i <= 50; i++) nodes.push({ name: `worker${i}`, address: `192.168.96.${i}`, roles: ["worker"] });
+  // Pre-signed kubelet certificates: one per worker.
+  return { nodes, pki, kubeletCerts: "presigned" };
+}
+
+/** The cfssl script for a plan's certificates, with its CSR JSON files and ca-config.json, in dir. */
+function cfsslScript(inv: Inventory, dir: string, cfsslDir: string): { script: string; certificates: number } {
+  const plan = buildPlan(inv);
+  writeFileSync(join(dir, "ca-config.json"), signingConfigJson(plan));
+  const lines = ["set -e", `CFSSL=${join(cfsslDir, "cfssl")}`, `CFSSLJSON=${join(cfsslDir, "cfssljson")}`];
+  let certificates = 0;
+  for (const c of plan.certs) {
+    if (c.kind === "keypair") continue;
+    certificates++;
+    writeFileSync(join(dir, `${c.id}-csr.json`), certCsrJson(plan, c));
+    lines.push(
+      c.kind === "ca"
+        ? `$CFSSL gencert -initca ${c.id}-csr.json | $CFSSLJSON -bare ${c.id}`
+        : `$CFSSL gencert -ca=${c.ca}.pem -ca-key=${c.ca}-key.pem -config=ca-config.json -profile=${c.profile} ${c.id}-csr.json | $CFSSLJSON -bare ${c.id}`,
+    );
+  }
+  writeFileSync(join(dir, "make-certs.sh"), lines.join("\n") + "\n");
+  return { script: "sh make-certs.sh", certificates };
+}
+
+export async function deployRenderBench(opts: { cfsslDir?: string; runs?: number; rsaRuns?: number; log?: (s: string) => void } = {}): Promise<DeployRenderResult[]> {
+  const cache = process.env.K8S_PKI_BIN_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "k8s-pki", "bin");
+  const cfsslDir = opts.cfsslDir ?? join(cache, "cfssl-v1.6.5");
+  const cli = join(process.cwd(), "packages/cli/bin/k8s-pki.js");
+  const log = opts.log ?? ((s: string) => console.log(s));
+  const results: DeployRenderResult[] = [];
+  const root = mkdtempSync(join(tmpdir(), "k8s-pki-deploy-bench-"));
+  try {
+    for (const algo of ["ecdsa", "rsa"] as const) {
+      for (const kind of ["default", "fifty"] as const) {
+        const runs = algo === "rsa" ? (opts.rsaRuns ?? 3) : (opts.runs ?? 5);
+        const raw = inventory(kind, algo);
+        const inv = validateInventory(raw);
+        const dir = join(root, `${kind}-${algo}`);
+        mkdirSync(join(dir, "cfssl"), { recursive: true });
+        writeFileSync(join(dir, "inventory.json"), JSON.stringify(raw));
+        const out = join(dir, "out");
+        const oursMs = timeSh("k8s-pki deploy render", `node ${cli} deploy render --inventory inventory.json --out out`, dir, runs, () => rmSync(out, { recursive: true, force: true }));
+        const { script, certificates } = cfsslScript(inv, join(dir, "cfssl"), cfsslDir);
+        const cfsslMs = timeSh("cfssl script", script, join(dir, "cfssl"), runs);
+        const r: DeployRenderResult = { name: `${inv.nodes.length} nodes, ${algo === "ecdsa" ? "ECDSA P-256" : "RSA-2048"}`, certificates, oursMs, cfsslMs, ratio: oursMs / cfsslMs, runs };
+        results.push(r);
+        log(`  ${r.name.padEnd(24)} ${String(certificates).padStart(3)} certs  k8s-pki deploy render ${oursMs.toFixed(0).padStart(6)} ms  cfssl|cfssljson ${cfsslMs.toFixed(0).padStart(6)} ms  ratio ${r.ratio.toFixed(2)}  (median of ${runs})`);
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  return results;
+}

@@ -1,0 +1,108 @@
+// buildPki: every certificate and key of a plan, made with @k8s/pki.
+// Key generation runs on libuv's thread pool (generateKeyPair is async), so
+// starting all of them at once keeps both cores busy for RSA.
+import { createPublicKey } from "node:crypto";
+import { createLocalSigner, generateKey, genCert, initCa, parseCsrJson, parseSigningConfig, encodePrivateKeyPem, type LocalSigner } from "@k8s/pki";
+import { DeployError } from "./errors.js";
+import type { Plan, PlannedCert } from "./plan.js";
+
+export interface PkiMaterial {
+  /** PEM certificate (for key pairs: the PEM public key). */
+  cert: string;
+  /** PEM private key. */
+  key: string;
+}
+
+export interface Pki {
+  /** By certificate id. */
+  items: Map<string, PkiMaterial>;
+}
+
+export interface BuildPkiOptions {
+  now?: () => Date;
+  randomBytes?: (n: number) => Uint8Array;
+}
+
+function csrJson(plan: Plan, c: PlannedCert): object {
+  const { keyAlgo, keySize } = plan.inventory.pki;
+  return {
+    CN: c.cn,
+    names: c.o.map((O) => ({ O })),
+    hosts: c.sans,
+    key: { algo: keyAlgo, size: keySize },
+    ...(c.kind === "ca" ? { ca: { expiry: c.lifetime } } : {}),
+  };
+}
+
+/** The cfssl ca-config.json the leaves are signed under (also what the cfssl comparison script uses). */
+export function signingConfigJson(plan: Plan): string {
+  const expiry = plan.inventory.lifetimes.leaf;
+  const profiles: Record<string, { usages: string[]; expiry: string }> = {};
+  for (const c of plan.certs) if (c.kind === "cert") profiles[c.profile] = { usages: c.usages, expiry };
+  return JSON.stringify({ signing: { default: { expiry }, profiles } }, null, 2) + "\n";
+}
+
+/** The cfssl CSR JSON of one certificate of the plan. */
+export const certCsrJson = (plan: Plan, c: PlannedCert): string => JSON.stringify(csrJson(plan, c), null, 2) + "\n";
+
+export async function buildPki(plan: Plan, opts: BuildPkiOptions = {}): Promise<Pki> {
+  const entropy = { ...(opts.now ? { now: opts.now } : {}), ...(opts.randomBytes ? { randomBytes: opts.randomBytes } : {}) };
+  const items = new Map<string, PkiMaterial>();
+  const config = parseSigningConfig(signingConfigJson(plan));
+  const fail = (c: PlannedCert, e: unknown): never => {
+    throw new DeployError("render-failed", `certificate ${c.id}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, field: c.id });
+  };
+  const cas = plan.certs.filter((c) => c.kind === "ca");
+  const keypairs = plan.certs.filter((c) => c.kind === "keypair");
+  const leaves = plan.certs.filter((c) => c.kind === "cert");
+  const { keyAlgo, keySize } = plan.inventory.pki;
+
+  // Key pairs start now, in parallel with the CAs; leaves start once their CA exists.
+  const pairs = Promise.all(
+    keypairs.map(async (c) => {
+      try {
+        const key = await generateKey({ algo: keyAlgo, size: keySize });
+        const keyPem = encodePrivateKeyPem(key);
+        const pub = createPublicKey(keyPem).export({ type: "spki", format: "pem" }).toString();
+        items.set(c.id, { cert: pub, key: keyPem });
+      } catch (e) {
+        fail(c, e);
+      }
+    }),
+  );
+  const signers = new Map<string, Promise<LocalSigner>>();
+  for (const c of cas) {
+    signers.set(
+      c.id,
+      (async () => {
+        try {
+          const out = await initCa(parseCsrJson(csrJson(plan, c)), entropy);
+          items.set(c.id, { cert: out.cert, key: out.key });
+          return createLocalSigner({ caKey: out.key, caCert: out.cert, config, ...entropy });
+        } catch (e) {
+          return fail(c, e);
+        }
+      })(),
+    );
+  }
+  await Promise.all([
+    pairs,
+    ...leaves.map(async (c) => {
+      const signer = signers.get(c.ca ?? "");
+      if (!signer) return fail(c, new Error(`unknown CA ${c.ca ?? "(none)"}`));
+      try {
+        const out = await genCert(parseCsrJson(csrJson(plan, c)), await signer, { profile: c.profile });
+        items.set(c.id, { cert: out.cert, key: out.key });
+      } catch (e) {
+        fail(c, e);
+      }
+    }),
+  ]);
+  return { items };
+}
+
+export function pkiItem(pki: Pki, id: string): PkiMaterial {
+  const m = pki.items.get(id);
+  if (!m) throw new DeployError("render-failed", `no certificate or key ${id} in the PKI`, { field: id });
+  return m;
+}

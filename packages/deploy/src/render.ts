@@ -1,0 +1,204 @@
+// Render: the plan's files and units with their bytes, per node.
+import { randomBytes as nodeRandomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { buildTokenSecret, csrRbacObjects, generateToken, renderApproverManifests, renderRbacYaml, type BootstrapToken } from "@k8s/bootstrap";
+import { writeFileAtomic } from "@k8s/pki";
+import jsYaml from "js-yaml";
+import { DeployError } from "./errors.js";
+import { nodesWith } from "./inventory.js";
+import { buildPlan, findCert, type Plan, type PlannedFile, type Template } from "./plan.js";
+import { buildPki, type BuildPkiOptions, type Pki } from "./pki-build.js";
+import type { RenderedFile, RenderedNode } from "./rendered.js";
+import type { Inventory } from "./inventory.js";
+import { containerdConfig, containerdUnit } from "./render/containerd.js";
+import { makeContext, type ClusterSecrets, type RenderContext } from "./render/context.js";
+import { encryptionConfig } from "./render/encryption-config.js";
+import { etcdUnit } from "./render/etcd.js";
+import { flannelConflist, flanneldUnit, networkConfigUnit, podNetworkConfig } from "./render/flannel.js";
+import { apiserverUnit } from "./render/kube-apiserver.js";
+import { controllerManagerUnit } from "./render/kube-controller-manager.js";
+import { kubeProxyConfig, kubeProxyUnit } from "./render/kube-proxy.js";
+import { schedulerConfig, schedulerUnit } from "./render/kube-scheduler.js";
+import { bootstrapKubeconfig, certKubeconfig } from "./render/kubeconfig.js";
+import { kubeletConfig, kubeletUnit } from "./render/kubelet.js";
+import { renderUnit } from "./render/systemd.js";
+
+export interface RenderOptions {
+  pki: Pki;
+  /** Base time of the bootstrap tokens' expiry. */
+  now?: () => Date;
+  /** Source of the encryption key and the bootstrap tokens. */
+  randomBytes?: (n: number) => Uint8Array;
+  /** Bootstrap token lifetime (Go-ish duration as `k8s-pki token create --ttl`); default 24h. */
+  tokenTtl?: string;
+}
+
+function clusterObjectsUnit(c: RenderContext): string {
+  const m = `${c.paths.conf}/manifests`;
+  const files = ["csr-crb.yaml", "approver.yaml", ...(c.inv.kubeletCerts === "bootstrap" ? ["bootstrap-tokens.yaml"] : [])];
+  return renderUnit({
+    description: "Cluster objects: csr-crb RBAC, bootstrap tokens and the CSR approver",
+    after: ["network-online.target", "kube-apiserver.service"],
+    wants: ["kube-apiserver.service"],
+    service: [
+      ["Type", "oneshot"],
+      ["RemainAfterExit", "yes"],
+    ],
+    exec: {
+      path: c.bin("kubectl"),
+      flags: [`--kubeconfig=${c.paths.kubeconfig.admin}`, "apply", "--server-side", "--force-conflicts", ...files.map((f) => `--filename=${m}/${f}`)],
+    },
+    serviceAfter: [
+      ["Restart", "on-failure"],
+      ["RestartSec", "5"],
+    ],
+  });
+}
+
+function bootstrapTokensYaml(c: RenderContext, ttl: string): string {
+  return [...c.secrets.tokens.entries()]
+    .map(([node, token]) => jsYaml.dump(buildTokenSecret(token, { ttl, description: `kubelet bootstrap token of ${node}`, now: c.secrets.now }), { lineWidth: -1, noRefs: true }))
+    .join("---\n");
+}
+
+function renderTemplate(c: RenderContext, t: Template, tokenTtl: string): string {
+  const { ids } = c;
+  switch (t) {
+    case "etcd.service":
+      return etcdUnit(c);
+    case "flannel-net-conf.json":
+      return podNetworkConfig(c) + "\n";
+    case "flannel-network-config.service":
+      return networkConfigUnit(c);
+    case "flanneld.service":
+      return flanneldUnit(c);
+    case "10-flannel.conflist":
+      return flannelConflist();
+    case "containerd-config.toml":
+      return containerdConfig(c);
+    case "containerd.service":
+      return containerdUnit(c);
+    case "kube-apiserver.service":
+      return apiserverUnit(c);
+    case "encryption-config.yaml":
+      return encryptionConfig(c);
+    case "kube-controller-manager.kubeconfig":
+      return certKubeconfig(c, "kube-controller-manager", findCert(c.plan, "kube-controller-manager").cn);
+    case "kube-controller-manager.service":
+      return controllerManagerUnit(c);
+    case "kube-scheduler.kubeconfig":
+      return certKubeconfig(c, "kube-scheduler", findCert(c.plan, "kube-scheduler").cn);
+    case "kube-scheduler.yaml":
+      return schedulerConfig(c);
+    case "kube-scheduler.service":
+      return schedulerUnit(c);
+    case "admin.kubeconfig":
+      return certKubeconfig(c, "admin", "admin");
+    case "csr-crb.yaml":
+      return renderRbacYaml(csrRbacObjects({ apiserverKubeletUser: findCert(c.plan, ids.apiserverKubeletClient).cn }));
+    case "approver.yaml":
+      return renderApproverManifests();
+    case "bootstrap-tokens.yaml":
+      return bootstrapTokensYaml(c, tokenTtl);
+    case "cluster-objects.service":
+      return clusterObjectsUnit(c);
+    case "kubelet-config.yaml":
+      return kubeletConfig(c);
+    case "kubelet-bootstrap.kubeconfig":
+      return bootstrapKubeconfig(c);
+    case "kubelet.kubeconfig":
+      return certKubeconfig(c, `kubelet-${c.node.name}`, `system:node:${c.node.name}`);
+    case "kubelet.service":
+      return kubeletUnit(c);
+    case "kube-proxy.kubeconfig":
+      return certKubeconfig(c, "kube-proxy", "system:kube-proxy");
+    case "kube-proxy-config.yaml":
+      return kubeProxyConfig(c);
+    case "kube-proxy.service":
+      return kubeProxyUnit(c);
+  }
+}
+
+function renderFile(c: RenderContext, f: PlannedFile, tokenTtl: string): RenderedFile {
+  const base = { path: f.path, mode: f.mode, owner: f.owner };
+  const s = f.source;
+  switch (s.kind) {
+    case "cert":
+    case "public-key":
+      return { ...base, content: Buffer.from(c.certPem(s.id)) };
+    case "key":
+      return { ...base, content: Buffer.from(c.keyPem(s.id)) };
+    case "binary":
+      return { ...base, content: { localPath: join(c.inv.binDir, s.name) } };
+    case "config":
+      try {
+        return { ...base, content: Buffer.from(renderTemplate(c, s.template, tokenTtl)) };
+      } catch (e) {
+        if (e instanceof DeployError) throw e;
+        throw new DeployError("render-failed", `${c.node.name}: ${f.path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, field: f.path });
+      }
+  }
+}
+
+/** The cluster-wide secrets, drawn once from `randomBytes`. */
+export function clusterSecrets(plan: Plan, opts: { now?: () => Date; randomBytes?: (n: number) => Uint8Array } = {}): ClusterSecrets {
+  const random = opts.randomBytes ?? ((n: number) => nodeRandomBytes(n));
+  const encryptionKey = Buffer.from(random(32)).toString("base64");
+  const tokens = new Map<string, BootstrapToken>();
+  if (plan.inventory.kubeletCerts === "bootstrap") for (const w of nodesWith(plan.inventory, "worker")) tokens.set(w.name, generateToken(random));
+  return { encryptionKey, tokens, now: (opts.now ?? (() => new Date()))() };
+}
+
+/** Every node's files (with bytes, or the local path of a binary) and units. */
+export function renderCluster(plan: Plan, opts: RenderOptions): RenderedNode[] {
+  const secrets = clusterSecrets(plan, opts);
+  const ttl = opts.tokenTtl ?? "24h";
+  return plan.nodes.map((node) => {
+    const c = makeContext(plan, node, opts.pki, secrets);
+    return {
+      name: node.name,
+      address: node.address,
+      roles: [...node.roles],
+      files: node.files.map((f) => renderFile(c, f, ttl)),
+      units: node.units.map((u) => ({ name: u.name, inputs: [...u.inputs], stage: u.stage })),
+    };
+  });
+}
+
+/** Plan, PKI and render in one step. */
+export async function renderInventory(inv: Inventory, opts: BuildPkiOptions & { tokenTtl?: string } = {}): Promise<{ plan: Plan; pki: Pki; nodes: RenderedNode[] }> {
+  const plan = buildPlan(inv);
+  const pki = await buildPki(plan, opts);
+  return { plan, pki, nodes: renderCluster(plan, { pki, ...opts }) };
+}
+
+/** One line per file: mode, owner, path, and for binaries where they come from. */
+export function manifestText(node: RenderedNode): string {
+  const lines = node.files.map((f) => {
+    const src = Buffer.isBuffer(f.content) ? `${f.content.length} bytes` : `binary from ${f.content.localPath}`;
+    return `${f.mode.toString(8).padStart(4, "0")} ${f.owner ?? "root:root"} ${f.path} (${src})`;
+  });
+  for (const u of node.units) lines.push(`unit ${u.name} stage=${u.stage} inputs=${u.inputs.join(",")}`);
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Writes `DIR/<node>/<absolute path>` for every file with its mode (atomically),
+ * and `DIR/<node>.manifest.txt`. Binaries are listed in the manifest, not copied.
+ * Returns the number of files written.
+ */
+export async function writeRendered(nodes: RenderedNode[], outDir: string): Promise<number> {
+  const writes: { target: string; content: Buffer; mode: number }[] = [];
+  for (const node of nodes) {
+    if (node.name.includes("/") || node.name.startsWith(".")) throw new DeployError("render-failed", `node name ${node.name} is not a folder name`, { field: node.name });
+    const root = join(outDir, node.name);
+    for (const f of node.files) if (Buffer.isBuffer(f.content)) writes.push({ target: join(root, f.path), content: f.content, mode: f.mode });
+    writes.push({ target: join(outDir, `${node.name}.manifest.txt`), content: Buffer.from(manifestText(node)), mode: 0o644 });
+  }
+  // Folders first (sequentially: they nest), then every file at once.
+  for (const dir of new Set(writes.map((w) => dirname(w.target)))) await mkdir(dir, { recursive: true });
+  await Promise.all(writes.map((w) => writeFileAtomic(w.target, w.content, w.mode, w.mode === 0o600)));
+  const n = writes.length - nodes.length;
+  return n;
+}

@@ -1,0 +1,44 @@
+// What every template gets: the plan, this node, the PKI and the cluster's secrets.
+import type { BootstrapToken } from "@k8s/bootstrap";
+import type { Inventory } from "../inventory.js";
+import { certIds, type LayoutPaths, type Plan, type PlanNode } from "../plan.js";
+import { pkiItem, type Pki } from "../pki-build.js";
+
+export interface ClusterSecrets {
+  /** 32 random bytes, base64: the encryption-at-rest key. */
+  encryptionKey: string;
+  /** One bootstrap token per worker, by node name (kubeletCerts: bootstrap). */
+  tokens: Map<string, BootstrapToken>;
+  /** Token expiry base. */
+  now: Date;
+}
+
+export interface RenderContext {
+  plan: Plan;
+  inv: Inventory;
+  node: PlanNode;
+  pki: Pki;
+  paths: LayoutPaths;
+  ids: ReturnType<typeof certIds>;
+  secrets: ClusterSecrets;
+  has(role: "etcd" | "master" | "worker"): boolean;
+  bin(name: string): string;
+  certPem(id: string): string;
+  keyPem(id: string): string;
+}
+
+export function makeContext(plan: Plan, node: PlanNode, pki: Pki, secrets: ClusterSecrets): RenderContext {
+  return {
+    plan,
+    inv: plan.inventory,
+    node,
+    pki,
+    paths: plan.paths,
+    ids: certIds(plan),
+    secrets,
+    has: (r) => node.roles.includes(r),
+    bin: (name) => `${plan.paths.bin}/${name}`,
+    certPem: (id) => pkiItem(pki, id).cert,
+    keyPem: (id) => pkiItem(pki, id).key,
+  };
+}

@@ -1,0 +1,71 @@
+// flannel on its etcd backend (v3 API): the network config is written once by a
+// oneshot unit on the first etcd member; flanneld runs on masters and workers.
+import type { RenderContext } from "./context.js";
+import { etcdctlFlags } from "./etcd.js";
+import { renderUnit } from "./systemd.js";
+
+export function podNetworkConfig(c: RenderContext): string {
+  return JSON.stringify({ Network: c.inv.podCidr, SubnetLen: c.inv.podSubnetLen, Backend: { Type: "vxlan" } });
+}
+
+export const networkConfigUnit = (c: RenderContext): string =>
+  renderUnit({
+    description: "Write the pod network config into etcd for flanneld",
+    after: ["network-online.target", "etcd.service"],
+    wants: ["network-online.target", "etcd.service"],
+    service: [
+      ["Type", "oneshot"],
+      ["RemainAfterExit", "yes"],
+      ["StandardInput", "file:/etc/flannel/net-conf.json"],
+    ],
+    // With no value argument, etcdctl put reads the value from standard input.
+    exec: { path: c.bin("etcdctl"), flags: [...etcdctlFlags(c, c.plan.derived.etcdEndpoints), "put", `${c.plan.derived.flannelEtcdPrefix}/config`] },
+    serviceAfter: [
+      ["Restart", "on-failure"],
+      ["RestartSec", "5"],
+    ],
+  });
+
+export function flanneldFlags(c: RenderContext): string[] {
+  const { paths, ids, node } = c;
+  return [
+    `--etcd-endpoints=${c.plan.derived.etcdEndpoints.join(",")}`,
+    `--etcd-cafile=${paths.certPath(ids.etcdCa)}`,
+    `--etcd-certfile=${paths.certPath("flanneld")}`,
+    `--etcd-keyfile=${paths.keyPath("flanneld")}`,
+    `--etcd-prefix=${c.plan.derived.flannelEtcdPrefix}`,
+    `--iface=${node.address}`,
+    `--public-ip=${node.address}`,
+    "--ip-masq",
+  ];
+}
+
+export const flanneldUnit = (c: RenderContext): string =>
+  renderUnit({
+    description: "flanneld overlay network (etcd backend)",
+    documentation: "https://github.com/flannel-io/flannel",
+    after: ["network-online.target"],
+    wants: ["network-online.target"],
+    before: ["containerd.service"],
+    service: [["Type", "notify"]],
+    exec: { path: c.bin("flanneld"), flags: flanneldFlags(c) },
+    serviceAfter: [
+      ["Restart", "always"],
+      ["RestartSec", "5"],
+    ],
+  });
+
+/** The CNI config: the flannel plugin reads /run/flannel/subnet.env and delegates to bridge/host-local. */
+export const flannelConflist = (): string =>
+  JSON.stringify(
+    {
+      name: "cbr0",
+      cniVersion: "0.3.1",
+      plugins: [
+        { type: "flannel", delegate: { hairpinMode: true, isDefaultGateway: true } },
+        { type: "portmap", capabilities: { portMappings: true } },
+      ],
+    },
+    null,
+    2,
+  ) + "\n";

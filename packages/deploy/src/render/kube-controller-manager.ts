@@ -1,0 +1,46 @@
+// kube-controller-manager: secure port 10257 only, Leases for leader election, signs kubelet CSRs with the cluster CA.
+import type { RenderContext } from "./context.js";
+import { renderUnit } from "./systemd.js";
+
+export function controllerManagerFlags(c: RenderContext): string[] {
+  const { paths, ids, node, inv } = c;
+  const kubeconfig = paths.kubeconfig["kube-controller-manager"];
+  const flags = [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    `--bind-address=${node.address}`,
+    "--secure-port=10257",
+    `--client-ca-file=${paths.certPath(ids.mainCa)}`,
+    `--requestheader-client-ca-file=${paths.certPath(ids.frontCa)}`,
+    `--cluster-name=${inv.clusterName}`,
+    `--cluster-signing-cert-file=${paths.certPath(ids.mainCa)}`,
+    `--cluster-signing-key-file=${paths.keyPath(ids.mainCa)}`,
+    `--cluster-signing-duration=${inv.lifetimes.leaf}`,
+    `--root-ca-file=${paths.certPath(ids.mainCa)}`,
+    `--service-account-private-key-file=${paths.keyPath(ids.saKey)}`,
+    `--service-cluster-ip-range=${inv.serviceCidr}`,
+    `--cluster-cidr=${inv.podCidr}`,
+    "--controllers=*,bootstrapsigner,tokencleaner",
+    "--use-service-account-credentials=true",
+    "--leader-elect=true",
+    "--v=2",
+  ];
+  if (inv.pki.layout === "classic") {
+    flags.push(`--tls-cert-file=${paths.certPath("kube-controller-manager")}`, `--tls-private-key-file=${paths.keyPath("kube-controller-manager")}`);
+  }
+  return flags;
+}
+
+export const controllerManagerUnit = (c: RenderContext): string =>
+  renderUnit({
+    description: "Kubernetes controller manager",
+    documentation: "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-controller-manager/",
+    after: ["network-online.target", "kube-apiserver.service"],
+    wants: ["network-online.target"],
+    exec: { path: c.bin("kube-controller-manager"), flags: controllerManagerFlags(c) },
+    serviceAfter: [
+      ["Restart", "on-failure"],
+      ["RestartSec", "5"],
+    ],
+  });

@@ -1,0 +1,39 @@
+// kube-proxy: KubeProxyConfiguration (v1alpha1) file, nftables (or iptables) mode; ipvs is deprecated.
+import jsYaml from "js-yaml";
+import type { RenderContext } from "./context.js";
+import { renderUnit } from "./systemd.js";
+
+export const KUBE_PROXY_CONFIG_PATH = "/var/lib/kube-proxy/config.yaml";
+
+export function kubeProxyConfigObject(c: RenderContext): Record<string, unknown> {
+  const { node, inv } = c;
+  return {
+    apiVersion: "kubeproxy.config.k8s.io/v1alpha1",
+    kind: "KubeProxyConfiguration",
+    bindAddress: node.address,
+    clientConnection: { kubeconfig: c.paths.kubeconfig["kube-proxy"] },
+    clusterCIDR: inv.podCidr,
+    healthzBindAddress: `${node.address}:10256`,
+    metricsBindAddress: `${node.address}:10249`,
+    hostnameOverride: node.name,
+    mode: inv.kubeProxyMode,
+  };
+}
+
+export const kubeProxyConfig = (c: RenderContext): string => jsYaml.dump(kubeProxyConfigObject(c), { lineWidth: -1, noRefs: true });
+
+export const kubeProxyFlags = (): string[] => [`--config=${KUBE_PROXY_CONFIG_PATH}`, "--v=2"];
+
+export const kubeProxyUnit = (c: RenderContext): string =>
+  renderUnit({
+    description: "Kubernetes network proxy",
+    documentation: "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-proxy/",
+    after: ["network-online.target"],
+    wants: ["network-online.target"],
+    exec: { path: c.bin("kube-proxy"), flags: kubeProxyFlags() },
+    serviceAfter: [
+      ["Restart", "on-failure"],
+      ["RestartSec", "5"],
+      ["LimitNOFILE", "65536"],
+    ],
+  });

@@ -1,0 +1,60 @@
+// kubelet: everything in a KubeletConfiguration (v1beta1) file; only the flags that have no config field.
+import jsYaml from "js-yaml";
+import type { RenderContext } from "./context.js";
+import { renderUnit } from "./systemd.js";
+
+export const KUBELET_CONFIG_PATH = "/var/lib/kubelet/config.yaml";
+
+export function kubeletConfigObject(c: RenderContext): Record<string, unknown> {
+  const { node, paths, ids, inv } = c;
+  const presigned = inv.kubeletCerts === "presigned";
+  return {
+    apiVersion: "kubelet.config.k8s.io/v1beta1",
+    kind: "KubeletConfiguration",
+    address: node.address,
+    port: 10250,
+    readOnlyPort: 0,
+    healthzBindAddress: node.address,
+    healthzPort: 10248,
+    authentication: {
+      anonymous: { enabled: false },
+      webhook: { enabled: true, cacheTTL: "2m0s" },
+      x509: { clientCAFile: paths.certPath(ids.mainCa) },
+    },
+    authorization: { mode: "Webhook", webhook: { cacheAuthorizedTTL: "5m0s", cacheUnauthorizedTTL: "30s" } },
+    cgroupDriver: "systemd",
+    containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
+    clusterDomain: inv.dnsDomain,
+    clusterDNS: [c.plan.derived.dnsServiceIp],
+    ...(presigned
+      ? { rotateCertificates: false, serverTLSBootstrap: false, tlsCertFile: paths.certPath(`kubelet-${node.name}`), tlsPrivateKeyFile: paths.keyPath(`kubelet-${node.name}`) }
+      : { rotateCertificates: true, serverTLSBootstrap: true }),
+    failSwapOn: true,
+    hairpinMode: "hairpin-veth",
+    serializeImagePulls: false,
+    maxPods: 110,
+  };
+}
+
+export const kubeletConfig = (c: RenderContext): string => jsYaml.dump(kubeletConfigObject(c), { lineWidth: -1, noRefs: true });
+
+export function kubeletFlags(c: RenderContext): string[] {
+  const kc = c.paths.kubeconfig;
+  const flags = [`--config=${KUBELET_CONFIG_PATH}`, `--kubeconfig=${kc.kubelet}`];
+  if (c.inv.kubeletCerts === "bootstrap") flags.push(`--bootstrap-kubeconfig=${kc["kubelet-bootstrap"]}`, "--cert-dir=/var/lib/kubelet/pki");
+  flags.push(`--hostname-override=${c.node.name}`, `--node-ip=${c.node.address}`, "--v=2");
+  return flags;
+}
+
+export const kubeletUnit = (c: RenderContext): string =>
+  renderUnit({
+    description: "Kubernetes kubelet",
+    documentation: "https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/",
+    after: ["containerd.service"],
+    requires: ["containerd.service"],
+    exec: { path: c.bin("kubelet"), flags: kubeletFlags(c) },
+    serviceAfter: [
+      ["Restart", "always"],
+      ["RestartSec", "5"],
+    ],
+  });
