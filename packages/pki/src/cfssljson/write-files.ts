@@ -24,8 +24,12 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** Writes one file atomically: a sibling temp file, fsync, rename. An existing file keeps its mode unless `secret`. */
-export async function writeFileAtomic(path: string, contents: Uint8Array, mode: number, secret = false): Promise<void> {
+/**
+ * Writes one file atomically: a sibling temp file, fsync, rename. An existing
+ * file keeps its mode unless `secret`. `durable: false` skips the fsync, for
+ * staging folders that can be made again: readers still never see half a file.
+ */
+export async function writeFileAtomic(path: string, contents: Uint8Array, mode: number, secret = false, opts: { durable?: boolean } = {}): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   let finalMode = mode;
   if (!secret) {
@@ -35,10 +39,11 @@ export async function writeFileAtomic(path: string, contents: Uint8Array, mode: 
       finalMode = mode & ~process.umask();
     }
   }
-  const fh = await open(tmp, "wx", secret ? 0o600 : 0o644);
+  const wanted = secret ? 0o600 : finalMode;
+  const fh = await open(tmp, "wx", wanted);
   try {
     await fh.writeFile(contents);
-    await fh.sync();
+    if (opts.durable !== false) await fh.sync();
   } catch (e) {
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
@@ -46,7 +51,8 @@ export async function writeFileAtomic(path: string, contents: Uint8Array, mode: 
   }
   await fh.close();
   try {
-    await chmod(tmp, secret ? 0o600 : finalMode);
+    // The umask may have cleared bits we want (a 0664 file kept as 0664); chmod only then.
+    if ((wanted & ~process.umask()) !== wanted) await chmod(tmp, wanted);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
