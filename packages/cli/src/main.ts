@@ -77,6 +77,10 @@ deploy (flags: --flag value):
   deploy plan|render [--inventory FILE] [--out DIR]
                   certificates, files and units per node; render writes DIR/<node>/...
 
+certificate lifecycle (flags: --flag value):
+  certs check [DIR] [--warn 30d] [-o table|json|prometheus] [--textfile FILE]
+                  every certificate and kubeconfig certificate by expiry; exit 3 when one expires within --warn
+
 other:
   demo [-out DIR] make a cluster CA and an API server certificate from built-in CSR JSON
 
@@ -121,7 +125,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     else if (name === "json" || name === "cfssljson") await (await import("./commands/json.js")).json(io, rest);
     else if (name === "version" || name === "-version" || name === "--version") (await import("./commands/version.js")).version(io);
     else if (name === "demo") await (await import("./commands/demo.js")).demo(io, rest);
-    else if (name === "token" || name === "rbac" || name === "approver" || name === "deploy") await (await import("./program.js")).runCommander(io, argv);
+    else if (name === "token" || name === "rbac" || name === "approver" || name === "deploy" || name === "certs") await (await import("./program.js")).runCommander(io, argv);
     else {
       io.stderr(`Command ${name} is not defined.\n` + USAGE);
       return 1;

@@ -15,6 +15,8 @@ export async function runCommander(io: CliIo, argv: string[]): Promise<void> {
     import("./commands/approver.js"),
     import("./commands/deploy.js"),
   ]);
+  const { registerCerts } = await import("./commands/certs.js");
+  registerCerts(program, io);
   registerToken(program, io);
   registerRbac(program, io);
   registerApprover(program, io);

@@ -44,3 +44,5 @@ export { writeOutputFiles, writeFileAtomic, checkCaKeyReplacement, type WriteOpt
 export { PRINT_DEFAULTS } from "./print-defaults.js";
 export { genCert, type GenCertOptions } from "./gencert.js";
 export { publicKeyInfo, type PublicKeyInfo } from "./keys/public-key.js";
+export { findCertificates, type FoundCertificate, type ScanProblem } from "./lifecycle/inventory-certs.js";
+export { expiryReport, formatResidual, parseThreshold, prometheusTextfile, type ExpiryRow } from "./lifecycle/expiry-report.js";
