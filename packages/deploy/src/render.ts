@@ -32,7 +32,21 @@ export interface RenderOptions {
   randomBytes?: (n: number) => Uint8Array;
   /** Bootstrap token lifetime (Go-ish duration as `k8s-pki token create --ttl`); default 24h. */
   tokenTtl?: string;
+  /** Reuse these secrets (encryption key, bootstrap tokens) instead of drawing new ones: a stable re-render. */
+  secrets?: ClusterSecrets;
+  /**
+   * Local mode: every node's `/` is `<root>/<node name>` on this machine and the
+   * units run as processes (ProcessServiceManager), not under systemd: flannel
+   * on the alloc backend without iptables rules, a kubelet that only bootstraps
+   * (no container runtime; containerd and kube-proxy are left out), no binaries
+   * copied (they run from the local binaries folder), and paths inside config
+   * files pointing under the node's root.
+   */
+  local?: { root: string };
 }
+
+/** Units local mode cannot run on a development machine (they need a container runtime, nftables, root). */
+export const LOCAL_MODE_SKIPPED_UNITS: readonly string[] = ["containerd.service", "kube-proxy.service"];
 
 function clusterObjectsUnit(c: RenderContext): string {
   const m = `${c.paths.conf}/manifests`;
@@ -152,18 +166,31 @@ export function clusterSecrets(plan: Plan, opts: { now?: () => Date; randomBytes
 
 /** Every node's files (with bytes, or the local path of a binary) and units. */
 export function renderCluster(plan: Plan, opts: RenderOptions): RenderedNode[] {
-  const secrets = clusterSecrets(plan, opts);
+  const secrets = opts.secrets ?? clusterSecrets(plan, opts);
   const ttl = opts.tokenTtl ?? "24h";
   return plan.nodes.map((node) => {
-    const c = makeContext(plan, node, opts.pki, secrets);
-    return {
+    const local = opts.local === undefined ? undefined : { nodeRoot: join(opts.local.root, node.name) };
+    const c = makeContext(plan, node, opts.pki, secrets, local);
+    const rendered: RenderedNode = {
       name: node.name,
       address: node.address,
       roles: [...node.roles],
       files: node.files.map((f) => renderFile(c, f, ttl)),
       units: node.units.map((u) => ({ name: u.name, inputs: [...u.inputs], stage: u.stage })),
     };
+    return local === undefined ? rendered : localizeNode(rendered, plan.paths.units);
   });
+}
+
+/** Local mode: no binaries to copy, no containerd or kube-proxy. */
+function localizeNode(node: RenderedNode, unitDir: string): RenderedNode {
+  const dropped = new Set(node.files.filter((f) => !Buffer.isBuffer(f.content)).map((f) => f.path));
+  for (const u of LOCAL_MODE_SKIPPED_UNITS) dropped.add(`${unitDir}/${u}`);
+  return {
+    ...node,
+    files: node.files.filter((f) => !dropped.has(f.path)),
+    units: node.units.filter((u) => !LOCAL_MODE_SKIPPED_UNITS.includes(u.name)).map((u) => ({ ...u, inputs: u.inputs.filter((p) => !dropped.has(p)) })),
+  };
 }
 
 /** Plan, PKI and render in one step. */

@@ -1,4 +1,5 @@
 // What every template gets: the plan, this node, the PKI and the cluster's secrets.
+import { posix } from "node:path";
 import type { BootstrapToken } from "@k8s/bootstrap";
 import type { Inventory } from "../inventory.js";
 import { certIds, type LayoutPaths, type Plan, type PlanNode } from "../plan.js";
@@ -25,10 +26,16 @@ export interface RenderContext {
   bin(name: string): string;
   certPem(id: string): string;
   keyPem(id: string): string;
+  /** Local mode: the node's files live under `nodeRoot` on this machine (see RenderOptions.local). */
+  local?: { nodeRoot: string };
+  /** Where a node path is on the machine that runs the component: the node path itself, or under the local root. */
+  hostPath(path: string): string;
 }
 
-export function makeContext(plan: Plan, node: PlanNode, pki: Pki, secrets: ClusterSecrets): RenderContext {
+export function makeContext(plan: Plan, node: PlanNode, pki: Pki, secrets: ClusterSecrets, local?: { nodeRoot: string }): RenderContext {
   return {
+    ...(local === undefined ? {} : { local }),
+    hostPath: (path) => (local === undefined ? path : posix.join(local.nodeRoot, path)),
     plan,
     inv: plan.inventory,
     node,

@@ -5,7 +5,8 @@ import { etcdctlFlags } from "./etcd.js";
 import { renderUnit } from "./systemd.js";
 
 export function podNetworkConfig(c: RenderContext): string {
-  return JSON.stringify({ Network: c.inv.podCidr, SubnetLen: c.inv.podSubnetLen, Backend: { Type: "vxlan" } });
+  // Local mode: the alloc backend only leases subnets (no vxlan device on a test host).
+  return JSON.stringify({ Network: c.inv.podCidr, SubnetLen: c.inv.podSubnetLen, Backend: { Type: c.local ? "alloc" : "vxlan" } });
 }
 
 export const networkConfigUnit = (c: RenderContext): string =>
@@ -28,16 +29,16 @@ export const networkConfigUnit = (c: RenderContext): string =>
 
 export function flanneldFlags(c: RenderContext): string[] {
   const { paths, ids, node } = c;
-  return [
+  const etcd = [
     `--etcd-endpoints=${c.plan.derived.etcdEndpoints.join(",")}`,
     `--etcd-cafile=${paths.certPath(ids.etcdCa)}`,
     `--etcd-certfile=${paths.certPath("flanneld")}`,
     `--etcd-keyfile=${paths.keyPath("flanneld")}`,
     `--etcd-prefix=${c.plan.derived.flannelEtcdPrefix}`,
-    `--iface=${node.address}`,
-    `--public-ip=${node.address}`,
-    "--ip-masq",
   ];
+  // Local mode: the node addresses are extra loopback addresses (not assigned to lo), no iptables rules.
+  if (c.local) return [...etcd, "--iface=lo", `--public-ip=${node.address}`, "--subnet-file=/run/flannel/subnet.env", "--iptables-forward-rules=false"];
+  return [...etcd, `--iface=${node.address}`, `--public-ip=${node.address}`, "--ip-masq"];
 }
 
 export const flanneldUnit = (c: RenderContext): string =>

@@ -11,7 +11,7 @@ export function kubeProxyConfigObject(c: RenderContext): Record<string, unknown>
     apiVersion: "kubeproxy.config.k8s.io/v1alpha1",
     kind: "KubeProxyConfiguration",
     bindAddress: node.address,
-    clientConnection: { kubeconfig: c.paths.kubeconfig["kube-proxy"] },
+    clientConnection: { kubeconfig: c.hostPath(c.paths.kubeconfig["kube-proxy"]) },
     clusterCIDR: inv.podCidr,
     healthzBindAddress: `${node.address}:10256`,
     metricsBindAddress: `${node.address}:10249`,

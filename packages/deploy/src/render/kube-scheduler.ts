@@ -8,7 +8,7 @@ export const schedulerConfig = (c: RenderContext): string =>
     {
       apiVersion: "kubescheduler.config.k8s.io/v1",
       kind: "KubeSchedulerConfiguration",
-      clientConnection: { kubeconfig: c.paths.kubeconfig["kube-scheduler"] },
+      clientConnection: { kubeconfig: c.hostPath(c.paths.kubeconfig["kube-scheduler"]) },
       leaderElection: { leaderElect: true },
     },
     { lineWidth: -1, noRefs: true },

@@ -19,17 +19,25 @@ export function kubeletConfigObject(c: RenderContext): Record<string, unknown> {
     authentication: {
       anonymous: { enabled: false },
       webhook: { enabled: true, cacheTTL: "2m0s" },
-      x509: { clientCAFile: paths.certPath(ids.mainCa) },
+      x509: { clientCAFile: c.hostPath(paths.certPath(ids.mainCa)) },
     },
     authorization: { mode: "Webhook", webhook: { cacheAuthorizedTTL: "5m0s", cacheUnauthorizedTTL: "30s" } },
-    cgroupDriver: "systemd",
-    containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock",
+    cgroupDriver: c.local ? "cgroupfs" : "systemd",
+    // Local mode: no runtime; the kubelet bootstraps its client certificate, then exits at the CRI check.
+    containerRuntimeEndpoint: c.local ? `unix://${c.hostPath("/run/containerd/none.sock")}` : "unix:///run/containerd/containerd.sock",
     clusterDomain: inv.dnsDomain,
     clusterDNS: [c.plan.derived.dnsServiceIp],
     ...(presigned
-      ? { rotateCertificates: false, serverTLSBootstrap: false, tlsCertFile: paths.certPath(`kubelet-${node.name}`), tlsPrivateKeyFile: paths.keyPath(`kubelet-${node.name}`) }
-      : { rotateCertificates: true, serverTLSBootstrap: true }),
-    failSwapOn: true,
+      ? {
+          rotateCertificates: false,
+          serverTLSBootstrap: false,
+          tlsCertFile: c.hostPath(paths.certPath(`kubelet-${node.name}`)),
+          tlsPrivateKeyFile: c.hostPath(paths.keyPath(`kubelet-${node.name}`)),
+        }
+      : // Local mode: rotation off, so the bootstrap happens synchronously, before the CRI check.
+        { rotateCertificates: !c.local, serverTLSBootstrap: !c.local }),
+    failSwapOn: !c.local,
+    ...(c.local ? { failCgroupV1: false } : {}),
     hairpinMode: "hairpin-veth",
     serializeImagePulls: false,
     maxPods: 110,
@@ -42,6 +50,7 @@ export function kubeletFlags(c: RenderContext): string[] {
   const kc = c.paths.kubeconfig;
   const flags = [`--config=${KUBELET_CONFIG_PATH}`, `--kubeconfig=${kc.kubelet}`];
   if (c.inv.kubeletCerts === "bootstrap") flags.push(`--bootstrap-kubeconfig=${kc["kubelet-bootstrap"]}`, "--cert-dir=/var/lib/kubelet/pki");
+  if (c.local) flags.push("--root-dir=/var/lib/kubelet");
   flags.push(`--hostname-override=${c.node.name}`, `--node-ip=${c.node.address}`, "--v=2");
   return flags;
 }
@@ -53,8 +62,14 @@ export const kubeletUnit = (c: RenderContext): string =>
     after: ["containerd.service"],
     requires: ["containerd.service"],
     exec: { path: c.bin("kubelet"), flags: kubeletFlags(c) },
-    serviceAfter: [
-      ["Restart", "always"],
-      ["RestartSec", "5"],
-    ],
+    // Local mode: it exits after the bootstrap (no runtime), which counts as done.
+    serviceAfter: c.local
+      ? [
+          ["Restart", "no"],
+          ["RemainAfterExit", "yes"],
+        ]
+      : [
+          ["Restart", "always"],
+          ["RestartSec", "5"],
+        ],
   });
