@@ -118,3 +118,68 @@ describe("expiryReport", () => {
     [400 * 86_400_000, "400d"],
   ])("formatResidual(%d) = %s", (ms, s) => expect(formatResidual(ms)).toBe(s));
 });
+
+describe("k8s-pki certs renew", () => {
+  it("re-issues a cfssl-made certificate with the same subject, SANs, usages, lifetime and key, and rewrites the kubeconfig embedding it", async () => {
+    const dir = workdir();
+    writeFileSync(join(dir, "ca-csr.json"), JSON.stringify({ CN: "kubernetes", names: [{ C: "CN", O: "k8s", OU: "System" }] }));
+    writeFileSync(join(dir, "ca-config.json"), JSON.stringify({ signing: { profiles: { kubernetes: { usages: ["signing", "key encipherment", "server auth", "client auth"], expiry: "720h" } } } }));
+    writeFileSync(join(dir, "etcd-csr.json"), JSON.stringify({ CN: "etcd", hosts: ["127.0.0.1", "etcd.local"], names: [{ C: "CN", O: "k8s" }] }));
+    writeFileSync(join(dir, "admin-csr.json"), JSON.stringify({ CN: "admin", names: [{ O: "system:masters" }] }));
+    await cfsslPipe(dir, ["gencert", "-initca", "ca-csr.json"], "ca");
+    for (const n of ["etcd", "admin"]) await cfsslPipe(dir, ["gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "-config=ca-config.json", "-profile=kubernetes", `${n}-csr.json`], n);
+    const kc = join(dir, "admin.kubeconfig");
+    execFileSync(binaryPath("kubectl"), ["config", "set-credentials", "admin", `--client-certificate=${join(dir, "admin.pem")}`, `--client-key=${join(dir, "admin-key.pem")}`, "--embed-certs", `--kubeconfig=${kc}`]);
+    const { parseCertificatePem } = await import("@k8s/pki");
+    const before = parseCertificatePem(readFileSync(join(dir, "etcd.pem")));
+    const adminBefore = readFileSync(join(dir, "admin.pem"), "utf8");
+
+    const r = await k8sPki(["certs", "renew", "all", "--dir", "."], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("renewed etcd.pem");
+    expect(r.stdout).toContain("rewrote admin.kubeconfig");
+
+    const after = parseCertificatePem(readFileSync(join(dir, "etcd.pem")));
+    expect(after.serialNumber).not.toBe(before.serialNumber);
+    expect(after.subject.raw.equals(before.subject.raw)).toBe(true);
+    expect(after.issuer.raw.equals(before.issuer.raw)).toBe(true);
+    expect(after.spki.equals(before.spki)).toBe(true);
+    expect(after.sans).toEqual(before.sans);
+    expect(after.keyUsage).toBe(before.keyUsage);
+    expect(after.extKeyUsage).toEqual(before.extKeyUsage);
+    expect(after.notAfter.getTime() - after.notBefore.getTime()).toBe(before.notAfter.getTime() - before.notBefore.getTime());
+    expect(after.extensions.map((e) => [e.oid, e.critical])).toEqual(before.extensions.map((e) => [e.oid, e.critical]));
+    expect(execFileSync("openssl", ["verify", "-CAfile", join(dir, "ca.pem"), join(dir, "etcd.pem")]).toString()).toContain("OK");
+
+    const adminAfter = readFileSync(join(dir, "admin.pem"), "utf8");
+    expect(adminAfter).not.toBe(adminBefore);
+    const embedded = execFileSync(binaryPath("kubectl"), ["config", "view", "--raw", "--kubeconfig", kc, "-o", "jsonpath={.users[0].user.client-certificate-data}"]).toString();
+    expect(Buffer.from(embedded, "base64").toString()).toBe(adminAfter);
+
+    // Rotating a key embedded in a kubeconfig is refused before anything changes.
+    const rot = await k8sPki(["certs", "renew", "admin.pem", "--dir", ".", "--rotate-key"], { cwd: dir });
+    expect(rot.code).toBe(1);
+    expect(rot.stderr).toMatch(/admin.kubeconfig embeds admin.pem/);
+    expect(readFileSync(join(dir, "admin.pem"), "utf8")).toBe(adminAfter);
+
+    const rotated = await k8sPki(["certs", "renew", "etcd", "--dir", ".", "--rotate-key"], { cwd: dir });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const etcd3 = parseCertificatePem(readFileSync(join(dir, "etcd.pem")));
+    expect(etcd3.spki.equals(before.spki)).toBe(false);
+    const { parsePrivateKeyPem } = await import("@k8s/pki");
+    expect(parsePrivateKeyPem(readFileSync(join(dir, "etcd-key.pem"))).spki.equals(etcd3.spki)).toBe(true);
+  }, 60_000);
+
+  it("refuses a CA certificate and a certificate whose CA key is absent", async () => {
+    const dir = workdir();
+    writeFileSync(join(dir, "ca-csr.json"), JSON.stringify({ CN: "ca" }));
+    writeFileSync(join(dir, "leaf-csr.json"), JSON.stringify({ CN: "leaf" }));
+    await cfsslPipe(dir, ["gencert", "-initca", "ca-csr.json"], "ca");
+    await cfsslPipe(dir, ["gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "leaf-csr.json"], "leaf");
+    expect((await k8sPki(["certs", "renew", "ca.pem", "--dir", "."], { cwd: dir })).stderr).toMatch(/its signing CA is not in|renewca/);
+    execFileSync("rm", [join(dir, "ca-key.pem")]);
+    const r = await k8sPki(["certs", "renew", "leaf.pem", "--dir", "."], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the CA key ca-key.pem is not in/);
+  });
+});

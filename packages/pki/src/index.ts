@@ -46,3 +46,4 @@ export { genCert, type GenCertOptions } from "./gencert.js";
 export { publicKeyInfo, type PublicKeyInfo } from "./keys/public-key.js";
 export { findCertificates, type FoundCertificate, type ScanProblem } from "./lifecycle/inventory-certs.js";
 export { expiryReport, formatResidual, parseThreshold, prometheusTextfile, type ExpiryRow } from "./lifecycle/expiry-report.js";
+export { renewCertificate, replaceEmbeddedCertificate, usagesOf, type RenewOptions, type Renewed } from "./lifecycle/renew.js";
