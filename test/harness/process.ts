@@ -16,6 +16,8 @@ export interface StartProcessOptions {
   logDir: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** File to feed on standard input (default: none). */
+  stdinPath?: string;
   /** Grace period between SIGTERM and SIGKILL in stop(); default 10 s. */
   stopTimeoutMs?: number;
 }
@@ -171,13 +173,14 @@ export async function startProcess(opts: StartProcessOptions): Promise<ManagedPr
   mkdirSync(opts.logDir, { recursive: true });
   const logPath = join(opts.logDir, `${opts.name}.log`);
   const fd = openSync(logPath, "a");
+  const inFd = opts.stdinPath === undefined ? undefined : openSync(opts.stdinPath, "r");
   let child: ChildProcess;
   let exit: Promise<ExitStatus>;
   try {
     child = spawn(opts.command, [...opts.args], {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
-      stdio: ["ignore", fd, fd],
+      stdio: [inFd ?? "ignore", fd, fd],
     });
     // Listen before anything else can run, so a fast exit is never missed.
     exit = new Promise((ok) => child.once("exit", (code, signal) => ok({ code, signal })));
@@ -187,6 +190,7 @@ export async function startProcess(opts: StartProcessOptions): Promise<ManagedPr
     });
   } finally {
     closeSync(fd);
+    if (inFd !== undefined) closeSync(inFd);
   }
   const managed = new ManagedProcess(child, exit, startWatchdog(child.pid ?? 0), opts, logPath);
   registry.add(managed);

@@ -82,3 +82,18 @@ export { buildPki, pkiItem, signingConfigJson, certCsrJson, type Pki, type PkiMa
 export { renderCluster, renderInventory, clusterSecrets, writeRendered, manifestText, type RenderOptions } from "./render.js";
 export { renderPlanText } from "./plan-text.js";
 export { execStartOf, renderUnit, type UnitSpec } from "./render/systemd.js";
+export { LOCAL_MODE_SKIPPED_UNITS } from "./render.js";
+export { type ClusterSecrets } from "./render/context.js";
+export {
+  ProcessServiceManager,
+  parseUnitFile,
+  remapArgs,
+  spawnLauncher,
+  type LaunchSpec,
+  type LaunchedProcess,
+  type Launcher,
+  type ParsedUnit,
+  type ProcessServiceManagerOptions,
+} from "./process-service-manager.js";
+export { localInventory, loadOrCreateState, loadState } from "./state.js";
+export { verifyCluster, formatVerify, type VerifyCheck, type VerifyOptions } from "./verify.js";

@@ -1,14 +1,32 @@
 // k8s-pki deploy plan|render: the thin deployer's offline half (inventory -> plan -> rendered files).
+import { accessSync, constants } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import {
+  applyNodes,
   buildPki,
   buildPlan,
   defaultInventory,
+  formatApplyEvent,
+  formatVerify,
   loadInventory,
+  loadOrCreateState,
+  loadState,
+  localInventory,
+  LocalTransport,
+  ProcessServiceManager,
   renderCluster,
   renderPlanText,
+  spawnLauncher,
+  SshTransport,
+  SystemdServiceManager,
+  verifyCluster,
   writeRendered,
   type Inventory,
+  type ServiceManager,
+  type Transport,
 } from "@k8s/deploy";
+import { ExitError } from "../errors.js";
 import type { Command } from "commander";
 import { resolvePath, type CliIo } from "../io.js";
 
@@ -41,4 +59,94 @@ export function registerDeploy(program: Command, io: CliIo): void {
       const certs = plan.certs.length;
       io.stdout(`rendered ${nodes.length} nodes, ${certs} certificates and keys, ${n} files into ${out} (binaries listed in <node>.manifest.txt)\n`);
     });
+  deploy
+    .command("apply")
+    .description("render, then put every node's files in place and (re)start only the units whose inputs changed, stage by stage")
+    .option(...inventoryOpt)
+    .option("--local <dir>", "local mode: node N is <dir>/N on this machine, at 127.0.0.<last octet>, its units run as processes")
+    .option("--state <dir>", "where the PKI and cluster secrets are kept and reused (default: <local dir>/state, else ./deploy-state)")
+    .option("--bin-dir <dirs>", "local mode: colon-separated folders holding the binaries (default: the inventory's binDir)")
+    .option("--ssh-user <user>", "SSH user (sudo -n when not root)", "root")
+    .option("--ssh-key <file>", "SSH private key (OpenSSH format)")
+    .option("--ssh-port <port>", "SSH port", "22")
+    .option("--dry-run", "only report what would be written, started and restarted")
+    .action(async (o: ApplyFlags) => {
+      const { plan, pki, secrets, local, stateDir, created } = await prepare(io, o);
+      io.stdout(`${created ? "created" : "reusing"} PKI and secrets in ${stateDir}\n`);
+      const nodes = renderCluster(plan, { pki, secrets, ...(local ? { local: { root: local } } : {}) });
+      let services: ServiceManager;
+      let transportFor: (n: { name: string; address: string }) => Promise<Transport>;
+      if (local !== undefined) {
+        const dirs = (o.binDir ?? plan.inventory.binDir).split(":").map((d) => resolvePath(io, d));
+        services = new ProcessServiceManager({ binaryFor: (name) => findBinary(dirs, name), launch: spawnLauncher({ detached: true }) });
+        transportFor = (n) => Promise.resolve(new LocalTransport({ node: n.name, root: join(local, n.name) }));
+      } else {
+        if (o.sshKey === undefined) throw new Error("--ssh-key is required (or --local DIR for local mode)");
+        const privateKey = await readFile(resolvePath(io, o.sshKey));
+        services = new SystemdServiceManager();
+        transportFor = async (n) => SshTransport.connect({ node: n.name, host: n.address, port: Number(o.sshPort), username: o.sshUser, privateKey });
+      }
+      const r = await applyNodes(nodes, {
+        transportFor,
+        services,
+        dryRun: o.dryRun === true,
+        onProgress: (e) => {
+          if (e.kind !== "file-written") io.stdout(formatApplyEvent(e) + "\n");
+        },
+      });
+      io.stdout(r.changed ? `applied: ${r.nodes.filter((n) => n.changed).map((n) => n.node).join(", ")} changed\n` : "nothing changed\n");
+    });
+  deploy
+    .command("verify")
+    .description("check etcd health and leader, the pod network, API servers, leader Leases, CSRs and nodes; exit 1 if any check fails")
+    .option(...inventoryOpt)
+    .option("--local <dir>", "local mode (as apply --local)")
+    .option("--state <dir>", "the PKI apply kept (default: <local dir>/state, else ./deploy-state)")
+    .action(async (o: { inventory?: string; local?: string; state?: string }) => {
+      const base = await inventoryFrom(io, o.inventory);
+      const local = o.local === undefined ? undefined : resolvePath(io, o.local);
+      const plan = buildPlan(local ? localInventory(base) : base);
+      const stateDir = stateDirOf(io, o.state, local);
+      const { pki } = await loadState(plan, stateDir);
+      const checks = await verifyCluster({ plan, pki, requireNodes: local === undefined });
+      io.stdout(formatVerify(checks));
+      if (checks.some((c) => !c.ok)) throw new ExitError(1);
+    });
+}
+
+interface ApplyFlags {
+  inventory?: string;
+  local?: string;
+  state?: string;
+  binDir?: string;
+  sshUser: string;
+  sshKey?: string;
+  sshPort: string;
+  dryRun?: boolean;
+}
+
+function stateDirOf(io: CliIo, state: string | undefined, local: string | undefined): string {
+  return state !== undefined ? resolvePath(io, state) : local !== undefined ? join(local, "state") : resolvePath(io, "deploy-state");
+}
+
+async function prepare(io: CliIo, o: ApplyFlags) {
+  const base = await inventoryFrom(io, o.inventory);
+  const local = o.local === undefined ? undefined : resolvePath(io, o.local);
+  const plan = buildPlan(local ? localInventory(base) : base);
+  const stateDir = stateDirOf(io, o.state, local);
+  const st = await loadOrCreateState(plan, stateDir, { now: () => io.now() });
+  return { plan, ...st, local, stateDir };
+}
+
+function findBinary(dirs: readonly string[], name: string): string {
+  for (const d of dirs) {
+    const p = join(d, name);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // next folder
+    }
+  }
+  throw new Error(`${name} is not in ${dirs.join(", ")}`);
 }

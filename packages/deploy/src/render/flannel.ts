@@ -36,8 +36,9 @@ export function flanneldFlags(c: RenderContext): string[] {
     `--etcd-keyfile=${paths.keyPath("flanneld")}`,
     `--etcd-prefix=${c.plan.derived.flannelEtcdPrefix}`,
   ];
-  // Local mode: the node addresses are extra loopback addresses (not assigned to lo), no iptables rules.
-  if (c.local) return [...etcd, "--iface=lo", `--public-ip=${node.address}`, "--subnet-file=/run/flannel/subnet.env", "--iptables-forward-rules=false"];
+  // Local mode: flanneld refuses lo (no global address), so the default route's interface
+  // carries it; the lease names the node's loopback address. No iptables rules.
+  if (c.local) return [...etcd, "--iface-regex=.+", `--public-ip=${node.address}`, "--subnet-file=/run/flannel/subnet.env", "--iptables-forward-rules=false"];
   return [...etcd, `--iface=${node.address}`, `--public-ip=${node.address}`, "--ip-masq"];
 }
 

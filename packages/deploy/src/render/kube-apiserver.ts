@@ -31,7 +31,8 @@ export function apiserverFlags(c: RenderContext): string[] {
     `--service-account-signing-key-file=${paths.keyPath(ids.saKey)}`,
     `--service-cluster-ip-range=${inv.serviceCidr}`,
     "--service-node-port-range=30000-32767",
-    "--endpoint-reconciler-type=lease",
+    // Local mode: 1.37 refuses a loopback advertise address for the `kubernetes` Service endpoints.
+    `--endpoint-reconciler-type=${c.local ? "none" : "lease"}`,
     `--requestheader-client-ca-file=${paths.certPath(ids.frontCa)}`,
     `--requestheader-allowed-names=${c.plan.certs.find((x) => x.id === ids.proxyClient)?.cn ?? "front-proxy-client"}`,
     "--requestheader-extra-headers-prefix=X-Remote-Extra-",

@@ -1,0 +1,228 @@
+// Issue #6, local mode end to end: the default three-node cluster rendered for
+// 127.0.0.11-13 and applied with LocalTransport + ProcessServiceManager, every
+// unit a real binary run from the harness cache under the process registry.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { Approver, createLogger, KUBELET_CLIENT_SIGNER, resolveApproverConfig } from "@k8s/bootstrap";
+import {
+  applyNodes,
+  buildPlan,
+  certIds,
+  defaultInventory,
+  formatApplyEvent,
+  formatVerify,
+  loadOrCreateState,
+  localInventory,
+  LocalTransport,
+  ProcessServiceManager,
+  renderCluster,
+  verifyCluster,
+  type ApplyOptions,
+  type LaunchedProcess,
+  type Plan,
+  type Pki,
+  type RenderedNode,
+  type Stage,
+  type VerifyCheck,
+} from "@k8s/deploy";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { binaryPath, type Component } from "../harness/binaries.js";
+import { withTempDir } from "../harness/fixtures.js";
+import { startProcess, waitFor } from "../harness/process.js";
+
+const tmp = withTempDir("k8s-pki-deploy-local-");
+let plan: Plan;
+let pki: Pki;
+let nodes: RenderedNode[];
+let services: ProcessServiceManager;
+let approver: Approver | undefined;
+let root: string;
+const progress: string[] = [];
+const timings: string[] = [];
+
+const nodeRoot = (node: string): string => join(root, node);
+const transportFor = (n: { name: string }): Promise<LocalTransport> => Promise.resolve(new LocalTransport({ node: n.name, root: nodeRoot(n.name) }));
+const failed = (checks: VerifyCheck[]): VerifyCheck[] => checks.filter((c) => !c.ok);
+const verify = (): Promise<VerifyCheck[]> => verifyCluster({ plan, pki, requireNodes: false });
+
+async function waitChecks(what: string, pick: (c: VerifyCheck) => boolean, timeoutMs = 120_000): Promise<void> {
+  let last: VerifyCheck[] = [];
+  await waitFor(
+    async () => {
+      last = (await verify()).filter(pick);
+      return last.length > 0 && failed(last).length === 0;
+    },
+    { what, timeoutMs, intervalMs: 1000 },
+  ).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}\n${formatVerify(last)}`);
+  });
+}
+
+function adminKubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(join(nodeRoot("node1"), plan.paths.kubeconfig.admin));
+  return kc;
+}
+
+async function afterStage(stage: Stage): Promise<void> {
+  const t0 = Date.now();
+  if (stage === "etcd") await waitChecks("etcd healthy with a leader", (c) => c.name.startsWith("etcd"));
+  if (stage === "network") await waitChecks("flannel subnet leases", (c) => c.name.startsWith("pod network") || c.name.startsWith("flannel"));
+  if (stage === "master") await waitChecks("API servers ready", (c) => c.name.startsWith("kube-apiserver"), 180_000);
+  if (stage === "bootstrap" && approver === undefined) {
+    // RBAC and tokens came with cluster-objects.service; the approver runs in process.
+    const kc = adminKubeConfig();
+    const config = resolveApproverConfig({ kubeconfig: join(nodeRoot("node1"), plan.paths.kubeconfig.admin), listen: "127.0.0.1:0", leaderElect: false });
+    approver = new Approver({ kubeConfig: kc, config, logger: createLogger("json", () => undefined) });
+    await approver.start();
+  }
+  timings.push(`${stage}: ready ${Date.now() - t0} ms after start`);
+}
+
+function applyOpts(): ApplyOptions {
+  return {
+    transportFor,
+    services,
+    onProgress: (e) => {
+      if (e.kind !== "file-written") progress.push(formatApplyEvent(e));
+    },
+    afterStage: (stage) => afterStage(stage),
+  };
+}
+
+beforeAll(async () => {
+  root = join(tmp.path, "nodes");
+  plan = buildPlan(localInventory(defaultInventory()));
+  const st = await loadOrCreateState(plan, join(tmp.path, "state"));
+  pki = st.pki;
+  nodes = renderCluster(plan, { pki, secrets: st.secrets, local: { root } });
+  services = new ProcessServiceManager({
+    binaryFor: (name) => binaryPath(name as Component),
+    // Through the harness registry, so nothing outlives the test.
+    launch: async (spec): Promise<LaunchedProcess> =>
+      startProcess({ name: spec.name, command: spec.command, args: spec.args, env: spec.env, logDir: spec.logDir, stopTimeoutMs: 5000, ...(spec.stdinPath ? { stdinPath: spec.stdinPath } : {}) }),
+    maxRestartDelayMs: 1000,
+  });
+  const t0 = Date.now();
+  const r = await applyNodes(nodes, applyOpts());
+  timings.push(`first apply: ${Date.now() - t0} ms`);
+  expect(r.changed).toBe(true);
+});
+
+afterAll(async () => {
+  await approver?.stop();
+  await services?.close();
+  console.log(`deploy-local timings:\n  ${timings.join("\n  ")}`);
+});
+
+describe("deploy in local mode (3 nodes on 127.0.0.11-13)", () => {
+  it("applied stage by stage, per node", () => {
+    for (const n of ["node1", "node2", "node3"]) {
+      expect(progress).toContain(`${n} [etcd] started etcd.service`);
+      expect(progress).toContain(`${n} [network] started flanneld.service`);
+      expect(progress).toContain(`${n} [worker] started kubelet.service`);
+      expect(progress.some((l) => l.startsWith(`${n} [master] started kube-apiserver.service`))).toBe(true);
+    }
+    expect(progress.some((l) => l.startsWith("node1 [network] started flannel-network-config.service"))).toBe(true);
+    expect(progress.some((l) => l.startsWith("node1 [bootstrap] started cluster-objects.service"))).toBe(true);
+  });
+
+  it("etcd is three members over TLS, healthy, one leader; the pod network config is written and each node leases a subnet", async () => {
+    const checks = await verify();
+    const etcd = checks.filter((c) => c.name.startsWith("etcd"));
+    expect(failed(etcd), formatVerify(checks)).toEqual([]);
+    expect(etcd.filter((c) => c.name.endsWith("healthy"))).toHaveLength(3);
+    const net = checks.find((c) => c.name === "pod network config in etcd");
+    expect(net?.ok).toBe(true);
+    expect(net?.detail).toContain("backend alloc");
+    const leases = checks.find((c) => c.name === "flannel subnet leases");
+    expect(leases?.detail).toMatch(/^3 lease\(s\)/);
+    for (const n of ["node1", "node2", "node3"]) {
+      expect(readFileSync(join(nodeRoot(n), "run/flannel/subnet.env"), "utf8")).toMatch(/FLANNEL_SUBNET=172\.30\.\d+\.1\/21/);
+    }
+  });
+
+  it("a Secret created through the API is encrypted at rest in etcd", async () => {
+    const core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+    await core.createNamespacedSecret({ namespace: "default", body: { metadata: { name: "deploy-local" }, stringData: { password: "hunter2" } } });
+    const r1 = nodeRoot("node1");
+    const ids = certIds(plan);
+    const raw = execFileSync(binaryPath("etcdctl"), [
+      `--endpoints=https://127.0.0.11:2379`,
+      `--cacert=${join(r1, plan.paths.certPath(ids.etcdCa))}`,
+      `--cert=${join(r1, plan.paths.certPath(ids.etcdctlClient))}`,
+      `--key=${join(r1, plan.paths.keyPath(ids.etcdctlClient))}`,
+      "get",
+      "/registry/secrets/default/deploy-local",
+      "--print-value-only",
+    ]);
+    expect(raw.subarray(0, 8).toString()).toBe("k8s:enc:");
+    expect(raw.toString("latin1")).toContain("k8s:enc:secretbox:v1:key1:");
+    expect(raw.includes(Buffer.from("hunter2"))).toBe(false);
+  });
+
+  it("kubelets bootstrap through the approver; controller-manager and scheduler hold their Leases; verify is green", async () => {
+    for (const n of ["node1", "node2", "node3"]) {
+      await waitFor(() => existsSync(join(nodeRoot(n), "var/lib/kubelet/pki/kubelet-client-current.pem")), { what: `${n} kubelet client certificate`, timeoutMs: 120_000 });
+    }
+    const csrs = await adminKubeConfig().makeApiClient(k8s.CertificatesV1Api).listCertificateSigningRequest();
+    const kubelet = csrs.items.filter((c) => c.spec.signerName === KUBELET_CLIENT_SIGNER);
+    expect(kubelet).toHaveLength(3);
+    for (const c of kubelet) expect(c.status?.conditions?.find((x) => x.type === "Approved")?.reason).toBe("AutoApproved");
+    let last: VerifyCheck[] = [];
+    await waitFor(async () => failed((last = await verify())).length === 0, { what: "verify green", timeoutMs: 120_000, intervalMs: 1000 }).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${formatVerify(last)}`);
+    });
+    console.log(formatVerify(last));
+  });
+
+  it("a second apply changes nothing", async () => {
+    progress.length = 0;
+    const t0 = Date.now();
+    const r = await applyNodes(nodes, { ...applyOpts(), afterStage: undefined });
+    timings.push(`second apply: ${Date.now() - t0} ms`);
+    expect(r.changed, progress.join("\n")).toBe(false);
+    expect(progress.filter((l) => l.includes("started") || l.includes("restarted") || l.includes("wrote"))).toEqual([]);
+  });
+
+  it("with one etcd member and the leading controller-manager stopped, verify reports it, the API serves and the Lease moves", async () => {
+    const kc = adminKubeConfig();
+    const coord = kc.makeApiClient(k8s.CoordinationV1Api);
+    const holderBefore = (await coord.readNamespacedLease({ namespace: "kube-system", name: "kube-controller-manager" })).spec?.holderIdentity;
+    // Every controller-manager runs on this host, so the identity's host part is the same: find the leader by its log.
+    const leader = ["node1", "node2", "node3"].find((n) =>
+      /Successfully acquired lease" lock="kube-system\/kube-controller-manager"/.test(services.processOf(n, "kube-controller-manager.service")?.logTail(100000) ?? ""),
+    );
+    expect(leader).toBeDefined();
+    const etcdVictim = "node3";
+    await services.stop(await transportFor({ name: etcdVictim }), "etcd.service");
+    await services.stop(await transportFor({ name: leader! }), "kube-controller-manager.service");
+
+    const checks = await verify();
+    const bad = failed(checks).map((c) => c.name);
+    expect(bad).toContain(`etcd ${etcdVictim} healthy`);
+    expect(bad).toContain(`kube-controller-manager ${leader!} /healthz`);
+    expect(checks.find((c) => c.name === "etcd has exactly one leader")?.ok).toBe(true);
+
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "still-serving" }, data: { a: "b" } } });
+    expect((await core.readNamespacedConfigMap({ namespace: "default", name: "still-serving" })).data?.a).toBe("b");
+
+    const t0 = Date.now();
+    const holderAfter = await waitFor(
+      async () => {
+        const h = (await coord.readNamespacedLease({ namespace: "kube-system", name: "kube-controller-manager" })).spec?.holderIdentity;
+        return h !== undefined && h !== holderBefore ? h : undefined;
+      },
+      { what: "the kube-controller-manager Lease to move", timeoutMs: 90_000, intervalMs: 1000 },
+    );
+    timings.push(`Lease moved after ${Date.now() - t0} ms`);
+    expect(holderAfter).not.toBe(holderBefore);
+    const newLeader = ["node1", "node2", "node3"].filter((n) => n !== leader).find((n) =>
+      /Successfully acquired lease" lock="kube-system\/kube-controller-manager"/.test(services.processOf(n, "kube-controller-manager.service")?.logTail(100000) ?? ""),
+    );
+    expect(newLeader).toBeDefined();
+  });
+});
