@@ -200,11 +200,17 @@ describe("deploy in local mode (3 nodes on 127.0.0.11-13)", () => {
     await services.stop(await transportFor({ name: etcdVictim }), "etcd.service");
     await services.stop(await transportFor({ name: leader! }), "kube-controller-manager.service");
 
-    const checks = await verify();
+    // If the stopped member led etcd, the other two elect a new leader first: wait for that, not a fixed time.
+    const checks = await waitFor(
+      async () => {
+        const c = await verify();
+        return c.find((x) => x.name === "etcd has exactly one leader")?.ok ? c : undefined;
+      },
+      { what: "etcd to have one leader again", timeoutMs: 30_000, intervalMs: 500 },
+    );
     const bad = failed(checks).map((c) => c.name);
     expect(bad).toContain(`etcd ${etcdVictim} healthy`);
     expect(bad).toContain(`kube-controller-manager ${leader!} /healthz`);
-    expect(checks.find((c) => c.name === "etcd has exactly one leader")?.ok).toBe(true);
 
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "still-serving" }, data: { a: "b" } } });
