@@ -97,3 +97,4 @@ export {
 } from "./process-service-manager.js";
 export { localInventory, loadOrCreateState, loadState } from "./state.js";
 export { verifyCluster, formatVerify, type VerifyCheck, type VerifyOptions } from "./verify.js";
+export { knownHostFingerprints } from "./transport/known-hosts.js";

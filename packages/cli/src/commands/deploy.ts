@@ -1,9 +1,12 @@
 // k8s-pki deploy plan|render: the thin deployer's offline half (inventory -> plan -> rendered files).
 import { accessSync, constants } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import {
   applyNodes,
+  DeployError,
+  knownHostFingerprints,
   buildPki,
   buildPlan,
   defaultInventory,
@@ -69,6 +72,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option("--ssh-user <user>", "SSH user (sudo -n when not root)", "root")
     .option("--ssh-key <file>", "SSH private key (OpenSSH format)")
     .option("--ssh-port <port>", "SSH port", "22")
+    .option("--known-hosts <file>", "OpenSSH known_hosts holding every node's host key (default ~/.ssh/known_hosts)")
     .option("--dry-run", "only report what would be written, started and restarted")
     .action(async (o: ApplyFlags) => {
       const { plan, pki, secrets, local, stateDir, created } = await prepare(io, o);
@@ -83,8 +87,17 @@ export function registerDeploy(program: Command, io: CliIo): void {
       } else {
         if (o.sshKey === undefined) throw new Error("--ssh-key is required (or --local DIR for local mode)");
         const privateKey = await readFile(resolvePath(io, o.sshKey));
+        const khPath = o.knownHosts !== undefined ? resolvePath(io, o.knownHosts) : join(homedir(), ".ssh", "known_hosts");
+        const knownHosts = await readFile(khPath, "utf8").catch(() => "");
         services = new SystemdServiceManager();
-        transportFor = async (n) => SshTransport.connect({ node: n.name, host: n.address, port: Number(o.sshPort), username: o.sshUser, privateKey });
+        transportFor = async (n) => {
+          // Never push keys to an unverified host: its key must be in known_hosts (ssh-keyscan it first, and check it).
+          const hostFingerprints = knownHostFingerprints(knownHosts, n.address, Number(o.sshPort));
+          if (hostFingerprints.length === 0) {
+            throw new DeployError("node-unreachable", `node ${n.name} (${n.address}): no host key in ${khPath}; add it (ssh-keyscan -p ${o.sshPort} ${n.address}) after checking it`, { field: n.name });
+          }
+          return SshTransport.connect({ node: n.name, host: n.address, port: Number(o.sshPort), username: o.sshUser, privateKey, hostFingerprints });
+        };
       }
       const r = await applyNodes(nodes, {
         transportFor,
@@ -122,6 +135,7 @@ interface ApplyFlags {
   sshUser: string;
   sshKey?: string;
   sshPort: string;
+  knownHosts?: string;
   dryRun?: boolean;
 }
 
