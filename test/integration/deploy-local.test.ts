@@ -31,6 +31,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryPath, type Component } from "../harness/binaries.js";
 import { withTempDir } from "../harness/fixtures.js";
 import { startProcess, waitFor } from "../harness/process.js";
+import { runCli } from "./cli-runner.js";
 
 const tmp = withTempDir("k8s-pki-deploy-local-");
 let plan: Plan;
@@ -187,6 +188,13 @@ describe("deploy in local mode (3 nodes on 127.0.0.11-13)", () => {
     expect(progress.filter((l) => l.includes("started") || l.includes("restarted") || l.includes("wrote"))).toEqual([]);
   });
 
+  it("`k8s-pki deploy verify --local` agrees: every check ok, exit 0", async () => {
+    const r = await runCli(["deploy", "verify", "--local", root, "--state", join(tmp.path, "state")]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/etcd has exactly one leader/);
+    expect(r.stdout).toMatch(/kube-apiserver node1/);
+  });
+
   it("with one etcd member and the leading controller-manager stopped, verify reports it, the API serves and the Lease moves", async () => {
     const kc = adminKubeConfig();
     const coord = kc.makeApiClient(k8s.CoordinationV1Api);
@@ -211,6 +219,9 @@ describe("deploy in local mode (3 nodes on 127.0.0.11-13)", () => {
     const bad = failed(checks).map((c) => c.name);
     expect(bad).toContain(`etcd ${etcdVictim} healthy`);
     expect(bad).toContain(`kube-controller-manager ${leader!} /healthz`);
+    const cli = await runCli(["deploy", "verify", "--local", root, "--state", join(tmp.path, "state")]);
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toContain(`etcd ${etcdVictim} healthy`);
 
     const core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "still-serving" }, data: { a: "b" } } });
