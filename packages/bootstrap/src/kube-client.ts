@@ -47,3 +47,27 @@ export function toBootstrapError(e: unknown, what: string): BootstrapError {
   }
   return new BootstrapError("api-error", `${what}: ${err?.message ?? String(e)}`, { cause: e });
 }
+
+// client-node 1.4 leaves an error response's body as the raw JSON text of a Status.
+function statusMessage(body: unknown): string {
+  let parsed = body;
+  if (typeof body === "string") {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body ? `: ${body.slice(0, 200)}` : "";
+    }
+  }
+  const msg = (parsed as { message?: unknown } | null)?.message;
+  return typeof msg === "string" && msg ? `: ${msg}` : "";
+}
+
+/** One line for logs: `HTTP 409: <the Status message>`, or the error's message. */
+export function describeApiError(e: unknown): string {
+  const status = apiStatus(e);
+  if (status !== undefined) return `HTTP ${status}${statusMessage((e as { body?: unknown }).body)}`;
+  // client-node's Watch reports a non-200 reply as an Error with statusCode.
+  const statusCode = (e as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof statusCode === "number") return `HTTP ${statusCode} ${(e as Error).message}`;
+  return e instanceof Error ? e.message : String(e);
+}

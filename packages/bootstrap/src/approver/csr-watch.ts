@@ -1,6 +1,6 @@
 // A list+watch cache of CertificateSigningRequests that owns its resourceVersion: resume, relist on 410, reconnect with backoff.
 import type { CertificatesV1Api, KubeConfig, V1CertificateSigningRequest } from "@kubernetes/client-node";
-import { apiStatus } from "../kube-client.js";
+import { describeApiError } from "../kube-client.js";
 import type { Logger } from "./logger.js";
 
 /** The event types {@link CsrWatcher} reports. */
@@ -449,26 +449,4 @@ function signalOptions(k8s: typeof import("@kubernetes/client-node"), signal: Ab
   };
 }
 
-function describe(e: unknown): string {
-  const status = apiStatus(e);
-  if (status !== undefined) {
-    return `HTTP ${status}${statusMessage((e as { body?: unknown }).body)}`;
-  }
-  const statusCode = (e as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof statusCode === "number") return `HTTP ${statusCode} ${(e as Error).message}`;
-  return e instanceof Error ? e.message : String(e);
-}
-
-// client-node 1.4 leaves an error response's body as the raw JSON text of a Status.
-function statusMessage(body: unknown): string {
-  let parsed = body;
-  if (typeof body === "string") {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return body ? `: ${body.slice(0, 200)}` : "";
-    }
-  }
-  const msg = (parsed as { message?: unknown } | null)?.message;
-  return typeof msg === "string" && msg ? `: ${msg}` : "";
-}
+const describe = describeApiError;

@@ -1,7 +1,7 @@
 // Leader election on a coordination.k8s.io/v1 Lease, after client-go's leaderelection, so only one replica acts.
 import { EventEmitter } from "node:events";
 import type { CoordinationV1Api, KubeConfig, V1Lease, V1LeaseSpec } from "@kubernetes/client-node";
-import { apiStatus } from "../kube-client.js";
+import { apiStatus, describeApiError } from "../kube-client.js";
 import type { Logger } from "./logger.js";
 
 /** Options of {@link LeaderElector}. */
@@ -369,24 +369,4 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   }
 }
 
-function describe(e: unknown): string {
-  const status = apiStatus(e);
-  if (status !== undefined) {
-    return `HTTP ${status}${statusMessage((e as { body?: unknown }).body)}`;
-  }
-  return e instanceof Error ? e.message : String(e);
-}
-
-// client-node 1.4 leaves an error response's body as the raw JSON text of a Status.
-function statusMessage(body: unknown): string {
-  let parsed = body;
-  if (typeof body === "string") {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return body ? `: ${body.slice(0, 200)}` : "";
-    }
-  }
-  const msg = (parsed as { message?: unknown } | null)?.message;
-  return typeof msg === "string" && msg ? `: ${msg}` : "";
-}
+const describe = describeApiError;
