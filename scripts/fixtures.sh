@@ -65,44 +65,54 @@ build_etcd() {
   "$1/etcd" --version >&2
 }
 
-build_kubernetes() {
-  local out=$1 dir="$work/kubernetes" stg="v0.${KUBERNETES_VERSION#v1.}" gomod minor stamp ld p
+# kubernetes_module DIR CMD...: a wrapper module in DIR that can build
+# k8s.io/kubernetes/cmd/<CMD>. The upstream go.mod replaces every staging
+# module with ./staging/...; a dependency's replaces are ignored, so we restate
+# them with the published v0.Y.Z tags. The list comes from the go.mod the proxy
+# serves, never a copy; godebug lines only bind in the main module, so we copy them.
+kubernetes_module() {
+  local dir=$1 stg="v0.${KUBERNETES_VERSION#v1.}" gomod n=0 m c tools=()
+  shift
   rm -rf "$dir"; mkdir -p "$dir"
   cp "$here/go/kubernetes/go.mod.tmpl" "$dir/go.mod"
   cd "$dir"
-  # The upstream go.mod replaces every staging module with ./staging/...; a
-  # dependency's replaces are ignored, so we restate them with the published
-  # v0.Y.Z tags. The list comes from the go.mod the proxy serves, never a copy.
   gomod=$(go list -m -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
   [ -f "$gomod" ] || { log "no go.mod for k8s.io/kubernetes@$KUBERNETES_VERSION"; return 1; }
-  local n=0
   for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\) => \./staging/.*#\1#p' "$gomod"); do
     go mod edit -replace="$m=$m@$stg"; n=$((n + 1))
   done
   log "kubernetes: $n staging replaces at $stg"
-  # godebug lines only bind in the main module; copy upstream's.
   sed -n 's/^godebug \(.*\)$/\1/p' "$gomod" | while read -r kv; do go mod edit -godebug="$kv"; done
   go get "k8s.io/kubernetes@$KUBERNETES_VERSION"
-  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$KUBERNETES_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-controller-manager@$KUBERNETES_VERSION" \
-    "k8s.io/kubernetes/cmd/kubelet@$KUBERNETES_VERSION" \
-    "k8s.io/kubernetes/cmd/kubectl@$KUBERNETES_VERSION"
-  minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
+  for c in "$@"; do tools+=("k8s.io/kubernetes/cmd/$c@$KUBERNETES_VERSION"); done
+  go get -tool "${tools[@]}"
+}
+
+# Version stamps, as upstream's hack/lib/version.sh sets them.
+kubernetes_ldflags() {
+  local minor=${KUBERNETES_VERSION#v1.} stamp ld="-s -w" p
+  minor=${minor%%.*}
   stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  ld="-s -w"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld="$ld -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$stamp"
   done
-  local t0
-  for c in kube-apiserver kube-controller-manager kubectl; do
-    t0=$(now)
-    CGO_ENABLED=0 go build -trimpath -tags selinux,notest -ldflags "$ld" -o "$out/$c" "k8s.io/kubernetes/cmd/$c"
-    log "kubernetes: $c in $(( $(now) - t0 ))s"
-  done
+  echo "$ld"
+}
+
+# kubernetes_build OUT CGO CMD: builds one command with upstream's tags.
+kubernetes_build() {
+  local out=$1 cgo=$2 c=$3 t0
   t0=$(now)
+  CGO_ENABLED=$cgo go build -trimpath -tags selinux,notest -ldflags "$(kubernetes_ldflags)" -o "$out/$c" "k8s.io/kubernetes/cmd/$c"
+  log "kubernetes: $c in $(( $(now) - t0 ))s"
+}
+
+build_kubernetes() {
+  local out=$1 c
+  kubernetes_module "$work/kubernetes" kube-apiserver kube-controller-manager kubelet kubectl
+  for c in kube-apiserver kube-controller-manager kubectl; do kubernetes_build "$out" 0 "$c"; done
   # Upstream builds the kubelet with cgo.
-  go build -trimpath -tags selinux,notest -ldflags "$ld" -o "$out/kubelet" k8s.io/kubernetes/cmd/kubelet
-  log "kubernetes: kubelet in $(( $(now) - t0 ))s"
+  kubernetes_build "$out" 1 kubelet
   "$out/kube-apiserver" --version >&2
 }
 
@@ -110,28 +120,9 @@ build_kubernetes() {
 # are checked against the rendered units), so they are a component of their
 # own and an existing kubernetes-<version> cache entry stays valid.
 build_kubernetes_extra() {
-  local out=$1 dir="$work/kubernetes-extra" stg="v0.${KUBERNETES_VERSION#v1.}" gomod minor stamp ld p t0
-  rm -rf "$dir"; mkdir -p "$dir"
-  cp "$here/go/kubernetes/go.mod.tmpl" "$dir/go.mod"
-  cd "$dir"
-  gomod=$(go list -m -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-  for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[^[:space:]]*\) => \./staging/.*#\1#p' "$gomod"); do
-    go mod edit -replace="$m=$m@$stg"
-  done
-  sed -n 's/^godebug \(.*\)$/\1/p' "$gomod" | while read -r kv; do go mod edit -godebug="$kv"; done
-  go get "k8s.io/kubernetes@$KUBERNETES_VERSION"
-  go get -tool "k8s.io/kubernetes/cmd/kube-scheduler@$KUBERNETES_VERSION" "k8s.io/kubernetes/cmd/kube-proxy@$KUBERNETES_VERSION"
-  minor=${KUBERNETES_VERSION#v1.}; minor=${minor%%.*}
-  stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  ld="-s -w"
-  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ld="$ld -X $p.gitVersion=$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=$stamp"
-  done
-  for c in kube-scheduler kube-proxy; do
-    t0=$(now)
-    CGO_ENABLED=0 go build -trimpath -tags selinux,notest -ldflags "$ld" -o "$out/$c" "k8s.io/kubernetes/cmd/$c"
-    log "kubernetes-extra: $c in $(( $(now) - t0 ))s"
-  done
+  local out=$1 c
+  kubernetes_module "$work/kubernetes-extra" kube-scheduler kube-proxy
+  for c in kube-scheduler kube-proxy; do kubernetes_build "$out" 0 "$c"; done
   "$out/kube-scheduler" --version >&2
 }
 
