@@ -95,6 +95,17 @@ export {
   type ParsedUnit,
   type ProcessServiceManagerOptions,
 } from "./process-service-manager.js";
+export {
+  stopLocalUnits,
+  formatStoppedLocalUnit,
+  readPidFile,
+  pidMatches,
+  LOCAL_UNITS_RUN_DIR,
+  type LocalUnitOutcome,
+  type PidFile,
+  type StopLocalUnitsOptions,
+  type StoppedLocalUnit,
+} from "./local-stop.js";
 export { localInventory, loadOrCreateState, loadState } from "./state.js";
 export { verifyCluster, formatVerify, type VerifyCheck, type VerifyOptions } from "./verify.js";
 export { knownHostFingerprints } from "./transport/known-hosts.js";

@@ -13,6 +13,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } f
 import { basename, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { DeployError } from "./errors.js";
+import { pidFileText, pidMatches, readPidFile } from "./local-stop.js";
 import type { ServiceManager } from "./service-manager.js";
 import { LocalTransport } from "./transport/local.js";
 import type { Transport } from "./transport/transport.js";
@@ -206,8 +207,8 @@ export class ProcessServiceManager implements ServiceManager {
     } catch {
       // not a finished RemainAfterExit unit
     }
-    const pid = readPid(this.pidFile(lt, unit, "pid"));
-    return Promise.resolve(pid !== undefined && alive(pid, lt.root));
+    const pf = readPidFile(this.pidFile(lt, unit, "pid"));
+    return Promise.resolve(pf !== undefined && pidMatches(pf.pid, lt.root, pf));
   }
 
   async start(t: Transport, unit: string): Promise<void> {
@@ -248,7 +249,10 @@ export class ProcessServiceManager implements ServiceManager {
       for (;;) {
         const p = await this.launch(spec);
         state.proc = p;
-        const st = await p.exited;
+        // A detached (unref'd) child does not keep the event loop alive: without this,
+        // a CLI whose last pending work is a oneshot unit would exit mid-await (code 13).
+        const keepAlive = setInterval(() => undefined, 60_000);
+        const st = await p.exited.finally(() => clearInterval(keepAlive));
         if (state.stopped) return;
         if (st.code === 0) break;
         if (u.restart === "no" || Date.now() > deadline) throw fail(`exited with ${st.signal ?? `code ${st.code}`}`, p);
@@ -262,7 +266,7 @@ export class ProcessServiceManager implements ServiceManager {
     const run = async (): Promise<LaunchedProcess> => {
       const p = await this.launch(spec);
       state.proc = p;
-      writeFileSync(this.pidFile(lt, unit, "pid"), `${p.pid}\n`);
+      writeFileSync(this.pidFile(lt, unit, "pid"), pidFileText(p.pid, spec.command));
       const gen = ++state.generation;
       void p.exited.then(async (st) => {
         if (state.stopped || gen !== state.generation) return;
@@ -295,8 +299,8 @@ export class ProcessServiceManager implements ServiceManager {
       s.done = false;
       await s.proc?.stop();
     } else {
-      const pid = readPid(this.pidFile(lt, unit, "pid"));
-      if (pid !== undefined && alive(pid, lt.root)) await killPid(pid);
+      const pf = readPidFile(this.pidFile(lt, unit, "pid"));
+      if (pf !== undefined && pidMatches(pf.pid, lt.root, pf)) await killPid(pf.pid, () => pidMatches(pf.pid, lt.root, pf));
     }
     rmSync(this.pidFile(lt, unit, "pid"), { force: true });
   }
@@ -314,26 +318,8 @@ export class ProcessServiceManager implements ServiceManager {
   }
 }
 
-function readPid(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, "utf8").trim());
-    return Number.isInteger(n) && n > 0 ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Alive, and its command line names the node root (so a reused pid is not mistaken for it). */
-function alive(pid: number, root: string): boolean {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    return cmd.includes(root);
-  } catch {
-    return false;
-  }
-}
-
-async function killPid(pid: number): Promise<void> {
+/** SIGTERM, then SIGKILL after 10 s; `same()` tells whether the pid is still that process (not exited, not reused). */
+async function killPid(pid: number, same: () => boolean): Promise<void> {
   try {
     process.kill(pid, "SIGTERM");
   } catch {
@@ -341,11 +327,7 @@ async function killPid(pid: number): Promise<void> {
   }
   for (let i = 0; i < 100; i++) {
     await delay(100);
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
+    if (!same()) return;
   }
   try {
     process.kill(pid, "SIGKILL");

@@ -11,6 +11,7 @@ import {
   buildPlan,
   defaultInventory,
   formatApplyEvent,
+  formatStoppedLocalUnit,
   formatVerify,
   loadInventory,
   loadOrCreateState,
@@ -22,6 +23,7 @@ import {
   renderPlanText,
   spawnLauncher,
   SshTransport,
+  stopLocalUnits,
   SystemdServiceManager,
   verifyCluster,
   writeRendered,
@@ -108,6 +110,17 @@ export function registerDeploy(program: Command, io: CliIo): void {
         },
       });
       io.stdout(r.changed ? `applied: ${r.nodes.filter((n) => n.changed).map((n) => n.node).join(", ")} changed\n` : "nothing changed\n");
+    });
+  deploy
+    .command("stop")
+    .description("local mode: stop every unit process `apply --local DIR` started (SIGTERM, SIGKILL after 10 s) and remove their pid files")
+    .requiredOption("--local <dir>", "the folder given to apply --local")
+    .action(async (o: { local: string }) => {
+      const dir = resolvePath(io, o.local);
+      const units = await stopLocalUnits(dir);
+      for (const u of units) io.stdout(formatStoppedLocalUnit(u) + "\n");
+      const n = units.filter((u) => u.outcome === "stopped" || u.outcome === "killed").length;
+      io.stdout(units.length === 0 ? `no local units under ${dir}\n` : `stopped ${n} process(es) under ${dir}\n`);
     });
   deploy
     .command("verify")
