@@ -7,7 +7,8 @@
 // would); Restart=always|on-failure is honoured; RemainAfterExit=yes keeps a
 // unit active after its process exits. restart = stop + start; close() stops
 // everything this manager started. A pid file per unit under the node's
-// `/run/local-units` lets another manager (a later `deploy apply`) see it.
+// `/run/local-units` (pid and command, see local-stop.ts) lets another manager
+// (a later `deploy apply`) see it and `deploy stop` (stopLocalUnits) end it.
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";

@@ -1,0 +1,131 @@
+// `k8s-pki deploy apply|verify|stop --local` as a user runs them: the built CLI
+// as a child process, its units real binaries started DETACHED (they outlive
+// the CLI), then `deploy stop` ending every one of them. No approver runs, so
+// only etcd and the API servers are checked; afterAll always runs `deploy
+// stop` so nothing outlives the test, whatever failed.
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { binaryPath, repoRoot, type Component } from "../harness/binaries.js";
+import { withTempDir } from "../harness/fixtures.js";
+import { processesMatching, waitFor } from "../harness/process.js";
+
+const tmp = withTempDir("k8s-pki-deploy-cli-local-");
+const cliPath = join(repoRoot, "packages/cli/bin/k8s-pki.js");
+const COMPONENTS: Component[] = ["etcd", "etcdctl", "flanneld", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kubectl"];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], timeoutMs = 120_000): Promise<Run> {
+  return new Promise((ok) => {
+    execFile(process.execPath, [cliPath, ...args], { cwd: repoRoot, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
+      ok({ code, stdout, stderr });
+    });
+  });
+}
+
+const nodesDir = (): string => join(tmp.path, "nodes");
+const stateDir = (): string => join(tmp.path, "state");
+const local = (): string[] => ["--local", nodesDir(), "--state", stateDir()];
+const binDirs = (): string => [...new Set(COMPONENTS.map((c) => dirname(binaryPath(c))))].join(":");
+const show = (r: Run): string => `exit ${r.code}\n--- stdout:\n${r.stdout}\n--- stderr:\n${r.stderr}`;
+
+let firstApply: Run;
+const timings: string[] = [];
+
+beforeAll(() => {
+  expect(existsSync(cliPath), `${cliPath}: run \`npm run build\` first`).toBe(true);
+  binDirs(); // fails up front, naming a missing binary
+});
+
+afterAll(async () => {
+  // Always: the units are detached and would outlive the test otherwise.
+  if (existsSync(nodesDir())) {
+    const r = await cli(["deploy", "stop", "--local", nodesDir()]);
+    if (r.code !== 0) console.error(`deploy stop in afterAll failed:\n${show(r)}`);
+  }
+  console.log(`deploy-cli-local timings:\n  ${timings.join("\n  ")}`);
+});
+
+describe("k8s-pki deploy apply|verify|stop --local, run as a child process", () => {
+  it("apply renders and starts the three nodes stage by stage", async () => {
+    const t0 = Date.now();
+    firstApply = await cli(["deploy", "apply", ...local(), "--bin-dir", binDirs()]);
+    timings.push(`first apply: ${Date.now() - t0} ms`);
+    expect(firstApply.code, show(firstApply)).toBe(0);
+    const out = firstApply.stdout;
+    expect(out).toContain(`created PKI and secrets in ${stateDir()}`);
+    for (const n of ["node1", "node2", "node3"]) {
+      expect(out).toContain(`${n} [etcd] started etcd.service`);
+      expect(out).toContain(`${n} [network] started flanneld.service`);
+      expect(out).toMatch(new RegExp(`^${n} \\[master\\] started kube-apiserver\\.service`, "m"));
+      expect(out).toContain(`${n} [worker] started kubelet.service`);
+    }
+    expect(out).toMatch(/^applied: node1, node2, node3 changed$/m);
+    // Detached: the units outlived the CLI, each with a pid file.
+    for (const n of ["node1", "node2", "node3"]) {
+      expect(readdirSync(join(nodesDir(), n, "run/local-units"))).toContain("etcd.service.pid");
+    }
+    expect(processesMatching(nodesDir()).length).toBeGreaterThanOrEqual(3 * 5);
+  });
+
+  it("verify reports etcd and every API server ok (kubelet and approver checks may fail: no approver runs)", async () => {
+    const t0 = Date.now();
+    const want = /^(ok {4}|FAILED) (etcd [^:]*|kube-apiserver [^:]*):/;
+    let last: Run | undefined;
+    await waitFor(
+      async () => {
+        last = await cli(["deploy", "verify", ...local()], 30_000);
+        const lines = last.stdout.split("\n").filter((l) => want.test(l));
+        return lines.length === 3 + 1 + 3 && lines.every((l) => l.startsWith("ok "));
+      },
+      { what: "etcd and kube-apiserver checks ok", timeoutMs: 60_000, intervalMs: 1000 },
+    ).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${last ? show(last) : ""}`);
+    });
+    timings.push(`etcd and API servers ok ${Date.now() - t0} ms after apply`);
+    const out = last!.stdout;
+    expect(out).toMatch(/^ok {5}etcd has exactly one leader:/m);
+    for (const n of ["node1", "node2", "node3"]) {
+      expect(out).toMatch(new RegExp(`^ok {5}etcd ${n} healthy:`, "m"));
+      expect(out).toMatch(new RegExp(`^ok {5}kube-apiserver ${n} /readyz:`, "m"));
+    }
+  });
+
+  it("a second apply (a new CLI process) finds the running units through their pid files: nothing changed", async () => {
+    const t0 = Date.now();
+    const r = await cli(["deploy", "apply", ...local(), "--bin-dir", binDirs()]);
+    timings.push(`second apply: ${Date.now() - t0} ms`);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain(`reusing PKI and secrets in ${stateDir()}`);
+    expect(r.stdout).toMatch(/^nothing changed$/m);
+    expect(r.stdout).not.toMatch(/ (started|restarted) \S+\.service/);
+  });
+
+  it("stop ends every unit process and removes the pid files", async () => {
+    const before = processesMatching(nodesDir());
+    expect(before.length).toBeGreaterThan(0);
+    const t0 = Date.now();
+    const r = await cli(["deploy", "stop", "--local", nodesDir()]);
+    timings.push(`stop: ${Date.now() - t0} ms\n    ${r.stdout.trimEnd().split("\n").join("\n    ")}`);
+    expect(r.code, show(r)).toBe(0);
+    for (const n of ["node1", "node2", "node3"]) {
+      expect(r.stdout).toMatch(new RegExp(`^${n} etcd\\.service: (stopped|killed) \\(pid \\d+\\)`, "m"));
+      expect(r.stdout).toMatch(new RegExp(`^${n} kube-apiserver\\.service: (stopped|killed) \\(pid \\d+\\)`, "m"));
+      expect(r.stdout).toMatch(new RegExp(`^${n} kubelet\\.service: (stopped|killed) \\(pid \\d+\\)`, "m"));
+      expect(readdirSync(join(nodesDir(), n, "run/local-units"))).toEqual([]);
+    }
+    expect(r.stdout).toMatch(/^stopped \d+ process\(es\) under /m);
+    expect(processesMatching(nodesDir())).toEqual([]);
+    // Idempotent: a second stop finds nothing to do.
+    const again = await cli(["deploy", "stop", "--local", nodesDir()]);
+    expect(again.code, show(again)).toBe(0);
+    expect(again.stdout).toContain(`no local units under ${nodesDir()}`);
+  });
+});
