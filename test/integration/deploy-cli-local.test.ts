@@ -4,7 +4,7 @@
 // only etcd and the API servers are checked; afterAll always runs `deploy
 // stop` so nothing outlives the test, whatever failed.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, writeFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryPath, repoRoot, type Component } from "../harness/binaries.js";
@@ -32,7 +32,9 @@ function cli(args: string[], timeoutMs = 120_000): Promise<Run> {
 
 const nodesDir = (): string => join(tmp.path, "nodes");
 const stateDir = (): string => join(tmp.path, "state");
-const local = (): string[] => ["--local", nodesDir(), "--state", stateDir()];
+// Nodes at 127.0.0.21-23, so this cluster never collides with deploy-local.test.ts's (127.0.0.11-13) when both run at once.
+const inventoryPath = (): string => join(tmp.path, "inventory.json");
+const local = (): string[] => ["--inventory", inventoryPath(), "--local", nodesDir(), "--state", stateDir()];
 const binDirs = (): string => [...new Set(COMPONENTS.map((c) => dirname(binaryPath(c))))].join(":");
 const show = (r: Run): string => `exit ${r.code}\n--- stdout:\n${r.stdout}\n--- stderr:\n${r.stderr}`;
 
@@ -41,6 +43,8 @@ const timings: string[] = [];
 
 beforeAll(() => {
   expect(existsSync(cliPath), `${cliPath}: run \`npm run build\` first`).toBe(true);
+  const nodes = [1, 2, 3].map((i) => ({ name: `node${i}`, address: `192.168.95.2${i}`, roles: ["etcd", "master", "worker"] }));
+  writeFileSync(inventoryPath(), JSON.stringify({ nodes }));
   binDirs(); // fails up front, naming a missing binary
 });
 

@@ -2,7 +2,19 @@
 // Key generation runs on libuv's thread pool (generateKeyPair is async), so
 // starting all of them at once keeps both cores busy for RSA.
 import { createPublicKey } from "node:crypto";
-import { createLocalSigner, generateKey, genCert, initCa, parseCsrJson, parseSigningConfig, encodePrivateKeyPem, type LocalSigner } from "@k8s/pki";
+import {
+  createLocalSigner,
+  generateKey,
+  genCert,
+  initCa,
+  parseCsrJson,
+  parseSigningConfig,
+  encodePrivateKeyPem,
+  parseCertificatePem,
+  parsePrivateKeyPem,
+  formatIp,
+  type LocalSigner,
+} from "@k8s/pki";
 import { DeployError } from "./errors.js";
 import type { Plan, PlannedCert } from "./plan.js";
 
@@ -16,11 +28,40 @@ export interface PkiMaterial {
 export interface Pki {
   /** By certificate id. */
   items: Map<string, PkiMaterial>;
+  /** With `existing`: the certificates issued anew (missing, or no longer matching the plan). */
+  issued?: string[];
 }
 
 export interface BuildPkiOptions {
   now?: () => Date;
   randomBytes?: (n: number) => Uint8Array;
+  /**
+   * Material kept from an earlier build. Its CAs and key pairs are reused,
+   * never replaced; its leaves are reused while they still match the plan
+   * (subject, SANs, issuing CA) and are re-issued from the kept CA otherwise.
+   */
+  existing?: Map<string, PkiMaterial>;
+}
+
+/** Whether a kept leaf still is what the plan asks for, signed by the kept CA. */
+function leafMatches(plan: Plan, c: PlannedCert, m: PkiMaterial, ca: PkiMaterial | undefined, now: Date): boolean {
+  if (!ca) return false;
+  try {
+    const cert = parseCertificatePem(m.cert);
+    const issuer = parseCertificatePem(ca.cert);
+    const sans = [...cert.sans.dns, ...cert.sans.ip.map(formatIp), ...cert.sans.email, ...cert.sans.uri].sort();
+    const wantSans = [...c.sans].sort();
+    return (
+      cert.subject.commonName === c.cn &&
+      JSON.stringify([...cert.subject.organization].sort()) === JSON.stringify([...c.o].sort()) &&
+      JSON.stringify(sans) === JSON.stringify(wantSans) &&
+      cert.issuer.raw.equals(issuer.subject.raw) &&
+      cert.notAfter.getTime() > now.getTime() &&
+      parsePrivateKeyPem(m.key).spki.equals(cert.spki)
+    );
+  } catch {
+    return false;
+  }
 }
 
 function csrJson(plan: Plan, c: PlannedCert): object {
@@ -58,8 +99,17 @@ export async function buildPki(plan: Plan, opts: BuildPkiOptions = {}): Promise<
   const { keyAlgo, keySize } = plan.inventory.pki;
 
   // Key pairs start now, in parallel with the CAs; leaves start once their CA exists.
+  const existing = opts.existing;
+  const issued: string[] = [];
+  const now = (opts.now ?? (() => new Date()))();
   const pairs = Promise.all(
     keypairs.map(async (c) => {
+      const kept = existing?.get(c.id);
+      if (kept) {
+        items.set(c.id, kept);
+        return;
+      }
+      if (existing) issued.push(c.id);
       try {
         const key = await generateKey({ algo: keyAlgo, size: keySize });
         const keyPem = encodePrivateKeyPem(key);
@@ -75,6 +125,13 @@ export async function buildPki(plan: Plan, opts: BuildPkiOptions = {}): Promise<
     signers.set(
       c.id,
       (async () => {
+        const kept = existing?.get(c.id);
+        if (kept) {
+          items.set(c.id, kept);
+          return createLocalSigner({ caKey: kept.key, caCert: kept.cert, config, ...entropy });
+        }
+        // A kept state never gets a new CA behind its back: every node trusts the old one.
+        if (existing) return fail(c, new Error(`the kept PKI has no ${c.id}; refusing to create a new CA in an existing state (restore it, or start from an empty state folder)`));
         try {
           const out = await initCa(parseCsrJson(csrJson(plan, c)), entropy);
           items.set(c.id, { cert: out.cert, key: out.key });
@@ -90,6 +147,12 @@ export async function buildPki(plan: Plan, opts: BuildPkiOptions = {}): Promise<
     ...leaves.map(async (c) => {
       const signer = signers.get(c.ca ?? "");
       if (!signer) return fail(c, new Error(`unknown CA ${c.ca ?? "(none)"}`));
+      const kept = existing?.get(c.id);
+      if (kept && leafMatches(plan, c, kept, existing?.get(c.ca ?? ""), now)) {
+        items.set(c.id, kept);
+        return;
+      }
+      if (existing) issued.push(c.id);
       try {
         const out = await genCert(parseCsrJson(csrJson(plan, c)), await signer, { profile: c.profile });
         items.set(c.id, { cert: out.cert, key: out.key });
@@ -98,7 +161,7 @@ export async function buildPki(plan: Plan, opts: BuildPkiOptions = {}): Promise<
       }
     }),
   ]);
-  return { items };
+  return existing ? { items, issued: issued.sort() } : { items };
 }
 
 export function pkiItem(pki: Pki, id: string): PkiMaterial {

@@ -34,19 +34,34 @@ interface SecretsFile {
 
 const safeId = (id: string): string => id.replace(/[^\w.-]/g, "_");
 
-/** Loads the PKI and secrets from `dir`, or makes and saves them when missing or when the plan needs certificates the folder lacks. */
+/**
+ * Loads the PKI and secrets from `dir`, or makes and saves them. A folder that
+ * already holds a PKI keeps its CAs and key pairs for good: certificates the
+ * plan now needs, or that no longer match it (a new SAN, a new node), are
+ * issued from the kept CAs and listed in `issued`; tokens are added for new
+ * workers. Only an empty folder gets new CAs.
+ */
 export async function loadOrCreateState(
   plan: Plan,
   dir: string,
   opts: BuildPkiOptions = {},
-): Promise<{ pki: Pki; secrets: ClusterSecrets; created: boolean }> {
+): Promise<{ pki: Pki; secrets: ClusterSecrets; created: boolean; issued: string[] }> {
   const pkiDir = join(dir, "pki");
-  const loaded = await loadState(plan, dir).catch(() => undefined);
-  if (loaded) return { ...loaded, created: false };
-  const pki = await buildPki(plan, opts);
-  const secrets = clusterSecrets(plan, opts);
+  const kept = await readKept(plan, pkiDir);
+  const pki = await buildPki(plan, { ...opts, ...(kept.size > 0 ? { existing: kept } : {}) });
+  const old = await readFile(join(dir, "secrets.json"), "utf8").then((t) => JSON.parse(t) as SecretsFile, () => undefined);
+  const fresh = clusterSecrets(plan, opts);
+  const secrets: ClusterSecrets = old
+    ? {
+        encryptionKey: old.encryptionKey,
+        now: new Date(old.now),
+        tokens: new Map([...fresh.tokens].map(([n, t]) => [n, old.tokens[n] !== undefined ? parseToken(old.tokens[n]!) : t])),
+      }
+    : fresh;
+  const issued = kept.size === 0 ? [...pki.items.keys()].sort() : (pki.issued ?? []);
   await mkdir(pkiDir, { recursive: true, mode: 0o700 });
-  for (const [id, m] of pki.items) {
+  for (const id of issued) {
+    const m = pki.items.get(id)!;
     await writeFileAtomic(join(pkiDir, `${safeId(id)}.pem`), Buffer.from(m.cert), 0o644, false);
     await writeFileAtomic(join(pkiDir, `${safeId(id)}-key.pem`), Buffer.from(m.key), 0o600, true);
   }
@@ -56,7 +71,23 @@ export async function loadOrCreateState(
     now: secrets.now.toISOString(),
   };
   await writeFileAtomic(join(dir, "secrets.json"), Buffer.from(JSON.stringify(file, null, 2) + "\n"), 0o600, true);
-  return { pki, secrets, created: true };
+  return { pki, secrets, created: kept.size === 0, issued };
+}
+
+/** Whatever certificates and keys of the plan the folder holds. */
+async function readKept(plan: Plan, pkiDir: string): Promise<Map<string, { cert: string; key: string }>> {
+  const present = new Set(await readdir(pkiDir).catch(() => [] as string[]));
+  const kept = new Map<string, { cert: string; key: string }>();
+  for (const c of plan.certs) {
+    const cert = `${safeId(c.id)}.pem`;
+    const key = `${safeId(c.id)}-key.pem`;
+    if (present.has(cert) && present.has(key)) kept.set(c.id, { cert: await readFile(join(pkiDir, cert), "utf8"), key: await readFile(join(pkiDir, key), "utf8") });
+  }
+  // Files but none of ours: a PKI of another layout lives here; never start new CAs over it.
+  if (kept.size === 0 && present.size > 0) {
+    throw new DeployError("inventory-invalid", `${pkiDir} holds a PKI that does not match this inventory; refusing to create new CAs there (use an empty state folder)`, { field: "state" });
+  }
+  return kept;
 }
 
 /** The saved PKI and secrets; throws when the folder lacks something the plan needs. */

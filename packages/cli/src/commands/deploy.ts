@@ -77,8 +77,9 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option("--known-hosts <file>", "OpenSSH known_hosts holding every node's host key (default ~/.ssh/known_hosts)")
     .option("--dry-run", "only report what would be written, started and restarted")
     .action(async (o: ApplyFlags) => {
-      const { plan, pki, secrets, local, stateDir, created } = await prepare(io, o);
+      const { plan, pki, secrets, local, stateDir, created, issued } = await prepare(io, o);
       io.stdout(`${created ? "created" : "reusing"} PKI and secrets in ${stateDir}\n`);
+      if (!created && issued.length > 0) io.stdout(`re-issued from the kept CAs: ${issued.join(", ")}\n`);
       const nodes = renderCluster(plan, { pki, secrets, ...(local ? { local: { root: local } } : {}) });
       let services: ServiceManager;
       let transportFor: (n: { name: string; address: string }) => Promise<Transport>;

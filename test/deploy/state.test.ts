@@ -1,0 +1,74 @@
+// The deploy state folder: made once, reused for good; a changed inventory
+// re-issues only what changed, from the kept CAs; a CA is never replaced.
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { buildPlan, defaultInventory, loadOrCreateState, validateInventory, type Inventory } from "@k8s/deploy";
+import { parseCertificatePem, verifySignature } from "@k8s/pki";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const stateDir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), "k8s-pki-state-"));
+  dirs.push(d);
+  return d;
+};
+const withVip = (inv: Inventory): Inventory => validateInventory({ ...inv, apiserver: { ...inv.apiserver, vip: "192.168.95.100" } });
+const read = (dir: string, id: string): string => readFileSync(join(dir, "pki", `${id}.pem`), "utf8");
+
+describe("loadOrCreateState", () => {
+  it("makes everything once, then reuses it byte for byte", async () => {
+    const dir = stateDir();
+    const plan = buildPlan(defaultInventory());
+    const first = await loadOrCreateState(plan, dir);
+    expect(first.created).toBe(true);
+    const second = await loadOrCreateState(plan, dir);
+    expect(second.created).toBe(false);
+    expect(second.issued).toEqual([]);
+    for (const [id, m] of first.pki.items) expect(second.pki.items.get(id)).toEqual(m);
+    expect([...second.secrets.tokens].map(([n, t]) => [n, t.value])).toEqual([...first.secrets.tokens].map(([n, t]) => [n, t.value]));
+    expect(second.secrets.encryptionKey).toBe(first.secrets.encryptionKey);
+  });
+
+  it("a new API server address re-issues only the API server certificate, from the kept CA", async () => {
+    const dir = stateDir();
+    const first = await loadOrCreateState(buildPlan(defaultInventory()), dir);
+    const caBefore = read(dir, "kubernetes-ca");
+    const r = await loadOrCreateState(buildPlan(withVip(defaultInventory())), dir);
+    expect(r.created).toBe(false);
+    expect(r.issued).toEqual(["apiserver"]);
+    expect(read(dir, "kubernetes-ca")).toBe(caBefore);
+    const cert = parseCertificatePem(read(dir, "apiserver"));
+    expect(cert.sans.ip.map((b) => [...b].join("."))).toContain("192.168.95.100");
+    const ca = parseCertificatePem(caBefore);
+    expect(verifySignature(cert.signatureAlgorithm, ca.spki, cert.tbs, cert.signature)).toBe(true);
+    // Everything else is untouched.
+    for (const [id, m] of first.pki.items) if (id !== "apiserver") expect(r.pki.items.get(id)).toEqual(m);
+  });
+
+  it("a new worker gets its certificates and token; existing nodes keep theirs", async () => {
+    const dir = stateDir();
+    const base = defaultInventory();
+    const first = await loadOrCreateState(buildPlan(base), dir);
+    const grown = validateInventory({ ...base, nodes: [...base.nodes, { name: "node4", address: "192.168.95.14", roles: ["worker"] }] });
+    const r = await loadOrCreateState(buildPlan(grown), dir);
+    expect(r.created).toBe(false);
+    // Nothing that existed was re-issued: only what the new node needs can be new.
+    for (const id of r.issued) expect(first.pki.items.has(id) ? `${id} changed` : id).toBe(id);
+    for (const [id, m] of first.pki.items) expect(r.pki.items.get(id)).toEqual(m);
+    for (const [n, t] of first.secrets.tokens) expect(r.secrets.tokens.get(n)?.value).toBe(t.value);
+    expect(r.secrets.tokens.has("node4")).toBe(true);
+  });
+
+  it("refuses to create a new CA in a state folder that lost one, and writes nothing", async () => {
+    const dir = stateDir();
+    await loadOrCreateState(buildPlan(defaultInventory()), dir);
+    unlinkSync(join(dir, "pki", "etcd-ca.pem"));
+    const before = readdirSync(join(dir, "pki")).sort();
+    await expect(loadOrCreateState(buildPlan(defaultInventory()), dir)).rejects.toThrow(/refusing to create a new CA in an existing state/);
+    expect(readdirSync(join(dir, "pki")).sort()).toEqual(before);
+  });
+});
