@@ -1,6 +1,6 @@
 // Kubernetes API access for @k8s/bootstrap: loading a kubeconfig, and turning
 // client-node failures into BootstrapErrors that say what went wrong.
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig, RequestContext, ResponseContext } from "@kubernetes/client-node";
 import { BootstrapError } from "./errors.js";
 
 /** Loads a kubeconfig file, or the in-cluster service account when no path is given. */
@@ -70,4 +70,23 @@ export function describeApiError(e: unknown): string {
   const statusCode = (e as { statusCode?: unknown } | null)?.statusCode;
   if (typeof statusCode === "number") return `HTTP ${statusCode} ${(e as Error).message}`;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Per-call options that make a client-node 1.4 request abortable: it takes no
+ * per-call signal, so a middleware sets one on the request (node-fetch honours it).
+ */
+export function abortableRequest(k8s: typeof import("@kubernetes/client-node"), signal: AbortSignal) {
+  return {
+    middleware: [
+      {
+        pre: (ctx: RequestContext) => {
+          ctx.setSignal(signal);
+          return new k8s.Observable(Promise.resolve(ctx));
+        },
+        post: (res: ResponseContext) => new k8s.Observable(Promise.resolve(res)),
+      },
+    ],
+    middlewareMergeStrategy: "append" as const,
+  };
 }

@@ -1,6 +1,6 @@
 // A list+watch cache of CertificateSigningRequests that owns its resourceVersion: resume, relist on 410, reconnect with backoff.
 import type { CertificatesV1Api, KubeConfig, V1CertificateSigningRequest } from "@kubernetes/client-node";
-import { describeApiError } from "../kube-client.js";
+import { abortableRequest, describeApiError } from "../kube-client.js";
 import type { Logger } from "./logger.js";
 
 /** The event types {@link CsrWatcher} reports. */
@@ -238,7 +238,7 @@ export class CsrWatcher {
       do {
         // No resourceVersion: a consistent read from etcd, which also keeps limit/continue honoured.
         const signal = AbortSignal.any([ctl.signal, AbortSignal.timeout(this.opts.requestTimeoutMs)]);
-        const page = await api.listCertificateSigningRequest({ limit: this.opts.pageSize, _continue: cont }, signalOptions(k8s, signal));
+        const page = await api.listCertificateSigningRequest({ limit: this.opts.pageSize, _continue: cont }, abortableRequest(k8s, signal));
         if (g !== this.gen) return;
         this.counters.listPages++;
         items.push(...page.items);
@@ -431,22 +431,6 @@ export class CsrWatcher {
   private log(level: "debug" | "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
     this.opts.logger?.log(level, `csr watch: ${msg}`, fields);
   }
-}
-
-// client-node 1.4 takes no per-call signal; a middleware sets it on the request (node-fetch honours it).
-function signalOptions(k8s: typeof import("@kubernetes/client-node"), signal: AbortSignal) {
-  return {
-    middleware: [
-      {
-        pre: (ctx: import("@kubernetes/client-node").RequestContext) => {
-          ctx.setSignal(signal);
-          return new k8s.Observable(Promise.resolve(ctx));
-        },
-        post: (res: import("@kubernetes/client-node").ResponseContext) => new k8s.Observable(Promise.resolve(res)),
-      },
-    ],
-    middlewareMergeStrategy: "append" as const,
-  };
 }
 
 const describe = describeApiError;

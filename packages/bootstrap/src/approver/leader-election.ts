@@ -1,7 +1,7 @@
 // Leader election on a coordination.k8s.io/v1 Lease, after client-go's leaderelection, so only one replica acts.
 import { EventEmitter } from "node:events";
 import type { CoordinationV1Api, KubeConfig, V1Lease, V1LeaseSpec } from "@kubernetes/client-node";
-import { apiStatus, describeApiError } from "../kube-client.js";
+import { abortableRequest, apiStatus, describeApiError } from "../kube-client.js";
 import type { Logger } from "./logger.js";
 
 /** Options of {@link LeaderElector}. */
@@ -347,21 +347,8 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     return this.api;
   }
 
-  // client-node 1.4 takes no per-call signal; a middleware sets it on the request (node-fetch honours it).
   private requestOptions(signal: AbortSignal) {
-    const k8s = this.k8s!;
-    return {
-      middleware: [
-        {
-          pre: (ctx: import("@kubernetes/client-node").RequestContext) => {
-            ctx.setSignal(signal);
-            return new k8s.Observable(Promise.resolve(ctx));
-          },
-          post: (res: import("@kubernetes/client-node").ResponseContext) => new k8s.Observable(Promise.resolve(res)),
-        },
-      ],
-      middlewareMergeStrategy: "append" as const,
-    };
+    return abortableRequest(this.k8s!, signal);
   }
 
   private log(level: "debug" | "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
