@@ -78,7 +78,7 @@ export {
   type LayoutPaths,
   type CertProfile,
 } from "./plan.js";
-export { buildPki, pkiItem, signingConfigJson, certCsrJson, type Pki, type PkiMaterial, type BuildPkiOptions } from "./pki-build.js";
+export { buildPki, keptLeafMismatch, pkiItem, signingConfigJson, certCsrJson, type Pki, type PkiMaterial, type BuildPkiOptions } from "./pki-build.js";
 export { renderCluster, renderInventory, clusterSecrets, writeRendered, manifestText, type RenderOptions } from "./render.js";
 export { renderPlanText } from "./plan-text.js";
 export { execStartOf, renderUnit, type UnitSpec } from "./render/systemd.js";

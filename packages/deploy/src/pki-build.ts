@@ -1,7 +1,7 @@
 // buildPki: every certificate and key of a plan, made with @k8s/pki.
 // Key generation runs on libuv's thread pool (generateKeyPair is async), so
 // starting all of them at once keeps both cores busy for RSA.
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, X509Certificate } from "node:crypto";
 import {
   createLocalSigner,
   generateKey,
@@ -43,24 +43,28 @@ export interface BuildPkiOptions {
   existing?: Map<string, PkiMaterial>;
 }
 
-/** Whether a kept leaf still is what the plan asks for, signed by the kept CA. */
-function leafMatches(plan: Plan, c: PlannedCert, m: PkiMaterial, ca: PkiMaterial | undefined, now: Date): boolean {
-  if (!ca) return false;
+/**
+ * Why a kept leaf can no longer be used for the plan (undefined: it still
+ * can): its subject or SANs changed, another CA signed it (checked by
+ * signature, since a rotated CA keeps its subject), it expired, or its key is
+ * not its certificate's.
+ */
+export function keptLeafMismatch(c: PlannedCert, m: PkiMaterial, ca: PkiMaterial | undefined, now: Date): string | undefined {
+  if (!ca) return `its CA ${c.ca ?? "(none)"} is not kept`;
   try {
     const cert = parseCertificatePem(m.cert);
-    const issuer = parseCertificatePem(ca.cert);
-    const sans = [...cert.sans.dns, ...cert.sans.ip.map(formatIp), ...cert.sans.email, ...cert.sans.uri].sort();
-    const wantSans = [...c.sans].sort();
-    return (
-      cert.subject.commonName === c.cn &&
-      JSON.stringify([...cert.subject.organization].sort()) === JSON.stringify([...c.o].sort()) &&
-      JSON.stringify(sans) === JSON.stringify(wantSans) &&
-      cert.issuer.raw.equals(issuer.subject.raw) &&
-      cert.notAfter.getTime() > now.getTime() &&
-      parsePrivateKeyPem(m.key).spki.equals(cert.spki)
-    );
-  } catch {
-    return false;
+    const sans = [...cert.sans.dns, ...cert.sans.ip.map(formatIp), ...cert.sans.email, ...cert.sans.uri];
+    const added = c.sans.filter((s) => !sans.includes(s));
+    const removed = sans.filter((s) => !c.sans.includes(s));
+    if (cert.subject.commonName !== c.cn) return `CN ${JSON.stringify(cert.subject.commonName)} -> ${JSON.stringify(c.cn)}`;
+    if (JSON.stringify([...cert.subject.organization].sort()) !== JSON.stringify([...c.o].sort())) return `O ${cert.subject.organization.join(",") || "-"} -> ${c.o.join(",") || "-"}`;
+    if (added.length > 0 || removed.length > 0) return `SANs ${[...added.map((s) => `+${s}`), ...removed.map((s) => `-${s}`)].join(" ")}`;
+    if (!new X509Certificate(m.cert).verify(new X509Certificate(ca.cert).publicKey)) return `not signed by the current ${c.ca ?? "CA"}`;
+    if (cert.notAfter.getTime() <= now.getTime()) return `expired ${cert.notAfter.toISOString()}`;
+    if (!parsePrivateKeyPem(m.key).spki.equals(cert.spki)) return "key does not match the certificate";
+    return undefined;
+  } catch (e) {
+    return `unreadable: ${e instanceof Error ? e.message : String(e)}`;
   }
 }
 
@@ -148,7 +152,7 @@ export async function buildPki(plan: Plan, opts: BuildPkiOptions = {}): Promise<
       const signer = signers.get(c.ca ?? "");
       if (!signer) return fail(c, new Error(`unknown CA ${c.ca ?? "(none)"}`));
       const kept = existing?.get(c.id);
-      if (kept && leafMatches(plan, c, kept, existing?.get(c.ca ?? ""), now)) {
+      if (kept && keptLeafMismatch(c, kept, existing?.get(c.ca ?? ""), now) === undefined) {
         items.set(c.id, kept);
         return;
       }
