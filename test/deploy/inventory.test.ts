@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_INVENTORY_YAML, DeployError, defaultInventory, parseInventory, validateInventory } from "@k8s/deploy";
+import { apiserverSans, DEFAULT_INVENTORY_YAML, DeployError, defaultInventory, parseInventory, validateInventory } from "@k8s/deploy";
 
 const node = (name: string, address: string, roles: string[] = ["etcd", "master", "worker"]) => ({ name, address, roles });
 const three = [node("node1", "192.168.95.11"), node("node2", "192.168.95.12"), node("node3", "192.168.95.13")];
@@ -27,6 +27,9 @@ describe("inventory validation", () => {
     ["trailing dot domain", base({ dnsDomain: "cluster.local." }), "dnsDomain", 'dnsDomain: "cluster.local." is not a DNS-1123 domain'],
     ["bad VIP", base({ apiserver: { vip: "10.0.0" } }), "apiserver.vip", 'apiserver.vip: "10.0.0" is not an IPv4 address'],
     ["bad LB name", base({ apiserver: { lbName: "LB_1" } }), "apiserver.lbName", 'apiserver.lbName: "LB_1" is not a DNS-1123 name'],
+    ["extra SANs not a list", base({ apiserver: { extraSans: "api.example.com" } }), "apiserver.extraSans", "apiserver.extraSans: must be a list"],
+    ["bad extra SAN", base({ apiserver: { extraSans: ["api.example.com", "API_2"] } }), "apiserver.extraSans[1]", 'apiserver.extraSans[1]: "API_2" is neither an IPv4 address nor a DNS-1123 name'],
+    ["extra SAN not a string", base({ apiserver: { extraSans: [42] } }), "apiserver.extraSans[0]", "apiserver.extraSans[0]: must be a string, not 42"],
     ["bad duration", base({ lifetimes: { ca: "10y" } }), "lifetimes.ca", 'lifetimes.ca: "10y" is not a Go duration'],
     ["leaf outlives CA", base({ lifetimes: { ca: "8760h", leaf: "87600h" } }), "lifetimes.leaf", "lifetimes.leaf: 87600h outlives the CA (8760h)"],
     ["layout", base({ pki: { layout: "kubeadm" } }), "pki.layout", 'pki.layout: "kubeadm" is not one of hardened, classic'],
@@ -48,6 +51,16 @@ describe("inventory validation", () => {
     expect(e.code).toBe("inventory-invalid");
     expect(e.field).toBe(field);
     expect(e.message.startsWith(message)).toBe(true);
+  });
+
+  it("extra API server SANs go into the API server certificate's SANs, IPs before names", () => {
+    const inv = validateInventory(base({ apiserver: { extraSans: ["api.example.com", "203.0.113.7", "192.168.95.11"] } }));
+    expect(inv.apiserver.extraSans).toEqual(["api.example.com", "203.0.113.7", "192.168.95.11"]);
+    const sans = apiserverSans(inv);
+    expect(sans).toContain("api.example.com");
+    expect(sans.indexOf("203.0.113.7")).toBeLessThan(sans.indexOf("kubernetes"));
+    expect(sans.filter((s) => s === "192.168.95.11")).toHaveLength(1);
+    expect(apiserverSans(validateInventory(base()))).not.toContain("api.example.com");
   });
 
   it("fills the defaults", () => {

@@ -63,6 +63,7 @@ export {
   buildPlan,
   apiserverSans,
   apiserverUrlFor,
+  APPROVER_USER,
   certIds,
   findCert,
   layoutPaths,
@@ -78,10 +79,11 @@ export {
   type LayoutPaths,
   type CertProfile,
 } from "./plan.js";
-export { buildPki, keptLeafMismatch, pkiItem, signingConfigJson, certCsrJson, type Pki, type PkiMaterial, type BuildPkiOptions } from "./pki-build.js";
+export { buildPki, keptLeafMismatch, pkiItem, trustPem, signingConfigJson, certCsrJson, type Pki, type PkiMaterial, type BuildPkiOptions } from "./pki-build.js";
 export { renderCluster, renderInventory, clusterSecrets, writeRendered, manifestText, type RenderOptions } from "./render.js";
 export { renderPlanText } from "./plan-text.js";
 export { execStartOf, renderUnit, type UnitSpec } from "./render/systemd.js";
+export { APPROVER_LEASE, APPROVER_PORT, approverRbacObjects } from "./render/approver.js";
 export { LOCAL_MODE_SKIPPED_UNITS } from "./render.js";
 export { type ClusterSecrets } from "./render/context.js";
 export {
@@ -106,6 +108,36 @@ export {
   type StopLocalUnitsOptions,
   type StoppedLocalUnit,
 } from "./local-stop.js";
-export { localInventory, loadOrCreateState, loadState } from "./state.js";
+export { localInventory, loadOrCreateState, loadState, renewBootstrapTokens } from "./state.js";
+export {
+  startCaRotation,
+  reissueCaRotation,
+  finishCaRotation,
+  readRotation,
+  rotationOverlay,
+  trustBundle,
+  type RotationState,
+  type RotationStep,
+  type RotationOptions,
+} from "./ca-rotation.js";
 export { verifyCluster, formatVerify, type VerifyCheck, type VerifyOptions } from "./verify.js";
 export { knownHostFingerprints } from "./transport/known-hosts.js";
+export { sshTransportFor, type SshAccess } from "./transport/ssh-connect.js";
+export { diffState, formatStateDiff, loadKeptPki, stateFileId, type StateDiff, type StateDiffEntry } from "./state-diff.js";
+export {
+  certificatesInNodeFile,
+  checkNodeCertFiles,
+  nodeCertFiles,
+  nodeCertReport,
+  nodeFileName,
+  nodeFileState,
+  nodeFileStateTextfile,
+  readNodeFiles,
+  renderedContents,
+  KUBELET_CERT_DIR,
+  KUBELET_OWN_CERTS,
+  type NodeCertCheck,
+  type NodeCertFile,
+  type NodeCertRow,
+  type NodeFileState,
+} from "./node-certs.js";

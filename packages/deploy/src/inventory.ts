@@ -35,7 +35,12 @@ export interface Inventory {
   podCidr: string;
   podSubnetLen: number;
   dnsDomain: string;
-  apiserver: { vip?: string; lbName?: string; port: number };
+  /**
+   * `extraSans`: more names and addresses the API server certificate must
+   * carry (a public name, a second load balancer); adding one re-issues only
+   * that certificate.
+   */
+  apiserver: { vip?: string; lbName?: string; extraSans?: string[]; port: number };
   versions: ComponentVersions;
   /** Local folder holding the binaries (etcd, kube-apiserver, ...). */
   binDir: string;
@@ -248,11 +253,21 @@ export function validateInventory(raw: unknown): Inventory {
   if (dnsDomain.endsWith(".") || !isDns1123Subdomain(dnsDomain)) throw invalid("dnsDomain", `${JSON.stringify(dnsDomain)} is not a DNS-1123 domain (no trailing dot)`);
 
   const a = o.apiserver === undefined ? {} : object(o.apiserver, "apiserver");
-  noUnknown(a, ["vip", "lbName", "port"], "apiserver.");
+  noUnknown(a, ["vip", "lbName", "extraSans", "port"], "apiserver.");
   const vip = optStr(a, "vip", "apiserver.vip");
   if (vip !== undefined && parseIpv4(vip) === undefined) throw invalid("apiserver.vip", `${JSON.stringify(vip)} is not an IPv4 address`);
   const lbName = optStr(a, "lbName", "apiserver.lbName");
   if (lbName !== undefined && !isDns1123Subdomain(lbName)) throw invalid("apiserver.lbName", `${JSON.stringify(lbName)} is not a DNS-1123 name`);
+  let extraSans: string[] | undefined;
+  if (a.extraSans !== undefined) {
+    if (!Array.isArray(a.extraSans)) throw invalid("apiserver.extraSans", "must be a list of IPv4 addresses and DNS names");
+    extraSans = (a.extraSans as unknown[]).map((v, i) => {
+      const field = `apiserver.extraSans[${i}]`;
+      if (typeof v !== "string") throw invalid(field, `must be a string, not ${JSON.stringify(v)}`);
+      if (parseIpv4(v) === undefined && !isDns1123Subdomain(v)) throw invalid(field, `${JSON.stringify(v)} is neither an IPv4 address nor a DNS-1123 name`);
+      return v;
+    });
+  }
   const port = int(a, "port", "apiserver.port", 6443);
   if (port < 1 || port > 65535) throw invalid("apiserver.port", `${port} is not a TCP port`);
 
@@ -296,7 +311,7 @@ export function validateInventory(raw: unknown): Inventory {
     podCidr,
     podSubnetLen,
     dnsDomain,
-    apiserver: { ...(vip === undefined ? {} : { vip }), ...(lbName === undefined ? {} : { lbName }), port },
+    apiserver: { ...(vip === undefined ? {} : { vip }), ...(lbName === undefined ? {} : { lbName }), ...(extraSans === undefined ? {} : { extraSans }), port },
     versions,
     binDir,
     lifetimes,

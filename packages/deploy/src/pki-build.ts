@@ -30,7 +30,15 @@ export interface Pki {
   items: Map<string, PkiMaterial>;
   /** With `existing`: the certificates issued anew (missing, or no longer matching the plan). */
   issued?: string[];
+  /**
+   * During a CA rotation: what nodes trust for a CA id (a PEM bundle of the
+   * old and new CA, the signing one first); otherwise the CA's own certificate.
+   */
+  trust?: Map<string, string>;
 }
+
+/** The PEM a node trusts for a CA: the rotation's bundle, else the CA certificate. */
+export const trustPem = (pki: Pki, caId: string): string => pki.trust?.get(caId) ?? pkiItem(pki, caId).cert;
 
 export interface BuildPkiOptions {
   now?: () => Date;

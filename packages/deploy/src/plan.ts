@@ -56,6 +56,8 @@ export type Template =
   | "approver.yaml"
   | "bootstrap-tokens.yaml"
   | "cluster-objects.service"
+  | "k8s-pki-approver.kubeconfig"
+  | "k8s-pki-approver.service"
   | "kubelet-config.yaml"
   | "kubelet-bootstrap.kubeconfig"
   | "kubelet.kubeconfig"
@@ -129,7 +131,7 @@ export interface LayoutPaths {
   certPath(id: string): string;
   keyPath(id: string): string;
   /** Kubeconfig file paths by name. */
-  kubeconfig: Record<"admin" | "kube-controller-manager" | "kube-scheduler" | "kube-proxy" | "kubelet-bootstrap" | "kubelet", string>;
+  kubeconfig: Record<"admin" | "kube-controller-manager" | "kube-scheduler" | "kube-proxy" | "kubelet-bootstrap" | "kubelet" | "k8s-pki-approver", string>;
 }
 
 const HARDENED_CERT_FILES: Record<string, string> = {
@@ -142,6 +144,7 @@ const HARDENED_CERT_FILES: Record<string, string> = {
   "front-proxy-client": "front-proxy-client",
   "etcd-healthcheck-client": "etcd/healthcheck-client",
   flanneld: "flanneld",
+  "k8s-pki-approver": "k8s-pki-approver",
 };
 
 function hardenedPaths(): LayoutPaths {
@@ -168,6 +171,7 @@ function hardenedPaths(): LayoutPaths {
       "kube-proxy": "/etc/kubernetes/kube-proxy.kubeconfig",
       "kubelet-bootstrap": "/etc/kubernetes/kubelet-bootstrap.kubeconfig",
       kubelet: "/etc/kubernetes/kubelet.kubeconfig",
+      "k8s-pki-approver": "/etc/kubernetes/k8s-pki-approver.kubeconfig",
     },
   };
 }
@@ -196,6 +200,7 @@ function classicPaths(): LayoutPaths {
       "kube-proxy": "/etc/kubernetes/kube-proxy.kubeconfig",
       "kubelet-bootstrap": "/etc/kubernetes/kubelet-bootstrap.kubeconfig",
       kubelet: "/etc/kubernetes/kubelet.kubeconfig",
+      "k8s-pki-approver": "/etc/kubernetes/k8s-pki-approver.kubeconfig",
     },
   };
 }
@@ -215,7 +220,7 @@ function sanList(hosts: (string | undefined)[]): string[] {
   return [...ips, ...dns];
 }
 
-/** The API server's SANs: service IP, loopback, masters, VIP; then the in-cluster names, master names, localhost, the LB name. */
+/** The API server's SANs: service IP, loopback, masters, VIP; then the in-cluster names, master names, localhost, the LB name, the extra SANs. */
 export function apiserverSans(inv: Inventory): string[] {
   const masters = nodesWith(inv, "master");
   const d = inv.dnsDomain;
@@ -233,8 +238,13 @@ export function apiserverSans(inv: Inventory): string[] {
     "localhost",
     ...masters.map((m) => m.name),
     inv.apiserver.lbName,
+    ...(inv.apiserver.extraSans ?? []),
   ]);
 }
+
+/** The CSR approver's user: no group, bound only to the approver's ClusterRole and its Lease (render/approver.ts). */
+export const APPROVER_USER = "system:k8s-pki-approver";
+const APPROVER_PURPOSE = "the CSR approver's client (k8s-pki-approver.kubeconfig on masters; RBAC grants it only CSR approval and its Lease)";
 
 function certsFor(inv: Inventory): PlannedCert[] {
   const { ca: caLife, leaf } = inv.lifetimes;
@@ -271,6 +281,7 @@ function certsFor(inv: Inventory): PlannedCert[] {
       mk("proxy-client", "ca", "kubernetes", "aggregator", k8s, [], "kube-apiserver front proxy (aggregation) client"),
       mk("admin", "ca", "kubernetes", "admin", ["system:masters"], [], "cluster admin (kubectl.kubeconfig)"),
       mk("kube-proxy", "ca", "kubernetes", "system:kube-proxy", k8s, [], "kube-proxy client"),
+      mk("k8s-pki-approver", "ca", "kubernetes", APPROVER_USER, [], [], APPROVER_PURPOSE),
       ...kubelets("ca", "kubernetes", ["system:nodes"]),
     ];
   }
@@ -303,6 +314,7 @@ function certsFor(inv: Inventory): PlannedCert[] {
     mk("kube-scheduler", "kubernetes-ca", "client", "system:kube-scheduler", [], [], "kube-scheduler client (kubeconfig)"),
     mk("admin", "kubernetes-ca", "client", "admin", ["system:masters"], [], "cluster admin (admin.kubeconfig); the only system:masters"),
     mk("kube-proxy", "kubernetes-ca", "client", "system:kube-proxy", [], [], "kube-proxy client (bound by the built-in system:node-proxier)"),
+    mk("k8s-pki-approver", "kubernetes-ca", "client", APPROVER_USER, [], [], APPROVER_PURPOSE),
     ...kubelets("kubernetes-ca", "peer", ["system:nodes"]),
   ];
 }
@@ -315,6 +327,7 @@ const UNIT_STAGE: Record<string, Stage> = {
   "kube-controller-manager.service": "master",
   "kube-scheduler.service": "master",
   "cluster-objects.service": "bootstrap",
+  "k8s-pki-approver.service": "bootstrap",
   "containerd.service": "worker",
   "kubelet.service": "worker",
   "kube-proxy.service": "worker",
@@ -455,6 +468,8 @@ export function buildPlan(inv: Inventory): Plan {
           ...(inv.kubeletCerts === "bootstrap" ? [b.config(`${m}/bootstrap-tokens.yaml`, "bootstrap-tokens.yaml", true)] : []),
         ]);
       }
+      // The CSR approver on every master; its Lease elects one leader.
+      b.unit("k8s-pki-approver.service", [b.bin("k8s-pki"), b.config(kc["k8s-pki-approver"], "k8s-pki-approver.kubeconfig", true)]);
     }
     if (has("worker")) {
       const cni = ["bridge", "host-local", "loopback", "portmap", "flannel"].map((p) => b.bin(`cni/${p}`));

@@ -13,6 +13,7 @@ import { buildPki, type BuildPkiOptions, type Pki } from "./pki-build.js";
 import { clusterSecrets } from "./render.js";
 import type { ClusterSecrets } from "./render/context.js";
 import { nodesWith } from "./inventory.js";
+import { rotationOverlay } from "./ca-rotation.js";
 
 export type { ClusterSecrets } from "./render/context.js";
 
@@ -48,7 +49,9 @@ export async function loadOrCreateState(
 ): Promise<{ pki: Pki; secrets: ClusterSecrets; created: boolean; issued: string[] }> {
   const pkiDir = join(dir, "pki");
   const kept = await readKept(plan, pkiDir);
-  const pki = await buildPki(plan, { ...opts, ...(kept.size > 0 ? { existing: kept } : {}) });
+  const { signing, trust } = await rotationOverlay(dir, kept);
+  const built = await buildPki(plan, { ...opts, ...(kept.size > 0 ? { existing: new Map([...kept, ...signing]) } : {}) });
+  const pki: Pki = trust.size > 0 ? { ...built, trust } : built;
   const old = await readFile(join(dir, "secrets.json"), "utf8").then((t) => JSON.parse(t) as SecretsFile, () => undefined);
   const fresh = clusterSecrets(plan, opts);
   const secrets: ClusterSecrets = old
@@ -61,6 +64,8 @@ export async function loadOrCreateState(
   const issued = kept.size === 0 ? [...pki.items.keys()].sort() : (pki.issued ?? []);
   await mkdir(pkiDir, { recursive: true, mode: 0o700 });
   for (const id of issued) {
+    // A rotation's signing CA stays in its .next files until `rotate-ca finish`.
+    if (signing.has(id)) continue;
     const m = pki.items.get(id)!;
     await writeFileAtomic(join(pkiDir, `${safeId(id)}.pem`), Buffer.from(m.cert), 0o644, false);
     await writeFileAtomic(join(pkiDir, `${safeId(id)}-key.pem`), Buffer.from(m.key), 0o600, true);
@@ -101,6 +106,8 @@ export async function loadState(plan: Plan, dir: string): Promise<{ pki: Pki; se
     if (!present.has(cert) || !present.has(key)) throw new DeployError("inventory-invalid", `${pkiDir}: no ${c.id} (the inventory changed?)`, { field: c.id });
     items.set(c.id, { cert: await readFile(join(pkiDir, cert), "utf8"), key: await readFile(join(pkiDir, key), "utf8") });
   }
+  const { signing, trust } = await rotationOverlay(dir, items);
+  for (const [id, m] of signing) items.set(id, m);
   const f = JSON.parse(await readFile(join(dir, "secrets.json"), "utf8")) as SecretsFile;
   const tokens = new Map<string, BootstrapToken>();
   if (plan.inventory.kubeletCerts === "bootstrap") {
@@ -110,5 +117,19 @@ export async function loadState(plan: Plan, dir: string): Promise<{ pki: Pki; se
       tokens.set(w.name, parseToken(v));
     }
   }
-  return { pki: { items }, secrets: { encryptionKey: f.encryptionKey, tokens, now: new Date(f.now) } };
+  return { pki: trust.size > 0 ? { items, trust } : { items }, secrets: { encryptionKey: f.encryptionKey, tokens, now: new Date(f.now) } };
+}
+
+/**
+ * New bootstrap tokens for every worker, valid from now: what kubelets need to
+ * bootstrap again (after a CA rotation, or once the first tokens expired).
+ * The next apply renders them into the bootstrap kubeconfigs and Secrets.
+ */
+export async function renewBootstrapTokens(plan: Plan, dir: string, opts: BuildPkiOptions = {}): Promise<string[]> {
+  const path = join(dir, "secrets.json");
+  const old = JSON.parse(await readFile(path, "utf8")) as SecretsFile;
+  const fresh = clusterSecrets(plan, opts);
+  const file: SecretsFile = { encryptionKey: old.encryptionKey, tokens: Object.fromEntries([...fresh.tokens].map(([n, t]) => [n, t.value])), now: fresh.now.toISOString() };
+  await writeFileAtomic(path, Buffer.from(JSON.stringify(file, null, 2) + "\n"), 0o600, true);
+  return [...fresh.tokens.keys()];
 }

@@ -1,11 +1,13 @@
 // deploy verify: what a deployed cluster must show, each check ok or failed
 // with a reason. etcd through its v3 HTTP gateway with the etcdctl client
 // certificate (what `etcdctl endpoint status` reports), the API servers,
-// controller-manager and scheduler over HTTPS with the admin certificate.
+// controller-manager and scheduler over HTTPS with the admin certificate; the
+// leader Leases of the controller-manager, the scheduler and the CSR approver.
 import { request } from "node:https";
 import { nodesWith } from "./inventory.js";
 import { apiserverUrlFor, certIds, type Plan } from "./plan.js";
-import { pkiItem, type Pki } from "./pki-build.js";
+import { pkiItem, trustPem, type Pki } from "./pki-build.js";
+import { APPROVER_LEASE } from "./render/approver.js";
 
 export interface VerifyCheck {
   name: string;
@@ -76,7 +78,7 @@ export async function verifyCluster(opts: VerifyOptions): Promise<VerifyCheck[]>
   const add = (name: string, ok: boolean, detail: string): void => void checks.push({ name, ok, detail });
 
   // --- etcd
-  const etcdTls = { ca: pkiItem(pki, ids.etcdCa).cert, cert: pkiItem(pki, ids.etcdctlClient).cert, key: pkiItem(pki, ids.etcdctlClient).key, timeoutMs };
+  const etcdTls = { ca: trustPem(pki, ids.etcdCa), cert: pkiItem(pki, ids.etcdctlClient).cert, key: pkiItem(pki, ids.etcdctlClient).key, timeoutMs };
   const etcdPost = async (endpoint: string, path: string, body: object): Promise<unknown> => {
     const r = await https(`${endpoint}${path}`, { ...etcdTls, method: "POST", body: JSON.stringify(body) });
     if (r.status !== 200) throw new Error(`HTTP ${r.status}: ${r.body.slice(0, 200)}`);
@@ -135,7 +137,7 @@ export async function verifyCluster(opts: VerifyOptions): Promise<VerifyCheck[]>
 
   // --- API servers
   const admin = pkiItem(pki, "admin");
-  const apiTls = { ca: pkiItem(pki, ids.mainCa).cert, cert: admin.cert, key: admin.key, timeoutMs };
+  const apiTls = { ca: trustPem(pki, ids.mainCa), cert: admin.cert, key: admin.key, timeoutMs };
   const ready: string[] = [];
   const masters = nodesWith(inv, "master");
   for (const m of masters) {
@@ -168,7 +170,7 @@ export async function verifyCluster(opts: VerifyOptions): Promise<VerifyCheck[]>
     if (r.status !== 200) throw new Error(`GET ${path}: HTTP ${r.status}`);
     return JSON.parse(r.body) as unknown;
   };
-  for (const lease of ["kube-controller-manager", "kube-scheduler"]) {
+  for (const lease of ["kube-controller-manager", "kube-scheduler", APPROVER_LEASE.name]) {
     try {
       const l = (await get(`/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${lease}`)) as {
         spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };

@@ -3,7 +3,7 @@ import { posix } from "node:path";
 import type { BootstrapToken } from "@k8s/bootstrap";
 import type { Inventory } from "../inventory.js";
 import { certIds, type LayoutPaths, type Plan, type PlanNode } from "../plan.js";
-import { pkiItem, type Pki } from "../pki-build.js";
+import { pkiItem, trustPem, type Pki } from "../pki-build.js";
 
 export interface ClusterSecrets {
   /** 32 random bytes, base64: the encryption-at-rest key. */
@@ -45,7 +45,8 @@ export function makeContext(plan: Plan, node: PlanNode, pki: Pki, secrets: Clust
     secrets,
     has: (r) => node.roles.includes(r),
     bin: (name) => `${plan.paths.bin}/${name}`,
-    certPem: (id) => pkiItem(pki, id).cert,
+    // A CA id gives what the node trusts: during a rotation both CAs.
+    certPem: (id) => (pki.trust?.has(id) ? trustPem(pki, id) : pkiItem(pki, id).cert),
     keyPem: (id) => pkiItem(pki, id).key,
   };
 }

@@ -1,0 +1,185 @@
+// CA rotation for a deploy state, in three steps with a `deploy apply` after
+// each, so no component ever meets a certificate it does not trust:
+//
+//   start    a new CA is made next to the current one; every trust file and
+//            kubeconfig carries both (current first), leaves stay as they are.
+//   reissue  the new CA signs: every leaf is re-issued from it, kubeconfigs
+//            follow, trust keeps both (new first, which is also what
+//            kube-controller-manager signs kubelet certificates with), and
+//            the bootstrap tokens are renewed so kubelets can re-bootstrap.
+//   finish   the old CA is dropped from every trust file.
+//
+// The CA files are never renamed under a running rotation: the new CA lives
+// in <id>.next.pem until `finish`, and rotation.json, written atomically, is
+// the only record of the step, so an interrupted command can be run again.
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { X509Certificate } from "node:crypto";
+import { initCa, parseCsrJson, writeFileAtomic } from "@k8s/pki";
+import { DeployError } from "./errors.js";
+import type { Plan } from "./plan.js";
+import { certCsrJson, type PkiMaterial } from "./pki-build.js";
+
+export type RotationStep = "trust-both" | "reissued";
+
+/** rotation.json: the step of each CA under rotation, by CA id. */
+export interface RotationState {
+  cas: Record<string, RotationStep>;
+}
+
+const fileId = (id: string): string => id.replace(/[^\w.-]/g, "_");
+const rotationFile = (stateDir: string): string => join(stateDir, "rotation.json");
+const nextCert = (pkiDir: string, id: string): string => join(pkiDir, `${fileId(id)}.next.pem`);
+const nextKey = (pkiDir: string, id: string): string => join(pkiDir, `${fileId(id)}.next-key.pem`);
+
+export async function readRotation(stateDir: string): Promise<RotationState> {
+  const text = await readFile(rotationFile(stateDir), "utf8").catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    throw e;
+  });
+  if (text === undefined) return { cas: {} };
+  try {
+    const o = JSON.parse(text) as RotationState;
+    for (const [id, step] of Object.entries(o.cas)) if (step !== "trust-both" && step !== "reissued") throw new Error(`${id}: unknown step ${String(step)}`);
+    return o;
+  } catch (e) {
+    throw new DeployError("inventory-invalid", `${rotationFile(stateDir)}: ${(e as Error).message}`, { field: "rotation", cause: e });
+  }
+}
+
+async function writeRotation(stateDir: string, r: RotationState): Promise<void> {
+  if (Object.keys(r.cas).length === 0) {
+    await rm(rotationFile(stateDir), { force: true });
+    return;
+  }
+  const sorted = Object.fromEntries(Object.entries(r.cas).sort(([a], [b]) => a.localeCompare(b)));
+  await writeFileAtomic(rotationFile(stateDir), Buffer.from(JSON.stringify({ cas: sorted }, null, 2) + "\n"), 0o600, true);
+}
+
+async function readNext(pkiDir: string, id: string): Promise<PkiMaterial> {
+  try {
+    return { cert: await readFile(nextCert(pkiDir, id), "utf8"), key: await readFile(nextKey(pkiDir, id), "utf8") };
+  } catch (e) {
+    throw new DeployError("inventory-invalid", `${pkiDir}: the new ${id} of the rotation is missing (${(e as Error).message}); run \`deploy rotate-ca start\` again`, { field: id, cause: e });
+  }
+}
+
+/** PEM bundle of distinct certificates, in order. */
+export function trustBundle(pems: readonly string[]): string {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const p of pems) {
+    const fp = new X509Certificate(p).fingerprint256;
+    if (seen.has(fp)) continue;
+    seen.add(fp);
+    out.push(p.trimEnd() + "\n");
+  }
+  return out.join("");
+}
+
+/**
+ * The CA material the state signs with, and what nodes trust, given the kept
+ * CAs and the rotation: during `trust-both` the current CA signs and both are
+ * trusted (current first); once `reissued` the new one signs and comes first.
+ */
+export async function rotationOverlay(
+  stateDir: string,
+  kept: ReadonlyMap<string, PkiMaterial>,
+): Promise<{ signing: Map<string, PkiMaterial>; trust: Map<string, string>; rotation: RotationState }> {
+  const rotation = await readRotation(stateDir);
+  const pkiDir = join(stateDir, "pki");
+  const signing = new Map<string, PkiMaterial>();
+  const trust = new Map<string, string>();
+  for (const [id, step] of Object.entries(rotation.cas)) {
+    const current = kept.get(id);
+    if (!current) throw new DeployError("inventory-invalid", `${stateDir}: rotation.json rotates ${id}, which the state does not hold`, { field: id });
+    const next = await readNext(pkiDir, id);
+    if (step === "trust-both") {
+      trust.set(id, trustBundle([current.cert, next.cert]));
+    } else {
+      signing.set(id, next);
+      trust.set(id, trustBundle([next.cert, current.cert]));
+    }
+  }
+  return { signing, trust, rotation };
+}
+
+function casOf(plan: Plan, only: readonly string[] | undefined): string[] {
+  const all = plan.certs.filter((c) => c.kind === "ca").map((c) => c.id);
+  if (only === undefined || only.length === 0) return all;
+  for (const id of only) if (!all.includes(id)) throw new DeployError("inventory-invalid", `no CA ${JSON.stringify(id)} in this plan (${all.join(", ")})`, { field: "ca" });
+  return [...only];
+}
+
+export interface RotationOptions {
+  /** CA ids to rotate (default: every CA of the plan). */
+  cas?: readonly string[];
+  now?: () => Date;
+  randomBytes?: (n: number) => Uint8Array;
+}
+
+/** Step 1: a new CA per rotated id, trusted beside the current one. Refuses while a rotation runs. */
+export async function startCaRotation(plan: Plan, stateDir: string, opts: RotationOptions = {}): Promise<string[]> {
+  const rotation = await readRotation(stateDir);
+  const running = Object.keys(rotation.cas);
+  if (running.length > 0) {
+    throw new DeployError("inventory-invalid", `a CA rotation is already under way (${running.map((id) => `${id}: ${rotation.cas[id]}`).join(", ")}); finish it first`, { field: "rotation" });
+  }
+  const ids = casOf(plan, opts.cas);
+  const pkiDir = join(stateDir, "pki");
+  for (const id of ids) {
+    const current = await readFile(join(pkiDir, `${fileId(id)}.pem`), "utf8").catch(() => undefined);
+    if (current === undefined) throw new DeployError("inventory-invalid", `${pkiDir}: no ${id} to rotate (apply once first)`, { field: id });
+  }
+  const entropy = { ...(opts.now ? { now: opts.now } : {}), ...(opts.randomBytes ? { randomBytes: opts.randomBytes } : {}) };
+  for (const id of ids) {
+    const c = plan.certs.find((x) => x.id === id)!;
+    const made = await initCa(parseCsrJson(certCsrJson(plan, c)), entropy);
+    // Key first: a crash leaves an unused key, and rotation.json is written last.
+    await writeFileAtomic(nextKey(pkiDir, id), Buffer.from(made.key), 0o600, true);
+    await writeFileAtomic(nextCert(pkiDir, id), Buffer.from(made.cert), 0o644, false);
+  }
+  await writeRotation(stateDir, { cas: Object.fromEntries(ids.map((id) => [id, "trust-both"])) });
+  return ids;
+}
+
+/** Step 2: the new CAs sign. The caller re-issues leaves (any apply does: they no longer verify against the signing CA). */
+export async function reissueCaRotation(stateDir: string): Promise<string[]> {
+  const rotation = await readRotation(stateDir);
+  const ids = Object.keys(rotation.cas);
+  if (ids.length === 0) throw new DeployError("inventory-invalid", "no CA rotation is under way (deploy rotate-ca start)", { field: "rotation" });
+  await writeRotation(stateDir, { cas: Object.fromEntries(ids.map((id) => [id, "reissued"])) });
+  return ids;
+}
+
+/** Step 3: the new CAs replace the old ones for good; an old CA's certificate is kept as <id>.previous.pem, trusted by nobody, and its key is gone. */
+export async function finishCaRotation(stateDir: string): Promise<string[]> {
+  const rotation = await readRotation(stateDir);
+  const ids = Object.keys(rotation.cas);
+  if (ids.length === 0) throw new DeployError("inventory-invalid", "no CA rotation is under way (deploy rotate-ca start)", { field: "rotation" });
+  const early = ids.filter((id) => rotation.cas[id] !== "reissued");
+  if (early.length > 0) {
+    throw new DeployError("inventory-invalid", `${early.join(", ")}: leaves are still signed by the old CA; run \`deploy rotate-ca reissue\` and apply before finishing`, { field: "rotation" });
+  }
+  const pkiDir = join(stateDir, "pki");
+  for (const id of ids) {
+    const next = await readNext(pkiDir, id);
+    const cur = { cert: join(pkiDir, `${fileId(id)}.pem`), key: join(pkiDir, `${fileId(id)}-key.pem`) };
+    const current = { cert: await readFile(cur.cert, "utf8") };
+    // Only the old certificate is kept, for the record; its key has no use any more. A run
+    // after a crash may find the current files already replaced: keep the first record.
+    const previous = join(pkiDir, `${fileId(id)}.previous.pem`);
+    const havePrevious = await readFile(previous).then(() => true, () => false);
+    if (!havePrevious && new X509Certificate(current.cert).fingerprint256 !== new X509Certificate(next.cert).fingerprint256) {
+      await writeFileAtomic(previous, Buffer.from(current.cert), 0o644, false);
+    }
+    await writeFileAtomic(cur.key, Buffer.from(next.key), 0o600, true);
+    await writeFileAtomic(cur.cert, Buffer.from(next.cert), 0o644, false);
+  }
+  await writeRotation(stateDir, { cas: {} });
+  for (const id of ids) {
+    await rm(nextCert(pkiDir, id), { force: true });
+    await rm(nextKey(pkiDir, id), { force: true });
+  }
+  return ids;
+}
