@@ -34,6 +34,7 @@ import {
 import { ExitError } from "../errors.js";
 import type { Command } from "commander";
 import { resolvePath, type CliIo } from "../io.js";
+import { registerRotateCa } from "./deploy-rotate.js";
 
 const inventoryOpt = ["--inventory <file>", "inventory (YAML or JSON); default: the built-in three-node cluster (192.168.95.11-13)"] as const;
 
@@ -139,6 +140,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
       io.stdout(formatVerify(checks));
       if (checks.some((c) => !c.ok)) throw new ExitError(1);
     });
+  registerRotateCa(deploy, io);
 }
 
 interface ApplyFlags {
