@@ -1,6 +1,7 @@
 // k8s-pki certs check: every certificate of a PKI folder (and of its
-// kubeconfigs) sorted by expiry, with a threshold for alerting.
-import { readFile, readdir } from "node:fs/promises";
+// kubeconfigs), or of a deployed cluster's nodes, sorted by expiry, with a
+// threshold for alerting; certs renew.
+import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import {
   expiryReport,
@@ -12,26 +13,55 @@ import {
   renewCertificate,
   replaceEmbeddedCertificate,
   writeFileAtomic,
+  type ExpiryRow,
 } from "@k8s/pki";
+import {
+  buildPlan,
+  checkNodeCertFiles,
+  loadInventory,
+  loadState,
+  localInventory,
+  nodeCertFiles,
+  nodeCertReport,
+  nodeFileStateTextfile,
+  readNodeFiles,
+  renderCluster,
+  renderedContents,
+  type NodeFileState,
+} from "@k8s/deploy";
 import { tabulate } from "@k8s/bootstrap";
 import type { Command } from "commander";
 import { ExitError } from "../errors.js";
 import { PlainError, resolvePath, type CliIo } from "../io.js";
+import { nodeAccessOptions, nodeTransportFor, type NodeAccessFlags } from "../node-access.js";
 
 /** Exit status when a certificate expires within the threshold (errors exit 1). */
 export const EXIT_EXPIRING = 3;
+/** Exit status of `certs check --inventory` when a node file is stale or missing (before {@link EXIT_EXPIRING}). */
+export const EXIT_NODE_DRIFT = 4;
 
 export function registerCerts(program: Command, io: CliIo): void {
   const certs = program.command("certs").description("certificate lifecycle: expiry checks and renewal");
   registerCertsRenew(certs, io);
-  certs
+  const check = certs
     .command("check")
-    .argument("[dir]", "PKI folder to scan (*.pem, *.crt, kubeconfigs)", ".")
+    .argument("[dir]", "PKI folder to scan (*.pem, *.crt, kubeconfigs); default . (not with --inventory)")
     .description(`list every certificate by expiry; exit ${EXIT_EXPIRING} when one expires within --warn`)
     .option("--warn <duration>", "threshold, e.g. 30d, 720h", "30d")
     .option("-o, --output <format>", "table, json or prometheus", "table")
     .option("--textfile <file>", "also write a node_exporter textfile (atomically)")
-    .action(async (dir: string, o: { warn: string; output: string; textfile?: string }) => {
+    .option("--inventory <file>", "instead of a folder: a cluster deployed with `k8s-pki deploy`; every certificate the plan puts on each node (and the kubelet's own), read from the nodes")
+    .option("--state <dir>", "with --inventory: the deploy state; node files whose bytes differ from what it renders are STALE (default: <local dir>/state, else ./deploy-state; not checked when that is absent)");
+  nodeAccessOptions(check)
+    .addHelpText(
+      "after",
+      `
+Exit status: 0 when all is well; ${EXIT_EXPIRING} when a certificate expires within --warn (or has expired);
+${EXIT_NODE_DRIFT} (--inventory) when a node file is STALE (differs from what the state renders) or a
+planned file is MISSING on its node (takes precedence over ${EXIT_EXPIRING}); 1 on errors, including a node
+that could not be read (reported after the other nodes' certificates).`,
+    )
+    .action(async (dir: string | undefined, o: CheckFlags) => {
       let warnMs: number;
       try {
         warnMs = parseThreshold(o.warn);
@@ -39,28 +69,107 @@ export function registerCerts(program: Command, io: CliIo): void {
         throw new PlainError((e as Error).message);
       }
       if (!["table", "json", "prometheus"].includes(o.output)) throw new PlainError(`unknown output format ${JSON.stringify(o.output)} (table, json, prometheus)`);
+      if (o.inventory !== undefined) {
+        if (dir !== undefined) throw new PlainError("give a folder or --inventory, not both");
+        return checkNodes(io, o, warnMs);
+      }
+      const nodeFlag = [o.local && "--local", o.state && "--state", o.sshKey && "--ssh-key", o.knownHosts && "--known-hosts"].find(Boolean);
+      if (nodeFlag) throw new PlainError(`${nodeFlag} needs --inventory`);
       const now = io.now();
-      const { found, problems } = await findCertificates(resolvePath(io, dir));
+      const { found, problems } = await findCertificates(resolvePath(io, dir ?? "."));
       for (const p of problems) io.stderr(`[certs] ${p.path}: ${p.error}\n`);
       const rows = expiryReport(found, now, warnMs);
       if (o.output === "json") {
-        io.stdout(JSON.stringify(rows.map((r) => ({ ...r, notAfter: r.notAfter.toISOString(), residualSeconds: Math.floor(r.residualMs / 1000), residualMs: undefined })), null, 2) + "\n");
+        io.stdout(JSON.stringify(rows.map(jsonRow), null, 2) + "\n");
       } else if (o.output === "prometheus") {
         io.stdout(prometheusTextfile(rows, now));
       } else {
         const table = [["CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "SIGNED BY", "SUBJECT", "SANS"]];
-        for (const r of rows) {
-          table.push([r.name, r.notAfter.toISOString().replace(/\.000Z$/, "Z"), formatResidual(r.residualMs) + (r.status === "ok" ? "" : ` (${r.status})`), r.signingCa || "?", r.subject, r.sans.join(",") || "-"]);
-        }
+        for (const r of rows) table.push([r.name, expires(r), residual(r), r.signingCa || "?", r.subject, r.sans.join(",") || "-"]);
         io.stdout(tabulate(table));
       }
       if (o.textfile) await writeFileAtomic(resolvePath(io, o.textfile), Buffer.from(prometheusTextfile(rows, now)), 0o644);
-      const bad = rows.filter((r) => r.status !== "ok");
-      if (bad.length > 0) {
-        io.stderr(`${bad.length} certificate(s) expire within ${o.warn}: ${bad.map((r) => r.name).join(", ")}\n`);
-        throw new ExitError(EXIT_EXPIRING);
-      }
+      failOnExpiring(io, rows, o.warn);
     });
+}
+
+interface CheckFlags extends NodeAccessFlags {
+  warn: string;
+  output: string;
+  textfile?: string;
+  inventory?: string;
+  state?: string;
+}
+
+const jsonRow = (r: ExpiryRow): Record<string, unknown> => ({ ...r, notAfter: r.notAfter.toISOString(), residualSeconds: Math.floor(r.residualMs / 1000), residualMs: undefined });
+const expires = (r: ExpiryRow): string => r.notAfter.toISOString().replace(/\.000Z$/, "Z");
+const residual = (r: ExpiryRow): string => formatResidual(r.residualMs) + (r.status === "ok" ? "" : ` (${r.status})`);
+
+function failOnExpiring(io: CliIo, rows: readonly ExpiryRow[], warn: string): void {
+  const bad = rows.filter((r) => r.status !== "ok");
+  if (bad.length > 0) {
+    io.stderr(`${bad.length} certificate(s) expire within ${warn}: ${bad.map((r) => r.name).join(", ")}\n`);
+    throw new ExitError(EXIT_EXPIRING);
+  }
+}
+
+const STATE_COLUMN: Record<NodeFileState, string> = { current: "current", stale: "STALE", missing: "MISSING", absent: "-", unchecked: "-" };
+
+/** certs check --inventory: the certificates on the nodes of a deployed cluster, compared with the deploy state. */
+async function checkNodes(io: CliIo, o: CheckFlags, warnMs: number): Promise<void> {
+  const base = await loadInventory(resolvePath(io, o.inventory!));
+  const local = o.local === undefined ? undefined : resolvePath(io, o.local);
+  const plan = buildPlan(local ? localInventory(base) : base);
+  const stateDir = o.state !== undefined ? resolvePath(io, o.state) : local !== undefined ? join(local, "state") : resolvePath(io, "deploy-state");
+  let expected: Map<string, Buffer> | undefined;
+  const stateThere = await stat(join(stateDir, "pki")).then(
+    () => true,
+    () => false,
+  );
+  if (o.state === undefined && !stateThere) {
+    io.stderr(`[certs] no deploy state in ${stateDir}: STALE not checked (--state DIR)\n`);
+  } else {
+    try {
+      const { pki, secrets } = await loadState(plan, stateDir);
+      expected = renderedContents(renderCluster(plan, { pki, secrets, ...(local ? { local: { root: local } } : {}) }));
+    } catch (e) {
+      throw new PlainError(`cannot render the nodes' files from the state in ${stateDir}: ${(e as Error).message} (k8s-pki deploy plan --state shows what the next apply would issue)`, { cause: e });
+    }
+  }
+  const files = nodeCertFiles(plan);
+  const transportFor = await nodeTransportFor(io, o, local);
+  const { read, failures } = await readNodeFiles(files, plan.nodes, transportFor);
+  for (const f of failures) io.stderr(`[certs] ${f.error}\n`);
+  const checks = checkNodeCertFiles(files, read, expected);
+  for (const c of checks) if (c.error !== undefined) io.stderr(`[certs] ${c.name}: ${c.error}\n`);
+  const now = io.now();
+  const { rows, missing } = nodeCertReport(checks, now, warnMs);
+  const textfile = (): string => prometheusTextfile(rows, now) + nodeFileStateTextfile(checks);
+  if (o.output === "json") {
+    const out = [...rows.map(jsonRow), ...missing.map((m) => ({ name: m.name, node: m.file.node, path: m.file.path, state: m.state }))];
+    io.stdout(JSON.stringify(out, null, 2) + "\n");
+  } else if (o.output === "prometheus") {
+    io.stdout(textfile());
+  } else {
+    const table = [["CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "STATE", "SIGNED BY", "SUBJECT", "SANS"]];
+    for (const r of rows) table.push([r.name, expires(r), residual(r), STATE_COLUMN[r.state], r.signingCa || "?", r.subject, r.sans.join(",") || "-"]);
+    for (const m of missing) table.push([m.name, "-", "-", STATE_COLUMN[m.state], "-", "-", "-"]);
+    io.stdout(tabulate(table));
+  }
+  if (o.textfile) await writeFileAtomic(resolvePath(io, o.textfile), Buffer.from(textfile()), 0o644);
+  if (failures.length > 0) {
+    io.stderr(`${failures.length} node(s) could not be read: ${failures.map((f) => f.node).join(", ")}\n`);
+    throw new ExitError(1);
+  }
+  const stale = checks.filter((c) => c.state === "stale");
+  if (stale.length > 0) io.stderr(`${stale.length} node file(s) differ from what the state in ${stateDir} renders (STALE; k8s-pki deploy apply puts them right): ${stale.map((c) => c.name).join(", ")}\n`);
+  if (missing.length > 0) io.stderr(`${missing.length} planned file(s) missing on their nodes: ${missing.map((c) => c.name).join(", ")}\n`);
+  if (stale.length > 0 || missing.length > 0) {
+    const expiring = rows.filter((r) => r.status !== "ok");
+    if (expiring.length > 0) io.stderr(`${expiring.length} certificate(s) expire within ${o.warn}: ${expiring.map((r) => r.name).join(", ")}\n`);
+    throw new ExitError(EXIT_NODE_DRIFT);
+  }
+  failOnExpiring(io, rows, o.warn);
 }
 
 const keyPathOf = (certPath: string): string => certPath.replace(/\.pem$/, "-key.pem");

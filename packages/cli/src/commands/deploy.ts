@@ -46,10 +46,16 @@ export function registerDeploy(program: Command, io: CliIo): void {
   const deploy = program.command("deploy").description("deploy etcd, flannel, masters and workers from binaries");
   deploy
     .command("plan")
-    .description("print every certificate, file (with mode) and unit per node; deterministic")
+    .description("print every certificate, file (with mode) and unit per node; deterministic; with a state, what the next apply would re-issue")
     .option(...inventoryOpt)
-    .action(async (o: { inventory?: string }) => {
-      io.stdout(renderPlanText(buildPlan(await inventoryFrom(io, o.inventory))));
+    .option("--local <dir>", "the plan of apply --local DIR (loopback addresses); its state is <dir>/state unless --state")
+    .option("--state <dir>", "also list what the next apply would issue from this state folder and why (read only; exit 1 if apply would refuse it)")
+    .action(async (o: { inventory?: string; local?: string; state?: string }) => {
+      const base = await inventoryFrom(io, o.inventory);
+      const local = o.local === undefined ? undefined : resolvePath(io, o.local);
+      const plan = buildPlan(local ? localInventory(base) : base);
+      io.stdout(renderPlanText(plan));
+      if (o.state !== undefined || local !== undefined) await (await import("./plan-state.js")).printStateDiff(io, plan, stateDirOf(io, o.state, local));
     });
   deploy
     .command("render")

@@ -1,0 +1,97 @@
+// State diff: which certificates the next `deploy apply` would issue from a
+// kept state folder, and why, without issuing or writing anything.
+import { readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { rotationOverlay } from "./ca-rotation.js";
+import { DeployError } from "./errors.js";
+import { keptLeafMismatch, type PkiMaterial } from "./pki-build.js";
+import type { Plan } from "./plan.js";
+
+/** One certificate (or key pair) of the plan and what apply would do about it. */
+export interface StateDiffEntry {
+  id: string;
+  /** `new` when the state lacks it, else why the kept one no longer fits (see {@link keptLeafMismatch}). */
+  reason: string;
+}
+
+export interface StateDiff {
+  /** The state holds none of the plan's material: apply would create a whole new PKI. */
+  empty: boolean;
+  /** What the next apply would issue, in plan order. */
+  reissue: StateDiffEntry[];
+  /** What apply would refuse to do: the state lost a CA the plan needs (apply never makes a new CA in a kept state). */
+  errors: StateDiffEntry[];
+}
+
+/**
+ * Compares the plan with the material a state folder keeps, as
+ * `loadOrCreateState` would: missing leaves and key pairs are new, kept
+ * leaves that no longer fit (subject, SANs, CA, expiry, key) are re-issued,
+ * and a missing CA is an error. Pure: `now` decides expiry.
+ */
+export function diffState(plan: Plan, kept: ReadonlyMap<string, PkiMaterial>, now: Date): StateDiff {
+  if (kept.size === 0) return { empty: true, reissue: plan.certs.map((c) => ({ id: c.id, reason: "new" })), errors: [] };
+  const reissue: StateDiffEntry[] = [];
+  const errors: StateDiffEntry[] = [];
+  for (const c of plan.certs) {
+    const m = kept.get(c.id);
+    if (c.kind === "ca") {
+      if (!m) errors.push({ id: c.id, reason: "not in the state; apply refuses to create a new CA in an existing state (restore it, or start from an empty state folder)" });
+      continue;
+    }
+    if (!m) {
+      reissue.push({ id: c.id, reason: "new" });
+      continue;
+    }
+    if (c.kind === "keypair") continue; // kept key pairs are reused as they are
+    const why = keptLeafMismatch(c, m, kept.get(c.ca ?? ""), now);
+    if (why !== undefined) reissue.push({ id: c.id, reason: why });
+  }
+  return { empty: false, reissue, errors };
+}
+
+/** The diff as the text `k8s-pki deploy plan --state` prints (a `## state` section). */
+export function formatStateDiff(diff: StateDiff, stateDir: string): string {
+  const out = [`## state ${stateDir}`];
+  if (diff.empty) {
+    out.push(`  no PKI kept there yet: the next apply creates all ${diff.reissue.length} certificates and keys`);
+    return out.join("\n") + "\n";
+  }
+  for (const e of diff.errors) out.push(`  error: ${e.id}: ${e.reason}`);
+  if (diff.reissue.length === 0) out.push("  nothing to re-issue");
+  else out.push("  re-issue on next apply:", ...diff.reissue.map((e) => `    ${e.id}: ${e.reason}`));
+  return out.join("\n") + "\n";
+}
+
+/** A certificate id as a file name in `<state>/pki` (as the state folder names them). */
+export const stateFileId = (id: string): string => id.replace(/[^\w.-]/g, "_");
+
+/**
+ * Reads what `<dir>/pki` keeps of the plan (`<id>.pem` and `<id>-key.pem`,
+ * and during a CA rotation the CA apply signs with), read-only. A missing
+ * folder is an empty state. A folder holding files but none of this plan's
+ * is refused, as apply refuses it.
+ */
+export async function loadKeptPki(plan: Plan, dir: string): Promise<Map<string, PkiMaterial>> {
+  const pkiDir = join(dir, "pki");
+  const present = new Set(
+    await readdir(pkiDir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") return [] as string[];
+      throw new DeployError("inventory-invalid", `cannot read ${pkiDir}: ${e.message}`, { cause: e, field: "state" });
+    }),
+  );
+  const kept = new Map<string, PkiMaterial>();
+  for (const c of plan.certs) {
+    const cert = `${stateFileId(c.id)}.pem`;
+    const key = `${stateFileId(c.id)}-key.pem`;
+    if (present.has(cert) && present.has(key)) kept.set(c.id, { cert: await readFile(join(pkiDir, cert), "utf8"), key: await readFile(join(pkiDir, key), "utf8") });
+  }
+  if (kept.size === 0 && present.size > 0) {
+    throw new DeployError("inventory-invalid", `${pkiDir} holds a PKI that does not match this inventory; apply would refuse to create new CAs there`, { field: "state" });
+  }
+  if (kept.size === 0) return kept;
+  // During a CA rotation apply signs with the next CA once it is `reissued`: compare with that one.
+  const { signing } = await rotationOverlay(dir, kept);
+  for (const [id, m] of signing) kept.set(id, m);
+  return kept;
+}
