@@ -25,17 +25,13 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-function timeSh(name: string, cmd: string, cwd: string, runs: number, before?: () => void): number {
-  const xs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    before?.();
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync("sh", ["-c", cmd], { cwd, stdio: ["ignore", "ignore", "pipe"] });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr.toString()}`);
-    xs.push(ms);
-  }
-  return median(xs);
+/** Runs one shell command, throwing on failure; its wall time in ms. */
+function runSh(name: string, cmd: string, cwd: string): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("sh", ["-c", cmd], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr.toString()}`);
+  return ms;
 }
 
 function inventory(kind: "default" | "fifty", algo: "ecdsa" | "rsa"): Record<string, unknown> {
@@ -69,7 +65,16 @@ function cfsslScript(inv: Inventory, dir: string, cfsslDir: string): { script: s
   return { script: "sh make-certs.sh", certificates };
 }
 
-export async function deployRenderBench(opts: { cfsslDir?: string; runs?: number; rsaRuns?: number; log?: (s: string) => void } = {}): Promise<DeployRenderResult[]> {
+export interface DeployRenderBenchOptions {
+  cfsslDir?: string;
+  runs?: number;
+  rsaRuns?: number;
+  /** Key algorithms to measure; default both, or BENCH_DEPLOY_ALGOS (comma-separated). */
+  algos?: ("ecdsa" | "rsa")[];
+  log?: (s: string) => void;
+}
+
+export async function deployRenderBench(opts: DeployRenderBenchOptions = {}): Promise<DeployRenderResult[]> {
   const cache = process.env.K8S_PKI_BIN_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "k8s-pki", "bin");
   const cfsslDir = opts.cfsslDir ?? join(cache, "cfssl-v1.6.5");
   const cli = join(process.cwd(), "packages/cli/bin/k8s-pki.js");
@@ -77,7 +82,8 @@ export async function deployRenderBench(opts: { cfsslDir?: string; runs?: number
   const results: DeployRenderResult[] = [];
   const root = mkdtempSync(join(tmpdir(), "k8s-pki-deploy-bench-"));
   try {
-    for (const algo of ["ecdsa", "rsa"] as const) {
+    const algos = opts.algos ?? ((process.env.BENCH_DEPLOY_ALGOS?.split(",") as ("ecdsa" | "rsa")[] | undefined) ?? ["ecdsa", "rsa"]);
+    for (const algo of algos) {
       for (const kind of ["default", "fifty"] as const) {
         const runs = algo === "rsa" ? (opts.rsaRuns ?? 3) : (opts.runs ?? 5);
         const raw = inventory(kind, algo);
@@ -86,9 +92,17 @@ export async function deployRenderBench(opts: { cfsslDir?: string; runs?: number
         mkdirSync(join(dir, "cfssl"), { recursive: true });
         writeFileSync(join(dir, "inventory.json"), JSON.stringify(raw));
         const out = join(dir, "out");
-        const oursMs = timeSh("k8s-pki deploy render", `node ${cli} deploy render --inventory inventory.json --out out`, dir, runs, () => rmSync(out, { recursive: true, force: true }));
         const { script, certificates } = cfsslScript(inv, join(dir, "cfssl"), cfsslDir);
-        const cfsslMs = timeSh("cfssl script", script, join(dir, "cfssl"), runs);
+        // Alternating runs, so that load from elsewhere on the machine hits both sides alike.
+        const ours: number[] = [];
+        const theirs: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          rmSync(out, { recursive: true, force: true });
+          ours.push(runSh("k8s-pki deploy render", `node ${cli} deploy render --inventory inventory.json --out out`, dir));
+          theirs.push(runSh("cfssl script", script, join(dir, "cfssl")));
+        }
+        const oursMs = median(ours);
+        const cfsslMs = median(theirs);
         const r: DeployRenderResult = { name: `${inv.nodes.length} nodes, ${algo === "ecdsa" ? "ECDSA P-256" : "RSA-2048"}`, certificates, oursMs, cfsslMs, ratio: oursMs / cfsslMs, runs };
         results.push(r);
         log(`  ${r.name.padEnd(24)} ${String(certificates).padStart(3)} certs  k8s-pki deploy render ${oursMs.toFixed(0).padStart(6)} ms  cfssl|cfssljson ${cfsslMs.toFixed(0).padStart(6)} ms  ratio ${r.ratio.toFixed(2)}  (median of ${runs})`);

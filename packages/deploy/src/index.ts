@@ -80,7 +80,8 @@ export {
   type CertProfile,
 } from "./plan.js";
 export { buildPki, keptLeafMismatch, pkiItem, trustPem, signingConfigJson, certCsrJson, type Pki, type PkiMaterial, type BuildPkiOptions } from "./pki-build.js";
-export { renderCluster, renderInventory, clusterSecrets, writeRendered, manifestText, type RenderOptions } from "./render.js";
+export { renderCluster, renderInventory, clusterSecrets, manifestText, type RenderOptions } from "./render.js";
+export { writeRendered } from "./write-rendered.js";
 export { renderPlanText } from "./plan-text.js";
 export { execStartOf, renderUnit, type UnitSpec } from "./render/systemd.js";
 export { APPROVER_LEASE, APPROVER_PORT, approverRbacObjects } from "./render/approver.js";

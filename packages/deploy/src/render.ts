@@ -1,9 +1,7 @@
 // Render: the plan's files and units with their bytes, per node.
 import { randomBytes as nodeRandomBytes } from "node:crypto";
-import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { buildTokenSecret, csrRbacObjects, generateToken, renderApproverManifests, renderRbacYaml, type BootstrapToken } from "@k8s/bootstrap";
-import { writeFileAtomic } from "@k8s/pki";
 import jsYaml from "js-yaml";
 import { DeployError } from "./errors.js";
 import { nodesWith } from "./inventory.js";
@@ -208,26 +206,4 @@ export function manifestText(node: RenderedNode): string {
   });
   for (const u of node.units) lines.push(`unit ${u.name} stage=${u.stage} inputs=${u.inputs.join(",")}`);
   return lines.join("\n") + "\n";
-}
-
-/**
- * Writes `DIR/<node>/<absolute path>` for every file with its mode (atomically),
- * and `DIR/<node>.manifest.txt`. Binaries are listed in the manifest, not copied.
- * Returns the number of files written.
- */
-export async function writeRendered(nodes: RenderedNode[], outDir: string): Promise<number> {
-  const writes: { target: string; content: Buffer; mode: number }[] = [];
-  for (const node of nodes) {
-    if (node.name.includes("/") || node.name.startsWith(".")) throw new DeployError("render-failed", `node name ${node.name} is not a folder name`, { field: node.name });
-    const root = join(outDir, node.name);
-    for (const f of node.files) if (Buffer.isBuffer(f.content)) writes.push({ target: join(root, f.path), content: f.content, mode: f.mode });
-    writes.push({ target: join(outDir, `${node.name}.manifest.txt`), content: Buffer.from(manifestText(node)), mode: 0o644 });
-  }
-  // Folders first (sequentially: they nest), then every file at once.
-  for (const dir of new Set(writes.map((w) => dirname(w.target)))) await mkdir(dir, { recursive: true });
-  // A render folder is a staging area that can be made again, so no fsync per file (it cost
-  // about 1 s for the 1,350 files of a 53-node cluster); the rename still never exposes half a file.
-  await Promise.all(writes.map((w) => writeFileAtomic(w.target, w.content, w.mode, w.mode === 0o600, { durable: false })));
-  const n = writes.length - nodes.length;
-  return n;
 }
