@@ -113,6 +113,28 @@ describe("plan", () => {
     expect(plan.certs.some((c) => c.id === "kubelet-m1")).toBe(false);
   });
 
+  it("the CSR approver: a unit on every master (bootstrap stage) with its own client certificate in a 0600 kubeconfig, in both layouts", () => {
+    for (const [layout, ca, profile] of [
+      ["hardened", "kubernetes-ca", "client"],
+      ["classic", "ca", "kubernetes"],
+    ] as const) {
+      const plan = buildPlan(split({ pki: { layout } }));
+      expect(cert(plan, "k8s-pki-approver")).toMatchObject({ kind: "cert", ca, profile, cn: "system:k8s-pki-approver", o: [], sans: [] });
+      for (const n of plan.nodes) {
+        const unit = n.units.find((u) => u.name === "k8s-pki-approver.service");
+        if (!n.roles.includes("master")) {
+          expect(unit, n.name).toBeUndefined();
+          expect(n.files.some((f) => f.path.includes("k8s-pki"))).toBe(false);
+          continue;
+        }
+        expect(unit?.stage).toBe("bootstrap");
+        const bin = layout === "classic" ? "/opt/k8s/bin/k8s-pki" : "/usr/local/bin/k8s-pki";
+        expect(n.files.find((f) => f.path === bin)).toMatchObject({ mode: 0o755, source: { kind: "binary", name: "k8s-pki" } });
+        expect(n.files.find((f) => f.path === "/etc/kubernetes/k8s-pki-approver.kubeconfig")).toMatchObject({ mode: 0o600, secret: true });
+      }
+    }
+  });
+
   it("every file is 0600 exactly when it holds a secret, and every key file is a secret", () => {
     for (const inv of [defaultInventory(), split(), split({ pki: { layout: "classic" }, kubeletCerts: "presigned" })]) {
       for (const n of buildPlan(inv).nodes) {

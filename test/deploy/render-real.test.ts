@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import jsYaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPki, buildPlan, defaultInventory, execStartOf, renderCluster, validateInventory, writeRendered, type Inventory, type RenderedNode } from "@k8s/deploy";
-import { binaryPath, type Component } from "../harness/binaries.js";
+import { binaryPath, repoRoot, type Component } from "../harness/binaries.js";
 
 // Binaries the harness builds; kube-scheduler, kube-proxy and containerd are not in the cache.
 const HARNESS: Record<string, Component | undefined> = {
@@ -23,6 +23,11 @@ const HARNESS: Record<string, Component | undefined> = {
   containerd: "containerd",
 };
 
+// The approver unit runs this repository's CLI (`npm run build` makes it; scripts/test.sh builds first).
+const CLI = join(repoRoot, "packages/cli/bin/k8s-pki.js");
+/** Every binary whose flags can be checked: the harness's and the CLI. */
+const checkable = (bin: string): boolean => HARNESS[bin] !== undefined || bin === "k8s-pki";
+
 interface HelpFlags {
   names: Set<string>;
   deprecated: Set<string>;
@@ -35,6 +40,10 @@ function helpText(bin: string, name: string): string {
   };
   if (name === "etcdctl") return run(["put", "--help"]) + run(["options"]);
   if (name === "kubectl") return run(["apply", "--help"]) + run(["options"]);
+  if (name === "k8s-pki") {
+    const r = spawnSync(process.execPath, [CLI, "approver", "run", "--help"], { encoding: "utf8" });
+    return `${r.stdout}\n${r.stderr}`;
+  }
   return run(["--help"]);
 }
 
@@ -64,7 +73,7 @@ const helpCache = new Map<string, HelpFlags>();
 function helpFor(name: string): HelpFlags {
   let h = helpCache.get(name);
   if (!h) {
-    h = parseHelp(helpText(binaryPath(HARNESS[name]!), name));
+    h = parseHelp(helpText(name === "k8s-pki" ? CLI : binaryPath(HARNESS[name]!), name));
     helpCache.set(name, h);
   }
   return h;
@@ -116,14 +125,15 @@ const UNIT_BINARY: Record<string, string> = {
   "kube-controller-manager.service": "kube-controller-manager",
   "kube-scheduler.service": "kube-scheduler",
   "cluster-objects.service": "kubectl",
+  "k8s-pki-approver.service": "k8s-pki",
   "containerd.service": "containerd",
   "kubelet.service": "kubelet",
   "kube-proxy.service": "kube-proxy",
 };
 
 describe("ExecStart flags are accepted by the real binaries (Kubernetes v1.37.2, etcd v3.7.3, flannel v0.28.10)", () => {
-  const checked = units.filter(([, , u]) => HARNESS[UNIT_BINARY[u]!] !== undefined);
-  const unchecked = units.filter(([, , u]) => HARNESS[UNIT_BINARY[u]!] === undefined);
+  const checked = units.filter(([, , u]) => checkable(UNIT_BINARY[u] ?? ""));
+  const unchecked = units.filter(([, , u]) => !checkable(UNIT_BINARY[u] ?? ""));
   it.each(checked)("%s %s %s", (layout, node, unit) => {
     const bin = binaryOf(layout, node, unit);
     expect(bin).toBe(UNIT_BINARY[unit]);
@@ -135,6 +145,8 @@ describe("ExecStart flags are accepted by the real binaries (Kubernetes v1.37.2,
     expect(flags.length).toBeGreaterThan(0);
     expect(flags.filter((f) => !help.names.has(f)), `${bin}: flags not in --help`).toEqual([]);
     expect(flags.filter((f) => help.deprecated.has(f)), `${bin}: deprecated flags`).toEqual([]);
+    // The CLI's help is the subcommand's: the unit must run that subcommand.
+    if (bin === "k8s-pki") expect(args.filter((a) => !a.startsWith("-"))).toEqual(["approver", "run"]);
   });
   it("checks every unit's binary (none left unchecked)", () => {
     expect(unchecked).toEqual([]);
@@ -147,6 +159,9 @@ describe("ExecStart flags are accepted by the real binaries (Kubernetes v1.37.2,
     expect(helpFor("flanneld").names.has("etcd-prefix")).toBe(true);
     expect(helpFor("etcd").names.has("enable-v2")).toBe(false);
     expect(helpFor("etcdctl").names.has("cacert")).toBe(true);
+    expect(existsSync(CLI), `${CLI}: run \`npm run build\` first`).toBe(true);
+    expect(helpFor("k8s-pki").names.has("lease-namespace")).toBe(true);
+    expect(helpFor("k8s-pki").names.has("no-leader-elect")).toBe(true);
   });
 });
 
@@ -203,10 +218,12 @@ describe("kubeconfigs load in the real kubectl", () => {
     ["hardened", "node2", "/etc/kubernetes/kube-controller-manager.kubeconfig", "https://192.168.95.12:6443", "client-certificate-data"],
     ["hardened", "node3", "/etc/kubernetes/kube-scheduler.kubeconfig", "https://192.168.95.13:6443", "client-certificate-data"],
     ["hardened", "node1", "/etc/kubernetes/kube-proxy.kubeconfig", "https://192.168.95.11:6443", "client-certificate-data"],
+    ["hardened", "node2", "/etc/kubernetes/k8s-pki-approver.kubeconfig", "https://192.168.95.12:6443", "client-certificate-data"],
     ["hardened", "node2", "/etc/kubernetes/kubelet-bootstrap.kubeconfig", "https://192.168.95.12:6443", "token"],
     ["classic", "m1", "/etc/kubernetes/kubectl.kubeconfig", "https://192.168.95.11:6443", "client-certificate-data"],
     ["classic", "w1", "/etc/kubernetes/kubelet.kubeconfig", "https://192.168.95.11:6443", "client-certificate-data"],
     ["classic", "w1", "/etc/kubernetes/kube-proxy.kubeconfig", "https://192.168.95.11:6443", "client-certificate-data"],
+    ["classic", "m1", "/etc/kubernetes/k8s-pki-approver.kubeconfig", "https://192.168.95.11:6443", "client-certificate-data"],
   ] as const;
   it.each(files)("%s %s %s", (layout, node, path, server, cred) => {
     const n = rendered.get(layout)!.find((x) => x.name === node)!;

@@ -4,7 +4,20 @@ import { join } from "node:path";
 import { parseCertificatePem, formatIp } from "@k8s/pki";
 import jsYaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildPki, buildPlan, defaultInventory, execStartOf, renderCluster, validateInventory, writeRendered, type Pki, type Plan, type RenderedNode } from "@k8s/deploy";
+import { APPROVER_NODE_OPTIONS } from "@k8s/bootstrap";
+import {
+  buildPki,
+  buildPlan,
+  defaultInventory,
+  execStartOf,
+  parseUnitFile,
+  renderCluster,
+  validateInventory,
+  writeRendered,
+  type Pki,
+  type Plan,
+  type RenderedNode,
+} from "@k8s/deploy";
 
 const fixedRandom = (n: number): Uint8Array => new Uint8Array(n).fill(7);
 const text = (node: RenderedNode, path: string): string => {
@@ -125,12 +138,66 @@ describe("render", () => {
     }
   });
 
-  it("the csr-crb RBAC binds the apiserver-kubelet-client user; approver manifests are rendered", () => {
+  it("the csr-crb RBAC binds the apiserver-kubelet-client user; the approver's RBAC binds its own user, no Deployment", () => {
     const rbac = jsYaml.loadAll(text(nodes[0]!, "/etc/kubernetes/manifests/csr-crb.yaml")) as any[];
     const b = rbac.find((o) => o.metadata.name === "kube-apiserver:kubelet-apis");
     expect(b.subjects).toEqual([{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "kube-apiserver-kubelet-client" }]);
     const approver = jsYaml.loadAll(text(nodes[0]!, "/etc/kubernetes/manifests/approver.yaml")) as any[];
-    expect(approver.map((o) => o.kind)).toContain("Deployment");
+    expect(approver.map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`)).toEqual([
+      "ClusterRole /k8s-pki-approver",
+      "ClusterRoleBinding /k8s-pki-approver",
+      "Role kube-system/k8s-pki-approver",
+      "RoleBinding kube-system/k8s-pki-approver",
+    ]);
+    const user = [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "system:k8s-pki-approver" }];
+    for (const o of approver.filter((x) => x.kind.endsWith("Binding"))) expect(o.subjects).toEqual(user);
+    const verbs = (o: any): string[] => o.rules.flatMap((r: any) => r.resources.flatMap((res: string) => r.verbs.map((v: string) => `${res}${r.resourceNames ? `(${r.resourceNames.join(",")})` : ""}:${v}`)));
+    expect(verbs(approver[0])).toEqual([
+      "certificatesigningrequests:get",
+      "certificatesigningrequests:list",
+      "certificatesigningrequests:watch",
+      "certificatesigningrequests/approval:update",
+      "signers(kubernetes.io/kube-apiserver-client-kubelet,kubernetes.io/kubelet-serving):approve",
+      "subjectaccessreviews:create",
+      "nodes:get",
+      "events:create",
+    ]);
+    expect(verbs(approver[2])).toEqual(["leases:create", "leases(k8s-pki-approver):get", "leases(k8s-pki-approver):update"]);
+    // cluster-objects.service applies it with the other objects.
+    expect(execStartOf(text(nodes[0]!, "/etc/systemd/system/cluster-objects.service"))).toContain("--filename=/etc/kubernetes/manifests/approver.yaml");
+  });
+
+  it("every master runs the approver: its own client certificate, leader election on its Lease, /metrics on the node's address", () => {
+    const cert = plan.certs.find((c) => c.id === "k8s-pki-approver")!;
+    expect(cert).toMatchObject({ ca: "kubernetes-ca", profile: "client", cn: "system:k8s-pki-approver", o: [] });
+    for (const n of nodes) {
+      const unit = text(n, "/etc/systemd/system/k8s-pki-approver.service");
+      expect(execStartOf(unit)).toEqual([
+        "/usr/local/bin/k8s-pki",
+        "approver",
+        "run",
+        "--kubeconfig=/etc/kubernetes/k8s-pki-approver.kubeconfig",
+        "--lease-namespace=kube-system",
+        "--lease-name=k8s-pki-approver",
+        `--identity=${n.name}`,
+        `--listen=${n.address}:8081`,
+        "--log-format=json",
+      ]);
+      expect(unit).not.toContain("leader-elect");
+      expect(n.units.find((u) => u.name === "k8s-pki-approver.service")).toEqual({
+        name: "k8s-pki-approver.service",
+        stage: "bootstrap",
+        inputs: ["/etc/systemd/system/k8s-pki-approver.service", "/usr/local/bin/k8s-pki", "/etc/kubernetes/k8s-pki-approver.kubeconfig"],
+      });
+      // Local mode reads Environment= as systemd does: one quoted assignment with spaces.
+      expect(parseUnitFile(unit)).toMatchObject({ env: { NODE_OPTIONS: APPROVER_NODE_OPTIONS }, restart: "always", type: "simple" });
+      const kc = jsYaml.load(text(n, "/etc/kubernetes/k8s-pki-approver.kubeconfig")) as any;
+      expect(kc.clusters[0].cluster.server).toBe(`https://${n.address}:6443`);
+      expect(Buffer.from(kc.users[0].user["client-certificate-data"], "base64").toString()).toBe(pki.items.get("k8s-pki-approver")!.cert);
+      expect(n.files.find((f) => f.path === "/etc/kubernetes/k8s-pki-approver.kubeconfig")!.mode).toBe(0o600);
+    }
+    // The in-tree approver is off, so this one is the only one that approves kubelet CSRs.
+    expect(execStartOf(text(nodes[0]!, "/etc/systemd/system/kube-controller-manager.service"))).toContain("--controllers=*,bootstrapsigner,tokencleaner,-csrapproving");
   });
 
   it("kubelet and kube-proxy take their settings from config files", () => {

@@ -1,13 +1,16 @@
 // Issue #6, local mode end to end: the default three-node cluster rendered for
 // 127.0.0.11-13 and applied with LocalTransport + ProcessServiceManager, every
-// unit a real binary run from the harness cache under the process registry.
+// unit a real binary run from the harness cache under the process registry;
+// the CSR approver is the rendered k8s-pki-approver.service running the built CLI.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { Approver, createLogger, KUBELET_CLIENT_SIGNER, resolveApproverConfig } from "@k8s/bootstrap";
+import { KUBELET_CLIENT_SIGNER } from "@k8s/bootstrap";
 import {
   applyNodes,
+  APPROVER_LEASE,
+  APPROVER_PORT,
   buildPlan,
   certIds,
   defaultInventory,
@@ -28,7 +31,7 @@ import {
   type VerifyCheck,
 } from "@k8s/deploy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { binaryPath, type Component } from "../harness/binaries.js";
+import { binaryPath, repoRoot, type Component } from "../harness/binaries.js";
 import { withTempDir } from "../harness/fixtures.js";
 import { startProcess, waitFor } from "../harness/process.js";
 import { runCli } from "./cli-runner.js";
@@ -38,8 +41,9 @@ let plan: Plan;
 let pki: Pki;
 let nodes: RenderedNode[];
 let services: ProcessServiceManager;
-let approver: Approver | undefined;
 let root: string;
+// The approver unit runs the built CLI (`npm run build`), as `deploy apply --local` does.
+const cliPath = join(repoRoot, "packages/cli/bin/k8s-pki.js");
 const progress: string[] = [];
 const timings: string[] = [];
 
@@ -72,13 +76,8 @@ async function afterStage(stage: Stage): Promise<void> {
   if (stage === "etcd") await waitChecks("etcd healthy with a leader", (c) => c.name.startsWith("etcd"));
   if (stage === "network") await waitChecks("flannel subnet leases", (c) => c.name.startsWith("pod network") || c.name.startsWith("flannel"));
   if (stage === "master") await waitChecks("API servers ready", (c) => c.name.startsWith("kube-apiserver"), 180_000);
-  if (stage === "bootstrap" && approver === undefined) {
-    // RBAC and tokens came with cluster-objects.service; the approver runs in process.
-    const kc = adminKubeConfig();
-    const config = resolveApproverConfig({ kubeconfig: join(nodeRoot("node1"), plan.paths.kubeconfig.admin), listen: "127.0.0.1:0", leaderElect: false });
-    approver = new Approver({ kubeConfig: kc, config, logger: createLogger("json", () => undefined) });
-    await approver.start();
-  }
+  // RBAC and tokens came with cluster-objects.service; one of the three approver units leads.
+  if (stage === "bootstrap") await waitChecks("the approver's Lease held", (c) => c.name === `Lease kube-system/${APPROVER_LEASE.name} held`, 60_000);
   timings.push(`${stage}: ready ${Date.now() - t0} ms after start`);
 }
 
@@ -94,13 +93,14 @@ function applyOpts(): ApplyOptions {
 }
 
 beforeAll(async () => {
+  expect(existsSync(cliPath), `${cliPath}: run \`npm run build\` first`).toBe(true);
   root = join(tmp.path, "nodes");
   plan = buildPlan(localInventory(defaultInventory()));
   const st = await loadOrCreateState(plan, join(tmp.path, "state"));
   pki = st.pki;
   nodes = renderCluster(plan, { pki, secrets: st.secrets, local: { root } });
   services = new ProcessServiceManager({
-    binaryFor: (name) => binaryPath(name as Component),
+    binaryFor: (name) => (name === "k8s-pki" ? cliPath : binaryPath(name as Component)),
     // Through the harness registry, so nothing outlives the test.
     launch: async (spec): Promise<LaunchedProcess> =>
       startProcess({ name: spec.name, command: spec.command, args: spec.args, env: spec.env, logDir: spec.logDir, stopTimeoutMs: 5000, ...(spec.stdinPath ? { stdinPath: spec.stdinPath } : {}) }),
@@ -113,7 +113,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await approver?.stop();
   await services?.close();
   console.log(`deploy-local timings:\n  ${timings.join("\n  ")}`);
 });
@@ -125,6 +124,7 @@ describe("deploy in local mode (3 nodes on 127.0.0.11-13)", () => {
       expect(progress).toContain(`${n} [network] started flanneld.service`);
       expect(progress).toContain(`${n} [worker] started kubelet.service`);
       expect(progress.some((l) => l.startsWith(`${n} [master] started kube-apiserver.service`))).toBe(true);
+      expect(progress.some((l) => l.startsWith(`${n} [bootstrap] started k8s-pki-approver.service`))).toBe(true);
     }
     expect(progress.some((l) => l.startsWith("node1 [network] started flannel-network-config.service"))).toBe(true);
     expect(progress.some((l) => l.startsWith("node1 [bootstrap] started cluster-objects.service"))).toBe(true);
@@ -164,19 +164,59 @@ describe("deploy in local mode (3 nodes on 127.0.0.11-13)", () => {
     expect(raw.includes(Buffer.from("hunter2"))).toBe(false);
   });
 
-  it("kubelets bootstrap through the approver; controller-manager and scheduler hold their Leases; verify is green", async () => {
+  it("kubelets bootstrap through the approver units: one leader on the Lease approved all three CSRs, its /metrics says so", async () => {
     for (const n of ["node1", "node2", "node3"]) {
       await waitFor(() => existsSync(join(nodeRoot(n), "var/lib/kubelet/pki/kubelet-client-current.pem")), { what: `${n} kubelet client certificate`, timeoutMs: 120_000 });
     }
-    const csrs = await adminKubeConfig().makeApiClient(k8s.CertificatesV1Api).listCertificateSigningRequest();
+    const kc = adminKubeConfig();
+    const csrs = await kc.makeApiClient(k8s.CertificatesV1Api).listCertificateSigningRequest();
     const kubelet = csrs.items.filter((c) => c.spec.signerName === KUBELET_CLIENT_SIGNER);
     expect(kubelet).toHaveLength(3);
+    // The in-tree approver is off (--controllers=...,-csrapproving): k8s-pki's approver wrote these.
     for (const c of kubelet) expect(c.status?.conditions?.find((x) => x.type === "Approved")?.reason).toBe("AutoApproved");
+    const events = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedEvent({ namespace: "default" });
+    const approvedBy = events.items.filter((e) => e.involvedObject.kind === "CertificateSigningRequest" && e.reason === "AutoApproved").map((e) => e.involvedObject.name);
+    expect(new Set(approvedBy)).toEqual(new Set(kubelet.map((c) => c.metadata?.name)));
+
+    const lease = await kc.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease(APPROVER_LEASE);
+    const holder = lease.spec?.holderIdentity ?? "";
+    expect(["node1", "node2", "node3"]).toContain(holder);
+    const metrics = async (node: string): Promise<string> => {
+      const addr = plan.nodes.find((n) => n.name === node)!.address;
+      const r = await fetch(`http://${addr}:${APPROVER_PORT}/metrics`);
+      expect(r.status).toBe(200);
+      return r.text();
+    };
+    const m = await metrics(holder);
+    expect(m).toMatch(/^k8s_pki_approver_leader 1$/m);
+    expect(m).toMatch(/^k8s_pki_approver_decisions_total\{signer="kubernetes\.io\/kube-apiserver-client-kubelet",outcome="approved",reason="nodeclient"\} 3$/m);
+    for (const other of ["node1", "node2", "node3"].filter((n) => n !== holder)) {
+      const o = await metrics(other);
+      expect(o).not.toMatch(/^k8s_pki_approver_leader 1$/m);
+      expect(o).not.toMatch(/outcome="approved"/);
+    }
+  });
+
+  it("the approver's user has its own grants and nothing else", async () => {
+    const authz = adminKubeConfig().makeApiClient(k8s.AuthorizationV1Api);
+    const can = async (attrs: k8s.V1ResourceAttributes): Promise<boolean> =>
+      (await authz.createSubjectAccessReview({ body: { spec: { user: "system:k8s-pki-approver", resourceAttributes: attrs } } })).status?.allowed === true;
+    expect(await can({ group: "certificates.k8s.io", resource: "certificatesigningrequests", subresource: "approval", verb: "update" })).toBe(true);
+    expect(await can({ group: "certificates.k8s.io", resource: "signers", name: KUBELET_CLIENT_SIGNER, verb: "approve" })).toBe(true);
+    expect(await can({ group: "coordination.k8s.io", resource: "leases", namespace: "kube-system", name: APPROVER_LEASE.name, verb: "update" })).toBe(true);
+    expect(await can({ group: "coordination.k8s.io", resource: "leases", namespace: "kube-system", name: "kube-controller-manager", verb: "update" })).toBe(false);
+    expect(await can({ group: "certificates.k8s.io", resource: "signers", name: "kubernetes.io/kube-apiserver-client", verb: "approve" })).toBe(false);
+    expect(await can({ resource: "secrets", namespace: "kube-system", verb: "get" })).toBe(false);
+    expect(await can({ resource: "nodes", verb: "update" })).toBe(false);
+  });
+
+  it("controller-manager, scheduler and approver hold their Leases; verify is green", async () => {
     let last: VerifyCheck[] = [];
     await waitFor(async () => failed((last = await verify())).length === 0, { what: "verify green", timeoutMs: 120_000, intervalMs: 1000 }).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\n${formatVerify(last)}`);
     });
     console.log(formatVerify(last));
+    expect(last.find((c) => c.name === `Lease kube-system/${APPROVER_LEASE.name} held`)?.detail).toMatch(/^held by node[123],/);
   });
 
   it("a second apply changes nothing", async () => {
@@ -193,6 +233,28 @@ describe("deploy in local mode (3 nodes on 127.0.0.11-13)", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/etcd has exactly one leader/);
     expect(r.stdout).toMatch(/kube-apiserver node1/);
+  });
+
+  it("the leading approver unit stopped, another master's approver takes the Lease", async () => {
+    const coord = adminKubeConfig().makeApiClient(k8s.CoordinationV1Api);
+    const before = (await coord.readNamespacedLease(APPROVER_LEASE)).spec?.holderIdentity ?? "";
+    expect(["node1", "node2", "node3"]).toContain(before);
+    const t0 = Date.now();
+    await services.stop(await transportFor({ name: before }), "k8s-pki-approver.service");
+    // SIGTERM releases the Lease (ReleaseOnCancel), so a standby takes it within a retry period or two.
+    const after = await waitFor(
+      async () => {
+        const h = (await coord.readNamespacedLease(APPROVER_LEASE)).spec?.holderIdentity;
+        return h !== undefined && h !== "" && h !== before ? h : undefined;
+      },
+      { what: "the approver Lease to move", timeoutMs: 30_000, intervalMs: 500 },
+    );
+    timings.push(`approver Lease moved ${before} -> ${after} after ${Date.now() - t0} ms`);
+    const addr = plan.nodes.find((n) => n.name === after)!.address;
+    await waitFor(async () => /^k8s_pki_approver_leader 1$/m.test(await (await fetch(`http://${addr}:${APPROVER_PORT}/metrics`)).text()), {
+      what: `${after}'s approver to report leading`,
+      timeoutMs: 10_000,
+    });
   });
 
   it("with one etcd member and the leading controller-manager stopped, verify reports it, the API serves and the Lease moves", async () => {

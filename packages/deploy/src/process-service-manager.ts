@@ -3,12 +3,13 @@
 // (LocalTransport), its ExecStart taken with the binary swapped for the local
 // one of the same name (`binaryFor`) and every absolute path in the arguments
 // moved under the node's root; Environment= is passed on; output goes to a
-// log file. Type=oneshot runs to completion (retried as Restart=on-failure
-// would); Restart=always|on-failure is honoured; RemainAfterExit=yes keeps a
-// unit active after its process exits. restart = stop + start; close() stops
-// everything this manager started. A pid file per unit under the node's
-// `/run/local-units` (pid and command, see local-stop.ts) lets another manager
-// (a later `deploy apply`) see it and `deploy stop` (stopLocalUnits) end it.
+// log file. A `.js` binary (the k8s-pki CLI) runs under this Node. Type=oneshot
+// runs to completion (retried as Restart=on-failure would); Restart=always|on-failure
+// is honoured; RemainAfterExit=yes keeps a unit active after its process exits.
+// restart = stop + start; close() stops everything this manager started. A pid
+// file per unit under the node's `/run/local-units` (pid and command, see
+// local-stop.ts) lets another manager (a later `deploy apply`) see it and
+// `deploy stop` (stopLocalUnits) end it.
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -35,16 +36,38 @@ const serviceValue = (lines: string[], key: string): string | undefined => {
   return l === undefined ? undefined : l.slice(key.length + 1).trim();
 };
 
+/** Environment= words as systemd splits them: whitespace separates, "..." or '...' quote (`"NODE_OPTIONS=--a --b"`). */
+export function environmentWords(value: string): string[] {
+  const words: string[] = [];
+  let cur: string | undefined;
+  let quote: string | undefined;
+  for (const ch of value) {
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined;
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      cur ??= "";
+    } else if (/\s/.test(ch)) {
+      if (cur !== undefined) words.push(cur);
+      cur = undefined;
+    } else {
+      cur = (cur ?? "") + ch;
+    }
+  }
+  if (cur !== undefined) words.push(cur);
+  return words;
+}
+
 /** The [Service] settings local mode uses. */
 export function parseUnitFile(text: string): ParsedUnit {
   const lines = text.replace(/\\\n/g, " ").split("\n");
   const exec = (serviceValue(lines, "ExecStart") ?? "").split(/\s+/).filter((x) => x !== "");
   const env: Record<string, string> = {};
   for (const l of lines.filter((x) => x.startsWith("Environment="))) {
-    for (const kv of l.slice("Environment=".length).trim().split(/\s+/)) {
-      const unq = kv.replace(/^"(.*)"$/, "$1");
-      const eq = unq.indexOf("=");
-      if (eq > 0) env[unq.slice(0, eq)] = unq.slice(eq + 1);
+    for (const kv of environmentWords(l.slice("Environment=".length))) {
+      const eq = kv.indexOf("=");
+      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
   }
   const stdin = serviceValue(lines, "StandardInput");
@@ -198,18 +221,23 @@ export class ProcessServiceManager implements ServiceManager {
     return Promise.resolve(); // unit files are read at every start
   }
 
-  isActive(t: Transport, unit: string): Promise<boolean> {
+  async isActive(t: Transport, unit: string): Promise<boolean> {
     const lt = this.local(t);
     const s = this.units.get(`${t.node}/${unit}`);
-    if (s !== undefined && !s.stopped) return Promise.resolve(s.proc?.running === true || s.done);
+    if (s !== undefined && !s.stopped) return s.proc?.running === true || s.done;
     try {
       readFileSync(this.pidFile(lt, unit, "done"));
-      return Promise.resolve(true);
+      return true;
     } catch {
       // not a finished RemainAfterExit unit
     }
     const pf = readPidFile(this.pidFile(lt, unit, "pid"));
-    return Promise.resolve(pf !== undefined && pidMatches(pf.pid, lt.root, pf));
+    if (pf === undefined) return false;
+    if (pidMatches(pf.pid, lt.root, pf)) return true;
+    // Started by an earlier (detached) manager and exited since, with nobody left to write the
+    // `.done` marker: a RemainAfterExit unit has then run, as this manager's own exit handler would say.
+    const text = await lt.readFile(`${this.opts.unitDir ?? "/etc/systemd/system"}/${unit}`);
+    return text !== undefined && parseUnitFile(text.toString("utf8")).remainAfterExit;
   }
 
   async start(t: Transport, unit: string): Promise<void> {
@@ -222,18 +250,23 @@ export class ProcessServiceManager implements ServiceManager {
     const [bin, ...rest] = u.exec;
     if (bin === undefined) throw new DeployError("command-failed", `${t.node}: starting ${unit}: no ExecStart`, { field: t.node });
     const name = basename(bin);
-    let command: string;
+    let local: string;
     try {
-      command = this.opts.binaryFor(name);
+      local = this.opts.binaryFor(name);
     } catch (e) {
       throw new DeployError("binary-missing", `${t.node}: starting ${unit}: no local ${name}: ${(e as Error).message}`, { cause: e, field: name });
     }
+    // A Node script (the k8s-pki CLI) runs under this Node: then the process's argv[0] is a
+    // path the pid file can name (through its shebang it would be a bare `node`).
+    const script = /\.[cm]?js$/.test(local);
+    const command = script ? process.execPath : local;
+    const args = remapArgs(rest, (p) => lt.hostPath(p), lt.root);
     const spec: LaunchSpec = {
       name: `${t.node}-${unit.replace(/\.service$/, "")}`,
       node: t.node,
       unit,
       command,
-      args: remapArgs(rest, (p) => lt.hostPath(p), lt.root),
+      args: script ? [local, ...args] : args,
       env: { ...process.env, ...u.env },
       logDir: lt.hostPath("/var/log/local-units"),
       ...(u.stdinPath === undefined ? {} : { stdinPath: lt.hostPath(u.stdinPath) }),

@@ -1,7 +1,7 @@
 // Render: the plan's files and units with their bytes, per node.
 import { randomBytes as nodeRandomBytes } from "node:crypto";
 import { join } from "node:path";
-import { buildTokenSecret, csrRbacObjects, generateToken, renderApproverManifests, renderRbacYaml, type BootstrapToken } from "@k8s/bootstrap";
+import { buildTokenSecret, csrRbacObjects, generateToken, renderRbacYaml, type BootstrapToken } from "@k8s/bootstrap";
 import jsYaml from "js-yaml";
 import { DeployError } from "./errors.js";
 import { nodesWith } from "./inventory.js";
@@ -9,6 +9,7 @@ import { buildPlan, findCert, type Plan, type PlannedFile, type Template } from 
 import { buildPki, type BuildPkiOptions, type Pki } from "./pki-build.js";
 import type { RenderedFile, RenderedNode } from "./rendered.js";
 import type { Inventory } from "./inventory.js";
+import { approverRbacYaml, approverUnit } from "./render/approver.js";
 import { containerdConfig, containerdUnit } from "./render/containerd.js";
 import { makeContext, type ClusterSecrets, type RenderContext } from "./render/context.js";
 import { encryptionConfig } from "./render/encryption-config.js";
@@ -50,7 +51,7 @@ function clusterObjectsUnit(c: RenderContext): string {
   const m = `${c.paths.conf}/manifests`;
   const files = ["csr-crb.yaml", "approver.yaml", ...(c.inv.kubeletCerts === "bootstrap" ? ["bootstrap-tokens.yaml"] : [])];
   return renderUnit({
-    description: "Cluster objects: csr-crb RBAC, bootstrap tokens and the CSR approver",
+    description: "Cluster objects: csr-crb RBAC, the CSR approver's RBAC and bootstrap tokens",
     after: ["network-online.target", "kube-apiserver.service"],
     wants: ["kube-apiserver.service"],
     service: [
@@ -110,11 +111,15 @@ function renderTemplate(c: RenderContext, t: Template, tokenTtl: string): string
     case "csr-crb.yaml":
       return renderRbacYaml(csrRbacObjects({ apiserverKubeletUser: findCert(c.plan, ids.apiserverKubeletClient).cn }));
     case "approver.yaml":
-      return renderApproverManifests();
+      return approverRbacYaml(c);
     case "bootstrap-tokens.yaml":
       return bootstrapTokensYaml(c, tokenTtl);
     case "cluster-objects.service":
       return clusterObjectsUnit(c);
+    case "k8s-pki-approver.kubeconfig":
+      return certKubeconfig(c, "k8s-pki-approver", findCert(c.plan, "k8s-pki-approver").cn);
+    case "k8s-pki-approver.service":
+      return approverUnit(c);
     case "kubelet-config.yaml":
       return kubeletConfig(c);
     case "kubelet-bootstrap.kubeconfig":

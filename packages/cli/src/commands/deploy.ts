@@ -3,6 +3,7 @@ import { accessSync, constants } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   applyNodes,
   DeployError,
@@ -92,7 +93,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
       let transportFor: (n: { name: string; address: string }) => Promise<Transport>;
       if (local !== undefined) {
         const dirs = (o.binDir ?? plan.inventory.binDir).split(":").map((d) => resolvePath(io, d));
-        services = new ProcessServiceManager({ binaryFor: (name) => findBinary(dirs, name), launch: spawnLauncher({ detached: true }) });
+        services = new ProcessServiceManager({ binaryFor: (name) => localBinary(dirs, name), launch: spawnLauncher({ detached: true }) });
         transportFor = (n) => Promise.resolve(new LocalTransport({ node: n.name, root: join(local, n.name) }));
       } else {
         if (o.sshKey === undefined) throw new Error("--ssh-key is required (or --local DIR for local mode)");
@@ -172,6 +173,20 @@ async function prepare(io: CliIo, o: ApplyFlags) {
   const stateDir = stateDirOf(io, o.state, local);
   const st = await loadOrCreateState(plan, stateDir, { now: () => io.now() });
   return { plan, ...st, local, stateDir };
+}
+
+/** This CLI's launcher (bin/k8s-pki.js) from src/commands, dist/commands or the dist/bundle chunk alike. */
+const OWN_LAUNCHER = fileURLToPath(new URL("../../bin/k8s-pki.js", import.meta.url));
+
+/** Local mode: a binary from the folders; `k8s-pki` (the approver unit) is this very CLI unless the folders hold one. */
+function localBinary(dirs: readonly string[], name: string): string {
+  if (name !== "k8s-pki") return findBinary(dirs, name);
+  try {
+    return findBinary(dirs, name);
+  } catch {
+    accessSync(OWN_LAUNCHER, constants.X_OK);
+    return OWN_LAUNCHER;
+  }
 }
 
 function findBinary(dirs: readonly string[], name: string): string {

@@ -1,4 +1,4 @@
-// kube-controller-manager: secure port 10257 only, Leases for leader election, signs kubelet CSRs with the cluster CA.
+// kube-controller-manager: secure port 10257 only, Leases for leader election, signs kubelet CSRs with the cluster CA (k8s-pki-approver approves them).
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
 
@@ -21,7 +21,9 @@ export function controllerManagerFlags(c: RenderContext): string[] {
     `--service-account-private-key-file=${paths.keyPath(ids.saKey)}`,
     `--service-cluster-ip-range=${inv.serviceCidr}`,
     `--cluster-cidr=${inv.podCidr}`,
-    "--controllers=*,bootstrapsigner,tokencleaner",
+    // The in-tree CSR approver is off: k8s-pki-approver.service approves kubelet client CSRs with the
+    // same SubjectAccessReview rule (and serving CSRs too), so one policy decides and one /metrics counts.
+    "--controllers=*,bootstrapsigner,tokencleaner,-csrapproving",
     "--use-service-account-credentials=true",
     "--leader-elect=true",
     "--v=2",
