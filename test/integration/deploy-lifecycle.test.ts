@@ -1,0 +1,280 @@
+// Certificate lifecycle of a cluster made by `k8s-pki deploy apply --local`,
+// driven through the built CLI as an operator would, with a client polling
+// the API the whole time (re-reading the admin kubeconfig before each request,
+// as kubectl does):
+//   1. a SAN added in the inventory: `deploy plan --state` shows the re-issue,
+//      apply restarts only the API servers, which are then reached by the name;
+//   2. `certs renew apiserver` in the state: apply ships it and restarts only
+//      the API servers;
+//   3. CA rotation (rotate-ca start, apply, reissue, apply, finish, apply): the
+//      old admin certificate works until finish and is refused after it.
+// No request may fail outside an apply (from its start until every API server
+// is ready again), and none may ever fail on trust (TLS verification, 401).
+import { X509Certificate } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
+import type { LookupFunction } from "node:net";
+import { dirname, join } from "node:path";
+import jsYaml from "js-yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { binaryPath, type Component } from "../harness/binaries.js";
+import { cliChild, cliPath, showRun, type ChildRun } from "../harness/cli-child.js";
+import { withTempDir } from "../harness/fixtures.js";
+import { waitFor } from "../harness/process.js";
+
+const tmp = withTempDir("k8s-pki-deploy-lifecycle-");
+const COMPONENTS: Component[] = ["etcd", "etcdctl", "flanneld", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"];
+// 127.0.0.31-33: apart from the other local-mode tests' clusters, so they can run at once.
+const ADDRS = ["127.0.0.31", "127.0.0.32", "127.0.0.33"];
+const NAME = "api.k8s-pki.test";
+
+const nodesDir = (): string => join(tmp.path, "nodes");
+const stateDir = (): string => join(tmp.path, "state");
+const inventoryPath = (): string => join(tmp.path, "inventory.json");
+const local = (): string[] => ["--inventory", inventoryPath(), "--local", nodesDir(), "--state", stateDir()];
+const binDirs = (): string => [...new Set(COMPONENTS.map((c) => dirname(binaryPath(c))))].join(":");
+const adminKubeconfig = (): string => join(nodesDir(), "node1/etc/kubernetes/admin.kubeconfig");
+const writeInventory = (extraSans?: string[]): void => {
+  const nodes = [1, 2, 3].map((i) => ({ name: `node${i}`, address: `192.168.95.3${i}`, roles: ["etcd", "master"] }));
+  writeFileSync(inventoryPath(), JSON.stringify({ nodes, ...(extraSans ? { apiserver: { extraSans } } : {}) }));
+};
+
+interface Creds {
+  server: string;
+  ca: string;
+  cert: string;
+  key: string;
+}
+function readAdmin(): Creds {
+  const kc = jsYaml.load(readFileSync(adminKubeconfig(), "utf8")) as {
+    clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
+    users: { user: { "client-certificate-data": string; "client-key-data": string } }[];
+  };
+  const b64 = (s: string): string => Buffer.from(s, "base64").toString("utf8");
+  return { server: kc.clusters[0]!.cluster.server, ca: b64(kc.clusters[0]!.cluster["certificate-authority-data"]), cert: b64(kc.users[0]!.user["client-certificate-data"]), key: b64(kc.users[0]!.user["client-key-data"]) };
+}
+
+interface Probe {
+  start: number;
+  end: number;
+  status?: number;
+  error?: string;
+}
+function fixedLookup(address: string): LookupFunction {
+  return ((_host: string, o: { all?: boolean }, cb: (...args: unknown[]) => void): void => {
+    if (o.all) cb(null, [{ address, family: 4 }]);
+    else cb(null, address, 4);
+  }) as LookupFunction;
+}
+
+/** One GET with fresh TLS (no agent), optionally reaching `host` through a name resolved to it. */
+function get(url: string, creds: Omit<Creds, "server">, opts: { resolveTo?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
+  return new Promise((ok, fail) => {
+    const req = request(
+      url,
+      {
+        ca: creds.ca,
+        cert: creds.cert,
+        key: creds.key,
+        agent: false,
+        timeout: opts.timeoutMs ?? 3000,
+        // A name that only this client resolves, as a new DNS record would (Node asks for all addresses when it races families).
+        ...(opts.resolveTo ? { lookup: fixedLookup(opts.resolveTo) } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => ok({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", fail);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", fail);
+    req.end();
+  });
+}
+
+const probes: Probe[] = [];
+const windows: { what: string; start: number; end: number }[] = [];
+let polling = false;
+let poller: Promise<void> | undefined;
+let originalAdmin: Creds;
+const timings: string[] = [];
+
+async function poll(): Promise<void> {
+  while (polling) {
+    const start = Date.now();
+    const p: Probe = { start, end: start };
+    try {
+      const creds = readAdmin();
+      const r = await get(`${creds.server}/api/v1/namespaces/default`, creds);
+      p.status = r.status;
+      if (r.status !== 200) p.error = `HTTP ${r.status}: ${r.body.slice(0, 200)}`;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      p.error = `${err.code ?? ""} ${err.message}`.trim();
+    }
+    p.end = Date.now();
+    probes.push(p);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const isTrustFailure = (p: Probe): boolean =>
+  p.status === 401 || p.status === 403 || /certificate|CERT_|self.signed|unable to (verify|get)|altname|SIGNATURE/i.test(p.error ?? "");
+
+/** Every API server answers /readyz with the current admin credentials. */
+async function allReady(): Promise<void> {
+  await waitFor(
+    async () => {
+      const creds = readAdmin();
+      const rs = await Promise.all(ADDRS.map((a) => get(`https://${a}:6443/readyz`, creds).then((r) => r.status === 200, () => false)));
+      return rs.every(Boolean);
+    },
+    { what: "every kube-apiserver /readyz", timeoutMs: 180_000, intervalMs: 500 },
+  );
+}
+
+/** An apply inside a recorded window that ends once every API server is ready again. */
+async function applyWindow(what: string): Promise<ChildRun> {
+  const start = Date.now();
+  const r = await cliChild(["deploy", "apply", ...local(), "--bin-dir", binDirs()], 300_000);
+  expect(r.code, showRun(r)).toBe(0);
+  await allReady();
+  const end = Date.now();
+  windows.push({ what, start, end });
+  timings.push(`${what}: apply ${r.stdout.length > 0 ? "" : "(no output) "}and ready in ${end - start} ms`);
+  // Some polling outside the window, so "no failure outside restarts" covers a stretch of steady state.
+  await new Promise((res) => setTimeout(res, 3000));
+  return r;
+}
+
+const restartedUnits = (out: string): string[] => [...out.matchAll(/^(\S+) \[\w+\] restarted (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+const apiserversOnly = ["node1 kube-apiserver.service", "node2 kube-apiserver.service", "node3 kube-apiserver.service"];
+
+beforeAll(async () => {
+  expect(existsSync(cliPath), `${cliPath}: run \`npm run build\` first`).toBe(true);
+  writeInventory();
+  binDirs(); // fails up front, naming a missing binary
+  const t0 = Date.now();
+  const r = await cliChild(["deploy", "apply", ...local(), "--bin-dir", binDirs()], 300_000);
+  expect(r.code, showRun(r)).toBe(0);
+  await allReady();
+  timings.push(`first apply and ready: ${Date.now() - t0} ms`);
+  originalAdmin = readAdmin();
+  polling = true;
+  poller = poll();
+}, 400_000);
+
+afterAll(async () => {
+  polling = false;
+  await poller;
+  if (existsSync(nodesDir())) {
+    const r = await cliChild(["deploy", "stop", "--local", nodesDir()]);
+    if (r.code !== 0) console.error(`deploy stop in afterAll failed:\n${showRun(r)}`);
+  }
+  console.log(`deploy-lifecycle timings:\n  ${timings.join("\n  ")}`);
+});
+
+describe("certificate lifecycle of a local-mode cluster, with a client polling the API throughout", () => {
+  it("an API server name added in the inventory: plan shows the re-issue, apply restarts only the API servers, the name reaches them", async () => {
+    const creds = readAdmin();
+    const byName = (addr: string) => get(`https://${NAME}:6443/readyz`, creds, { resolveTo: addr });
+    await expect(byName(ADDRS[0]!)).rejects.toMatchObject({ code: "ERR_TLS_CERT_ALTNAME_INVALID" });
+
+    writeInventory([NAME]);
+    const plan = await cliChild(["deploy", "plan", "--inventory", inventoryPath(), "--local", nodesDir(), "--state", stateDir()]);
+    expect(plan.code, showRun(plan)).toBe(0);
+    expect(plan.stdout).toMatch(new RegExp(`apiserver: SANs \\+${NAME.replace(/\./g, "\\.")}`));
+
+    const r = await applyWindow("SAN added");
+    expect(r.stdout).toContain("re-issued from the kept CAs: apiserver");
+    expect(restartedUnits(r.stdout)).toEqual(apiserversOnly);
+    for (const a of ADDRS) expect((await byName(a)).status).toBe(200);
+  });
+
+  it("certs renew apiserver in the state: apply ships the new certificate and restarts only the API servers", async () => {
+    const certFile = join(stateDir(), "pki/apiserver.pem");
+    const before = new X509Certificate(readFileSync(certFile));
+    const renew = await cliChild(["certs", "renew", "apiserver", "--dir", join(stateDir(), "pki")]);
+    expect(renew.code, showRun(renew)).toBe(0);
+    const after = new X509Certificate(readFileSync(certFile));
+    expect(after.serialNumber).not.toBe(before.serialNumber);
+    expect(after.subjectAltName).toBe(before.subjectAltName);
+
+    const r = await applyWindow("certs renew");
+    expect(r.stdout).not.toContain("re-issued");
+    expect(restartedUnits(r.stdout)).toEqual(apiserversOnly);
+    for (const n of ["node1", "node2", "node3"]) {
+      expect(readFileSync(join(nodesDir(), n, "etc/kubernetes/pki/apiserver.pem"), "utf8")).toBe(after.toString());
+    }
+  });
+
+  it("CA rotation: start, reissue, finish, each applied; the old admin certificate works until finish and is refused after", async () => {
+    const step = async (args: string[]): Promise<ChildRun> => {
+      const r = await cliChild(["deploy", "rotate-ca", ...args, ...local()]);
+      expect(r.code, showRun(r)).toBe(0);
+      return r;
+    };
+    const oldCaFp = new X509Certificate(originalAdmin.ca).fingerprint256;
+    const serving = async (addr: string): Promise<X509Certificate> => {
+      const { connect } = await import("node:tls");
+      return new Promise((ok, fail) => {
+        const s = connect({ host: addr, port: 6443, rejectUnauthorized: false }, () => {
+          ok(new X509Certificate(s.getPeerX509Certificate()!.raw));
+          s.end();
+        });
+        s.on("error", fail);
+      });
+    };
+
+    await step(["start"]);
+    expect((await step(["status"])).stdout).toMatch(/^kubernetes-ca: trust-both$/m);
+    await applyWindow("rotate-ca start");
+    const trustBoth = readAdmin();
+    const cas = trustBoth.ca.match(/-----BEGIN CERTIFICATE-----/g) ?? [];
+    expect(cas).toHaveLength(2);
+    expect((await get(`${originalAdmin.server}/api/v1/namespaces/default`, originalAdmin)).status).toBe(200);
+    expect((await serving(ADDRS[0]!)).verify(new X509Certificate(originalAdmin.ca).publicKey)).toBe(true);
+
+    await step(["reissue"]);
+    const r2 = await applyWindow("rotate-ca reissue");
+    expect(r2.stdout).toMatch(/re-issued from the kept CAs: .*apiserver/);
+    const reissued = readAdmin();
+    const newCa = new X509Certificate(reissued.ca);
+    expect(newCa.fingerprint256).not.toBe(oldCaFp);
+    for (const a of ADDRS) expect((await serving(a)).verify(newCa.publicKey)).toBe(true);
+    // The old CA is still trusted: the original admin credentials (old CA bundle, old client certificate) still work.
+    expect((await get(`${originalAdmin.server}/api/v1/namespaces/default`, { ...originalAdmin, ca: reissued.ca })).status).toBe(200);
+
+    await step(["finish"]);
+    await applyWindow("rotate-ca finish");
+    const finished = readAdmin();
+    expect((finished.ca.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length).toBe(1);
+    expect(new X509Certificate(finished.ca).fingerprint256).toBe(newCa.fingerprint256);
+    const old = await get(`${originalAdmin.server}/api/v1/namespaces/default`, { ...originalAdmin, ca: finished.ca });
+    expect(old.status).toBe(401);
+    expect((await step(["status"])).stdout).toBe("no CA rotation under way\n");
+
+    const verify = await cliChild(["deploy", "verify", ...local()], 60_000);
+    for (const n of ["node1", "node2", "node3"]) {
+      expect(verify.stdout).toMatch(new RegExp(`^ok {5}etcd ${n} healthy:`, "m"));
+      expect(verify.stdout).toMatch(new RegExp(`^ok {5}kube-apiserver ${n} /readyz:`, "m"));
+    }
+  });
+
+  it("the polling client never failed outside an apply, and never on trust", async () => {
+    polling = false;
+    await poller;
+    const inside = (p: Probe): boolean => windows.some((w) => p.end >= w.start && p.start <= w.end);
+    const outside = probes.filter((p) => !inside(p));
+    const failedOutside = outside.filter((p) => p.error !== undefined);
+    const trust = probes.filter(isTrustFailure);
+    const failedInside = probes.filter((p) => inside(p) && p.error !== undefined);
+    timings.push(`probes: ${probes.length} (${outside.length} outside applies), failed inside applies: ${failedInside.length}`);
+    expect(windows.map((w) => w.what)).toEqual(["SAN added", "certs renew", "rotate-ca start", "rotate-ca reissue", "rotate-ca finish"]);
+    expect(outside.length).toBeGreaterThan(50);
+    expect(failedOutside.map((p) => `${new Date(p.start).toISOString()} ${p.error}`)).toEqual([]);
+    expect(trust.map((p) => `${new Date(p.start).toISOString()} ${p.error}`)).toEqual([]);
+  });
+});
