@@ -3,6 +3,7 @@ import { generateKeyPair } from "node:crypto";
 import { promisify } from "node:util";
 import { PkiError } from "../errors.js";
 import { fromKeyObject, type KeyAlgo, type PrivateKey } from "./private-key.js";
+import { generateRsaKey } from "./rsa-keygen.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -40,6 +41,8 @@ export async function generateKey(req: KeyRequest = defaultKeyRequest()): Promis
   try {
     switch (algo) {
       case "rsa":
+        // Even sizes from two primes of ours (several times faster than OpenSSL 3's SP 800-56B keygen); odd ones by OpenSSL.
+        if (req.size % 2 === 0) return fromKeyObject(await generateRsaKey(req.size));
         return fromKeyObject((await generateKeyPairAsync("rsa", { modulusLength: req.size, publicExponent: 65537 })).privateKey);
       case "ecdsa":
         return fromKeyObject((await generateKeyPairAsync("ec", { namedCurve: CURVES[req.size]! })).privateKey);
