@@ -1,5 +1,5 @@
 // KeyRequest: cfssl's {"algo","size"} key section, its defaults and checks.
-import { generateKeyPair } from "node:crypto";
+import { generateKeyPair, type KeyObject } from "node:crypto";
 import { promisify } from "node:util";
 import { PkiError } from "../errors.js";
 import { fromKeyObject, type KeyAlgo, type PrivateKey } from "./private-key.js";
@@ -35,6 +35,8 @@ export function validateKeyRequest(req: KeyRequest): KeyAlgo {
   }
 }
 
+const pair = (k: { privateKey: KeyObject; publicKey: KeyObject }): PrivateKey => fromKeyObject(k.privateKey, k.publicKey);
+
 /** Generates a new private key for a request (cfssl KeyRequest.Generate). */
 export async function generateKey(req: KeyRequest = defaultKeyRequest()): Promise<PrivateKey> {
   const algo = validateKeyRequest(req);
@@ -43,11 +45,11 @@ export async function generateKey(req: KeyRequest = defaultKeyRequest()): Promis
       case "rsa":
         // Even sizes from two primes of ours (several times faster than OpenSSL 3's SP 800-56B keygen); odd ones by OpenSSL.
         if (req.size % 2 === 0) return fromKeyObject(await generateRsaKey(req.size));
-        return fromKeyObject((await generateKeyPairAsync("rsa", { modulusLength: req.size, publicExponent: 65537 })).privateKey);
+        return pair(await generateKeyPairAsync("rsa", { modulusLength: req.size, publicExponent: 65537 }));
       case "ecdsa":
-        return fromKeyObject((await generateKeyPairAsync("ec", { namedCurve: CURVES[req.size]! })).privateKey);
+        return pair(await generateKeyPairAsync("ec", { namedCurve: CURVES[req.size]! }));
       case "ed25519":
-        return fromKeyObject((await generateKeyPairAsync("ed25519")).privateKey);
+        return pair(await generateKeyPairAsync("ed25519"));
     }
   } catch (e) {
     throw new PkiError("key-generation-failed", undefined, { cause: e });
