@@ -103,6 +103,16 @@ describe("writeRendered", () => {
     expect(await tree(out)).toEqual(first);
   });
 
+  it("a re-render replaces a hard-linked file on one node without writing through to the others", async () => {
+    const out = join(parent, "out");
+    await writeRendered([node("w1"), node("w2")], out);
+    const w1 = node("w1");
+    w1.files[0] = { path: "/etc/kubernetes/pki/ca.pem", mode: 0o644, content: Buffer.from("new ca\n") };
+    await writeRendered([w1, node("w2")], out);
+    expect(await readFile(join(out, "w1/etc/kubernetes/pki/ca.pem"), "utf8")).toBe("new ca\n");
+    expect(await readFile(join(out, "w2/etc/kubernetes/pki/ca.pem"))).toEqual(CA);
+  });
+
   it("refuses node names that are not folder names and paths that leave the node's folder, writing nothing", async () => {
     const out = join(parent, "out");
     await expect(writeRendered([node("../x")], out)).rejects.toMatchObject({ code: "render-failed" });
