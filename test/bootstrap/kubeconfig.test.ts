@@ -16,6 +16,14 @@ describe("renderBootstrapKubeconfig", () => {
     expect(doc["current-context"]).toBe(doc.contexts[0].name);
   });
 
+  it("with caFile, references the CA file instead of embedding it (still checking the CA)", async () => {
+    const ca = await initCa(parseCsrJson({ CN: "kubernetes" }));
+    const doc = jsYaml.load(renderBootstrapKubeconfig(token, { server: "https://10.0.0.1:6443", caPem: ca.cert, caFile: "/etc/kubernetes/pki/ca.pem" })) as Record<string, any>;
+    expect(doc.clusters[0].cluster["certificate-authority"]).toBe("/etc/kubernetes/pki/ca.pem");
+    expect(doc.clusters[0].cluster["certificate-authority-data"]).toBeUndefined();
+    expect(() => buildTokenKubeconfig(token, { server: "https://a:6443", caPem: "garbage", caFile: "/ca.pem" })).toThrow(/not a PEM certificate/);
+  });
+
   it.each([
     ["http://10.0.0.1:6443", /must be an https/],
     ["10.0.0.1:6443", /is not a URL|must be an https/],

@@ -113,10 +113,12 @@ describe("k8s-pki certs check --inventory --local", () => {
     for (const n of ["node1", "node2", "node3"]) {
       expect(by.get(`${n}:/etc/kubernetes/pki/apiserver.pem`)).toMatchObject({ state: "current", status: "ok", node: n });
       expect(by.get(`${n}:/etc/kubernetes/admin.kubeconfig[user admin]`)).toMatchObject({ state: "current", path: "/etc/kubernetes/admin.kubeconfig" });
-      expect(by.get(`${n}:/etc/kubernetes/kubelet-bootstrap.kubeconfig[cluster kubernetes]`)?.state).toBe("current");
+      // The bootstrap kubeconfig references ca.pem instead of embedding it: ca.pem is the row.
+      expect(by.has(`${n}:/etc/kubernetes/kubelet-bootstrap.kubeconfig[cluster kubernetes]`)).toBe(false);
+      expect(by.get(`${n}:/etc/kubernetes/pki/ca.pem`)?.state).toBe("current");
       expect(by.get(`${n}:/etc/kubernetes/pki/etcd/server.pem`)?.signingCa).toMatch(/^node\d:\/etc\/kubernetes\/pki\/etcd\/ca\.pem$/);
     }
-    expect(by.get("node1:/var/lib/kubelet/pki/kubelet-client-current.pem")).toMatchObject({ state: "unchecked", signingCa: expect.stringMatching(/ca\.pem$/) as unknown });
+    expect(by.get("node1:/var/lib/kubelet/pki/kubelet-client-current.pem")).toMatchObject({ state: "unchecked", signingCa: expect.stringMatching(/ca(-signing)?\.pem$/) as unknown });
     expect(rows.some((r) => r.state !== "current" && r.state !== "unchecked")).toBe(false);
 
     // The table has a STATE column; a threshold beyond the leaves' year exits 3.

@@ -11,12 +11,14 @@ import {
   certIds,
   defaultInventory,
   finishCaRotation,
+  leavesOfRetiringCas,
   loadOrCreateState,
   loadState,
   readRotation,
   reissueCaRotation,
   renderCluster,
   renewBootstrapTokens,
+  retiringCas,
   startCaRotation,
   validateInventory,
   type Plan,
@@ -78,9 +80,16 @@ describe("CA rotation", () => {
     expect(fileOf(node1(s1.nodes), apiserverPath)).toBe(oldApiserver);
     const admin1 = kubeconfigCa(fileOf(node1(s1.nodes), plan.paths.kubeconfig.admin));
     expect(admin1.map((c) => c.fingerprint256)).toEqual(trust1.map((c) => c.fingerprint256));
-    // kube-controller-manager signs with the first certificate of its cert file: it must match the key file.
-    const keyMatches = (nodes: RenderedNode[]): boolean =>
-      createPublicKey(createPrivateKey(fileOf(node1(nodes), caKeyPath))).export({ type: "spki", format: "der" }).equals(bundle(fileOf(node1(nodes), caPath))[0]!.publicKey.export({ type: "spki", format: "der" }));
+    // kube-controller-manager's signing certificate file must hold exactly one certificate (its signer refuses
+    // a bundle: "expected 1 certificate, found 2"), the one of its key, the first of the trust bundle.
+    const signingPath = plan.paths.signingCertPath(ids.mainCa);
+    const keyMatches = (nodes: RenderedNode[]): boolean => {
+      const signing = bundle(fileOf(node1(nodes), signingPath));
+      expect(signing).toHaveLength(1);
+      expect(signing[0]!.fingerprint256).toBe(bundle(fileOf(node1(nodes), caPath))[0]!.fingerprint256);
+      return createPublicKey(createPrivateKey(fileOf(node1(nodes), caKeyPath))).export({ type: "spki", format: "der" }).equals(signing[0]!.publicKey.export({ type: "spki", format: "der" }));
+    };
+    expect(keyMatches(first.nodes)).toBe(true);
     expect(keyMatches(s1.nodes)).toBe(true);
     expect(bundle(fileOf(node1(s1.nodes), plan.paths.certPath(ids.etcdCa)))).toHaveLength(2);
     // Workers get the bundle too, never a CA key.
@@ -156,6 +165,30 @@ describe("CA rotation", () => {
     await finishCaRotation(dir);
     expect(new X509Certificate(readFileSync(join(dir, "pki", "kubernetes-ca.previous.pem"))).fingerprint256).toBe(oldFp);
     expect((await render(plan, dir)).issued).toEqual([]);
+  });
+
+  it("leavesOfRetiringCas names the leaves only the retiring CA signed, never a CA certificate", async () => {
+    const dir = stateDir();
+    const plan = buildPlan(defaultInventory());
+    const before = await render(plan, dir);
+    const oldApiserver = fileOf(before.nodes[0]!, plan.paths.certPath("apiserver"));
+    await startCaRotation(plan, dir, { cas: ["kubernetes-ca"] });
+    await reissueCaRotation(dir);
+    const after = await render(plan, dir);
+    const retiring = await retiringCas(dir);
+    expect([...retiring.keys()]).toEqual(["kubernetes-ca"]);
+    const der = (pem: string): Uint8Array => new X509Certificate(pem).raw;
+    const trust = bundle(fileOf(after.nodes[0]!, plan.paths.certPath("kubernetes-ca")));
+    const certs = [
+      { name: "old apiserver", der: der(oldApiserver) },
+      { name: "new apiserver", der: der(fileOf(after.nodes[0]!, plan.paths.certPath("apiserver"))) },
+      { name: "old CA in the bundle", der: trust[1]!.raw },
+      { name: "new CA in the bundle", der: trust[0]!.raw },
+      { name: "etcd leaf (another CA)", der: der(fileOf(after.nodes[0]!, plan.paths.certPath(certIds(plan).apiserverEtcdClient))) },
+    ];
+    expect(leavesOfRetiringCas(certs, [...retiring.values()])).toEqual(["old apiserver"]);
+    // Before reissue nothing is retiring yet.
+    expect(await retiringCas(stateDir())).toEqual(new Map());
   });
 
   it("renewBootstrapTokens gives every worker a new token from now on", async () => {

@@ -11,7 +11,7 @@
 // No request may fail outside an apply (from its start until every API server
 // is ready again), and none may ever fail on trust (TLS verification, 401).
 import { X509Certificate } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import type { LookupFunction } from "node:net";
 import { dirname, join } from "node:path";
@@ -23,7 +23,7 @@ import { withTempDir } from "../harness/fixtures.js";
 import { waitFor } from "../harness/process.js";
 
 const tmp = withTempDir("k8s-pki-deploy-lifecycle-");
-const COMPONENTS: Component[] = ["etcd", "etcdctl", "flanneld", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl"];
+const COMPONENTS: Component[] = ["etcd", "etcdctl", "flanneld", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kubectl"];
 // 127.0.0.31-33: apart from the other local-mode tests' clusters, so they can run at once.
 const ADDRS = ["127.0.0.31", "127.0.0.32", "127.0.0.33"];
 const NAME = "api.k8s-pki.test";
@@ -34,8 +34,27 @@ const inventoryPath = (): string => join(tmp.path, "inventory.json");
 const local = (): string[] => ["--inventory", inventoryPath(), "--local", nodesDir(), "--state", stateDir()];
 const binDirs = (): string => [...new Set(COMPONENTS.map((c) => dirname(binaryPath(c))))].join(":");
 const adminKubeconfig = (): string => join(nodesDir(), "node1/etc/kubernetes/admin.kubeconfig");
+const kubeletClientCert = (): string => join(nodesDir(), "node3/var/lib/kubelet/pki/kubelet-client-current.pem");
+/** The kubelet's client certificate once it has one verifying against `caPem`. */
+async function kubeletCertFrom(caPem: string): Promise<X509Certificate> {
+  const ca = new X509Certificate(caPem);
+  let cert: X509Certificate | undefined;
+  await waitFor(
+    () => {
+      try {
+        cert = new X509Certificate(readFileSync(kubeletClientCert()));
+        return cert.verify(ca.publicKey);
+      } catch {
+        return false;
+      }
+    },
+    { what: "node3's kubelet client certificate from the expected CA", timeoutMs: 120_000, intervalMs: 500 },
+  );
+  return cert!;
+}
 const writeInventory = (extraSans?: string[]): void => {
-  const nodes = [1, 2, 3].map((i) => ({ name: `node${i}`, address: `192.168.95.3${i}`, roles: ["etcd", "master"] }));
+  // node3 is also a worker: its kubelet bootstraps its client certificate through the approver.
+  const nodes = [1, 2, 3].map((i) => ({ name: `node${i}`, address: `192.168.95.3${i}`, roles: i === 3 ? ["etcd", "master", "worker"] : ["etcd", "master"] }));
   writeFileSync(inventoryPath(), JSON.stringify({ nodes, ...(extraSans ? { apiserver: { extraSans } } : {}) }));
 };
 
@@ -160,8 +179,10 @@ beforeAll(async () => {
   const r = await cliChild(["deploy", "apply", ...local(), "--bin-dir", binDirs()], 300_000);
   expect(r.code, showRun(r)).toBe(0);
   await allReady();
-  timings.push(`first apply and ready: ${Date.now() - t0} ms`);
   originalAdmin = readAdmin();
+  const kubelet = await kubeletCertFrom(originalAdmin.ca);
+  expect(kubelet.subject).toContain("CN=system:node:node3");
+  timings.push(`first apply, API servers ready and kubelet bootstrapped: ${Date.now() - t0} ms`);
   polling = true;
   poller = poll();
 }, 400_000);
@@ -247,8 +268,25 @@ describe("certificate lifecycle of a local-mode cluster, with a client polling t
     // The old CA is still trusted: the original admin credentials (old CA bundle, old client certificate) still work.
     expect((await get(`${originalAdmin.server}/api/v1/namespaces/default`, { ...originalAdmin, ca: reissued.ca })).status).toBe(200);
 
+    // The kubelet's own certificate (signed by kube-controller-manager with the old CA) would stop working: finish refuses.
+    const early = await cliChild(["deploy", "rotate-ca", "finish", ...local()]);
+    expect(early.code, showRun(early)).toBe(1);
+    expect(early.stderr).toContain("node3:/var/lib/kubelet/pki/kubelet-client-current.pem");
+    expect(early.stderr).not.toContain("apiserver.pem");
+    expect((await step(["status"])).stdout).toMatch(/^kubernetes-ca: reissued$/m);
+    // The documented step: the kubelet bootstraps again (local mode: the kubelet exits after bootstrapping, so forgetting its pid and done files and applying starts it again).
+    rmSync(kubeletClientCert());
+    for (const ext of ["pid", "done"]) rmSync(join(nodesDir(), `node3/run/local-units/kubelet.service.${ext}`), { force: true });
+    const rb = await applyWindow("kubelet bootstraps again");
+    expect(rb.stdout).toContain("node3 [worker] started kubelet.service");
+    await kubeletCertFrom(newCa.toString());
+
     await step(["finish"]);
     await applyWindow("rotate-ca finish");
+    // The kubelet's own kubeconfig references the CA file, so it now trusts the new CA only.
+    const kubeletKc = readFileSync(join(nodesDir(), "node3/etc/kubernetes/kubelet.kubeconfig"), "utf8");
+    expect(kubeletKc).toMatch(/certificate-authority: \S+\/etc\/kubernetes\/pki\/ca\.pem/);
+    expect(kubeletKc).not.toContain("certificate-authority-data");
     const finished = readAdmin();
     expect((finished.ca.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length).toBe(1);
     expect(new X509Certificate(finished.ca).fingerprint256).toBe(newCa.fingerprint256);
@@ -256,7 +294,9 @@ describe("certificate lifecycle of a local-mode cluster, with a client polling t
     expect(old.status).toBe(401);
     expect((await step(["status"])).stdout).toBe("no CA rotation under way\n");
 
+    // Everything green, the controller-manager (which signs with the new CA alone) and the approver included.
     const verify = await cliChild(["deploy", "verify", ...local()], 60_000);
+    expect(verify.code, showRun(verify)).toBe(0);
     for (const n of ["node1", "node2", "node3"]) {
       expect(verify.stdout).toMatch(new RegExp(`^ok {5}etcd ${n} healthy:`, "m"));
       expect(verify.stdout).toMatch(new RegExp(`^ok {5}kube-apiserver ${n} /readyz:`, "m"));
@@ -272,7 +312,7 @@ describe("certificate lifecycle of a local-mode cluster, with a client polling t
     const trust = probes.filter(isTrustFailure);
     const failedInside = probes.filter((p) => inside(p) && p.error !== undefined);
     timings.push(`probes: ${probes.length} (${outside.length} outside applies), failed inside applies: ${failedInside.length}`);
-    expect(windows.map((w) => w.what)).toEqual(["SAN added", "certs renew", "rotate-ca start", "rotate-ca reissue", "rotate-ca finish"]);
+    expect(windows.map((w) => w.what)).toEqual(["SAN added", "certs renew", "rotate-ca start", "rotate-ca reissue", "kubelet bootstraps again", "rotate-ca finish"]);
     expect(outside.length).toBeGreaterThan(50);
     expect(failedOutside.map((p) => `${new Date(p.start).toISOString()} ${p.error}`)).toEqual([]);
     expect(trust.map((p) => `${new Date(p.start).toISOString()} ${p.error}`)).toEqual([]);

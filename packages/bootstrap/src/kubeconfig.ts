@@ -9,6 +9,13 @@ export interface KubeconfigOptions {
   server: string;
   /** PEM of the cluster CA that signed the API server certificate. */
   caPem: string;
+  /**
+   * Where that CA bundle is on the machine reading the kubeconfig: when set,
+   * the kubeconfig references the file (`certificate-authority`) instead of
+   * embedding it, so a renewed or rotated bundle is followed. A kubelet copies
+   * the reference into the kubeconfig it writes after bootstrapping.
+   */
+  caFile?: string;
   clusterName?: string;
   userName?: string;
   contextName?: string;
@@ -48,7 +55,7 @@ export function buildTokenKubeconfig(token: BootstrapToken, opts: KubeconfigOpti
   return {
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: cluster, cluster: { server, "certificate-authority-data": Buffer.from(ca).toString("base64") } }],
+    clusters: [{ name: cluster, cluster: { server, ...(opts.caFile !== undefined ? { "certificate-authority": opts.caFile } : { "certificate-authority-data": Buffer.from(ca).toString("base64") }) } }],
     contexts: [{ name: context, context: { cluster, user } }],
     "current-context": context,
     preferences: {},

@@ -183,3 +183,31 @@ export async function finishCaRotation(stateDir: string): Promise<string[]> {
   }
   return ids;
 }
+
+/** The CAs a `finish` would retire, by id: the current certificates of a rotation at its `reissued` step. */
+export async function retiringCas(stateDir: string): Promise<Map<string, string>> {
+  const rotation = await readRotation(stateDir);
+  const out = new Map<string, string>();
+  for (const [id, step] of Object.entries(rotation.cas)) {
+    if (step !== "reissued") continue;
+    out.set(id, await readFile(join(stateDir, "pki", `${fileId(id)}.pem`), "utf8"));
+  }
+  return out;
+}
+
+/**
+ * The node certificates only a retiring CA vouches for: once it is dropped
+ * they stop working (a leaf the reissue apply never reached, a kubelet that
+ * has not bootstrapped again). CA certificates are not counted: the trust
+ * bundles hold the old CA itself until the last apply.
+ */
+export function leavesOfRetiringCas(certs: readonly { name: string; der: Uint8Array }[], retiring: readonly string[]): string[] {
+  const keys = retiring.map((pem) => new X509Certificate(pem).publicKey);
+  const out: string[] = [];
+  for (const c of certs) {
+    const x = new X509Certificate(c.der);
+    if (x.ca) continue;
+    if (keys.some((k) => x.verify(k))) out.push(c.name);
+  }
+  return out;
+}

@@ -117,6 +117,8 @@ export {
   readRotation,
   rotationOverlay,
   trustBundle,
+  retiringCas,
+  leavesOfRetiringCas,
   type RotationState,
   type RotationStep,
   type RotationOptions,

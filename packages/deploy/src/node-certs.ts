@@ -40,7 +40,7 @@ export function nodeCertFiles(plan: Plan): NodeCertFile[] {
   const out: NodeCertFile[] = [];
   for (const n of plan.nodes) {
     for (const f of n.files) {
-      if (f.source.kind === "cert") out.push({ node: n.name, path: f.path, format: "pem", optional: false });
+      if (f.source.kind === "cert" || f.source.kind === "signing-cert") out.push({ node: n.name, path: f.path, format: "pem", optional: false });
       else if (f.source.kind === "config" && f.source.template.endsWith(".kubeconfig")) out.push({ node: n.name, path: f.path, format: "kubeconfig", optional: false });
     }
     if (plan.inventory.kubeletCerts === "bootstrap" && n.roles.includes("worker")) {

@@ -12,6 +12,8 @@ function source(f: PlannedFile): string {
   switch (s.kind) {
     case "cert":
       return `certificate ${s.id}`;
+    case "signing-cert":
+      return `CA certificate ${s.id} (alone, for signing)`;
     case "key":
       return `private key ${s.id}`;
     case "public-key":

@@ -68,6 +68,12 @@ export type Template =
 
 export type FileSource =
   | { kind: "cert"; id: string }
+  /**
+   * A CA certificate alone, never a bundle: kube-controller-manager's
+   * --cluster-signing-cert-file must hold exactly the certificate of its key,
+   * while the CA's `cert` file becomes a bundle during a rotation.
+   */
+  | { kind: "signing-cert"; id: string }
   | { kind: "key"; id: string }
   | { kind: "public-key"; id: string }
   | { kind: "binary"; name: string }
@@ -129,6 +135,8 @@ export interface LayoutPaths {
   conf: string;
   cniBin: string;
   certPath(id: string): string;
+  /** The CA certificate its key signs with (see FileSource "signing-cert"). */
+  signingCertPath(id: string): string;
   keyPath(id: string): string;
   /** Kubeconfig file paths by name. */
   kubeconfig: Record<"admin" | "kube-controller-manager" | "kube-scheduler" | "kube-proxy" | "kubelet-bootstrap" | "kubelet" | "k8s-pki-approver", string>;
@@ -163,6 +171,7 @@ function hardenedPaths(): LayoutPaths {
     conf: "/etc/kubernetes",
     cniBin: "/opt/cni/bin",
     certPath: (id) => (id === "sa" ? `${pki}/sa.pub` : `${base(id)}.pem`),
+    signingCertPath: (id) => `${base(id)}-signing.pem`,
     keyPath: (id) => (id === "sa" ? `${pki}/sa.key` : `${base(id)}-key.pem`),
     kubeconfig: {
       admin: "/etc/kubernetes/admin.kubeconfig",
@@ -192,6 +201,7 @@ function classicPaths(): LayoutPaths {
     conf: "/etc/kubernetes",
     cniBin: "/opt/cni/bin",
     certPath: (id) => `${base(id)}.pem`,
+    signingCertPath: (id) => `${base(id)}-signing.pem`,
     keyPath: (id) => `${base(id)}-key.pem`,
     kubeconfig: {
       admin: "/etc/kubernetes/kubectl.kubeconfig",
@@ -356,6 +366,9 @@ class NodeBuilder {
   cert(id: string): string {
     return this.add(this.paths.certPath(id), 0o644, id === "sa" ? { kind: "public-key", id } : { kind: "cert", id });
   }
+  signingCert(id: string): string {
+    return this.add(this.paths.signingCertPath(id), 0o644, { kind: "signing-cert", id });
+  }
   key(id: string): string {
     return this.add(this.paths.keyPath(id), 0o600, { kind: "key", id }, true);
   }
@@ -442,6 +455,7 @@ export function buildPlan(inv: Inventory): Plan {
       const kcmInputs = [
         b.bin("kube-controller-manager"),
         b.cert(mainCa),
+        b.signingCert(mainCa),
         b.key(mainCa),
         b.cert(frontCa),
         b.key(saKey),

@@ -6,7 +6,7 @@ import jsYaml from "js-yaml";
 import { DeployError } from "./errors.js";
 import { nodesWith } from "./inventory.js";
 import { buildPlan, findCert, type Plan, type PlannedFile, type Template } from "./plan.js";
-import { buildPki, type BuildPkiOptions, type Pki } from "./pki-build.js";
+import { buildPki, pkiItem, type BuildPkiOptions, type Pki } from "./pki-build.js";
 import type { RenderedFile, RenderedNode } from "./rendered.js";
 import type { Inventory } from "./inventory.js";
 import { approverRbacYaml, approverUnit } from "./render/approver.js";
@@ -144,6 +144,8 @@ function renderFile(c: RenderContext, f: PlannedFile, tokenTtl: string): Rendere
     case "cert":
     case "public-key":
       return { ...base, content: Buffer.from(c.certPem(s.id)) };
+    case "signing-cert":
+      return { ...base, content: Buffer.from(pkiItem(c.pki, s.id).cert) };
     case "key":
       return { ...base, content: Buffer.from(c.keyPem(s.id)) };
     case "binary":

@@ -3,7 +3,13 @@
 import { join } from "node:path";
 import {
   buildPlan,
+  certificatesInNodeFile,
   defaultInventory,
+  leavesOfRetiringCas,
+  nodeCertFiles,
+  nodeFileName,
+  readNodeFiles,
+  retiringCas,
   finishCaRotation,
   loadInventory,
   localInventory,
@@ -14,7 +20,8 @@ import {
   type Plan,
 } from "@k8s/deploy";
 import type { Command } from "commander";
-import { resolvePath, type CliIo } from "../io.js";
+import { PlainError, resolvePath, type CliIo } from "../io.js";
+import { nodeTransportFor, type NodeAccessFlags } from "../node-access.js";
 
 interface RotateFlags {
   inventory?: string;
@@ -63,12 +70,24 @@ export function registerRotateCa(deploy: Command, io: CliIo): void {
     io.stdout(
       `${ids.join(", ")} now sign${tokens.length > 0 ? `; new bootstrap tokens for ${tokens.join(", ")}` : ""}\n` +
         `next: ${applyHint}   (re-issues every leaf, restarts the components)\n` +
-        (tokens.length > 0 ? "then on each worker: remove /var/lib/kubelet/pki/kubelet-client-current.pem and restart kubelet, so it bootstraps a certificate from the new CA\n" : "") +
+        (tokens.length > 0 ? "then on each worker: remove /var/lib/kubelet/pki/kubelet-*-current.pem and restart kubelet, so it bootstraps certificates from the new CA\n" : "") +
         "then: k8s-pki deploy rotate-ca finish\n",
     );
   });
-  commonFlags(rotate.command("finish").description("drop the old CAs: after the next apply nothing trusts them")).action(async (o: RotateFlags) => {
-    const { stateDir, applyHint } = await target(io, o);
+  commonFlags(
+    rotate
+      .command("finish")
+      .description(
+        "drop the old CAs: after the next apply nothing trusts them. First reads every node's certificates (as certs check --inventory does) and refuses while one is still signed only by an old CA",
+      )
+      .option("--ssh-user <user>", "SSH user for reading the nodes (sudo -n when not root)", "root")
+      .option("--ssh-key <file>", "SSH private key (OpenSSH format)")
+      .option("--ssh-port <port>", "SSH port", "22")
+      .option("--known-hosts <file>", "OpenSSH known_hosts holding every node's host key (default ~/.ssh/known_hosts)")
+      .option("--force", "finish without reading the nodes"),
+  ).action(async (o: RotateFlags & NodeAccessFlags & { force?: boolean }) => {
+    const { plan, stateDir, applyHint } = await target(io, o);
+    if (!o.force) await refuseOldCaLeftovers(io, o, plan, stateDir);
     const ids = await finishCaRotation(stateDir);
     io.stdout(`${ids.join(", ")}: the old CAs are retired (their certificates kept as <id>.previous.pem, keys removed)\nnext: ${applyHint}   (every node then trusts only the new CAs)\n`);
   });
@@ -78,4 +97,32 @@ export function registerRotateCa(deploy: Command, io: CliIo): void {
     const rows = Object.entries(r.cas);
     io.stdout(rows.length === 0 ? "no CA rotation under way\n" : rows.map(([id, step]) => `${id}: ${step}\n`).join(""));
   });
+}
+
+/** Reads every node's certificates; throws naming those only a retiring CA signed, or the nodes it could not read. */
+async function refuseOldCaLeftovers(io: CliIo, o: RotateFlags & NodeAccessFlags, plan: Plan, stateDir: string): Promise<void> {
+  const retiring = await retiringCas(stateDir);
+  if (retiring.size === 0) return; // finishCaRotation says what is wrong
+  const local = o.local === undefined ? undefined : resolvePath(io, o.local);
+  const files = nodeCertFiles(plan);
+  const { read, failures } = await readNodeFiles(files, plan.nodes, await nodeTransportFor(io, o, local));
+  if (failures.length > 0) {
+    throw new PlainError(`cannot check every node before retiring the old CA (${failures.map((f) => f.error).join("; ")}); fix access, or finish with --force`);
+  }
+  const certs = files.flatMap((f) => {
+    const bytes = read.get(nodeFileName(f));
+    if (bytes === undefined) return [];
+    try {
+      return certificatesInNodeFile(f, bytes).map((c) => ({ name: c.name, der: c.certificate.raw }));
+    } catch {
+      return []; // certs check reports unreadable files; they hold nothing to keep working
+    }
+  });
+  const left = leavesOfRetiringCas(certs, [...retiring.values()]);
+  if (left.length > 0) {
+    throw new PlainError(
+      `refusing to retire ${[...retiring.keys()].join(", ")}: still signed by it on the nodes:\n  ${left.join("\n  ")}\n` +
+        "apply after `rotate-ca reissue` first; a kubelet's own certificates need the kubelet to bootstrap again (remove /var/lib/kubelet/pki/kubelet-*-current.pem, restart kubelet); or finish with --force",
+    );
+  }
 }

@@ -14,7 +14,8 @@ export function controllerManagerFlags(c: RenderContext): string[] {
     `--client-ca-file=${paths.certPath(ids.mainCa)}`,
     `--requestheader-client-ca-file=${paths.certPath(ids.frontCa)}`,
     `--cluster-name=${inv.clusterName}`,
-    `--cluster-signing-cert-file=${paths.certPath(ids.mainCa)}`,
+    // Its own file: the signer refuses a bundle, and ca.pem is one during a CA rotation.
+    `--cluster-signing-cert-file=${paths.signingCertPath(ids.mainCa)}`,
     `--cluster-signing-key-file=${paths.keyPath(ids.mainCa)}`,
     `--cluster-signing-duration=${inv.lifetimes.leaf}`,
     `--root-ca-file=${paths.certPath(ids.mainCa)}`,

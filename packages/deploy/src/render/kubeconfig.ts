@@ -27,5 +27,12 @@ export function certKubeconfig(c: RenderContext, certId: string, user: string): 
 export function bootstrapKubeconfig(c: RenderContext): string {
   const token = c.secrets.tokens.get(c.node.name);
   if (!token) throw new DeployError("render-failed", `no bootstrap token for ${c.node.name}`, { field: c.node.name });
-  return renderBootstrapKubeconfig(token, { server: apiserverUrlFor(c.plan, c.node), caPem: c.certPem(c.ids.mainCa), clusterName: c.inv.clusterName });
+  // The CA file, not its bytes: the kubelet carries the reference into the kubeconfig it writes,
+  // so it follows the CA bundle through a rotation instead of trusting the old CA for good.
+  return renderBootstrapKubeconfig(token, {
+    server: apiserverUrlFor(c.plan, c.node),
+    caPem: c.certPem(c.ids.mainCa),
+    caFile: c.hostPath(c.paths.certPath(c.ids.mainCa)),
+    clusterName: c.inv.clusterName,
+  });
 }
