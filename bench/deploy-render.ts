@@ -106,6 +106,8 @@ export async function deployRenderBench(opts: DeployRenderBenchOptions = {}): Pr
         const r: DeployRenderResult = { name: `${inv.nodes.length} nodes, ${algo === "ecdsa" ? "ECDSA P-256" : "RSA-2048"}`, certificates, oursMs, cfsslMs, ratio: oursMs / cfsslMs, runs };
         results.push(r);
         log(`  ${r.name.padEnd(24)} ${String(certificates).padStart(3)} certs  k8s-pki deploy render ${oursMs.toFixed(0).padStart(6)} ms  cfssl|cfssljson ${cfsslMs.toFixed(0).padStart(6)} ms  ratio ${r.ratio.toFixed(2)}  (median of ${runs})`);
+        // The machine may be shared: every run, so that a noisy median shows as such.
+        log(`    runs: k8s-pki ${ours.map((x) => x.toFixed(0)).join(" ")}; cfssl ${theirs.map((x) => x.toFixed(0)).join(" ")}`);
       }
     }
   } finally {
