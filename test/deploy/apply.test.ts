@@ -300,6 +300,53 @@ describe("applyNodes through LocalTransport", () => {
     }
   });
 
+  it("rolls restarts one node at a time, files everywhere first, each node checked before the next", async () => {
+    const log: string[] = [];
+    const recording: ServiceManager = {
+      daemonReload: (t) => services.daemonReload(t),
+      isActive: (t, u) => services.isActive(t, u),
+      start: (t, u) => services.start(t, u),
+      restart: async (t, u) => {
+        log.push(`${t.node} restart ${u} (n1 conf ${readFileSync(join(base, "n1/etc/etcd/etcd.conf"), "utf8")}, n2 conf ${readFileSync(join(base, "n2/etc/etcd/etcd.conf"), "utf8")})`);
+        await services.restart(t, u);
+      },
+    };
+    await applyNodes(nodes("r1"), opts);
+    const r = await applyNodes(nodes("r2"), {
+      ...opts,
+      services: recording,
+      waitReady: async (n, u) => {
+        await new Promise((ok) => setTimeout(ok, 20));
+        log.push(`${n.name} ready ${u}`);
+      },
+    });
+    expect(r.nodes.map((x) => x.restarted)).toEqual([["etcd.service"], ["etcd.service"]]);
+    // Both nodes had the new file before the first restart; n2 restarted only after n1 was ready.
+    expect(log).toEqual(["n1 restart etcd.service (n1 conf n1 r2, n2 conf n2 r2)", "n1 ready etcd.service", "n2 restart etcd.service (n1 conf n1 r2, n2 conf n2 r2)", "n2 ready etcd.service"]);
+  });
+
+  it("stops the roll when a restarted unit does not get ready: the next node is not restarted", async () => {
+    await applyNodes(nodes("s1"), opts);
+    const restarted: string[] = [];
+    const err = await applyNodes(nodes("s2"), {
+      ...opts,
+      services: { ...services, daemonReload: (t) => services.daemonReload(t), isActive: (t, u) => services.isActive(t, u), start: (t, u) => services.start(t, u), restart: async (t, u) => void restarted.push(`${t.node} ${u}`) },
+      waitReady: async (n) => {
+        if (n.name === "n1") throw new DeployError("verify-failed", "n1: etcd.service not ready 180 s after its restart (no leader)", { field: "n1" });
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "verify-failed", field: "n1", message: "node n1, stage etcd: etcd.service not ready 180 s after its restart (no leader)" });
+    expect(restarted).toEqual(["n1 etcd.service"]);
+  });
+
+  it("rolling: false restarts every node of the stage without waiting", async () => {
+    await applyNodes(nodes("p1"), opts);
+    let waited = 0;
+    const r = await applyNodes(nodes("p2"), { ...opts, rolling: false, waitReady: async () => void waited++ });
+    expect(r.nodes.map((x) => x.restarted)).toEqual([["etcd.service"], ["etcd.service"]]);
+    expect(waited).toBe(0);
+  });
+
   it("removes the temp file when the write fails", async () => {
     const t = new LocalTransport({ node: "n3", root: join(base, "n3") });
     mkdirSync(join(base, "n3/etc/target/sub"), { recursive: true });

@@ -3,9 +3,11 @@
 // stage in parallel (etcd members must start together to form a quorum):
 // compare each file with what is on the node (sha256 of the content, mode,
 // owner), upload only the changed ones atomically, daemon-reload once if a
-// unit file changed, then start units that are not running and restart those
-// one of whose inputs changed. A second apply with nothing changed changes
-// nothing and says so. At the first failure the stage's other nodes finish
+// unit file changed, then start units that are not running. Units one of
+// whose inputs changed restart afterwards, one node at a time (a rolling
+// restart: etcd keeps its quorum, all but one API server keep serving), each
+// node's restarted units checked by `waitReady` before the next node's go. A
+// second apply with nothing changed changes nothing and says so. At the first failure the stage's other nodes finish
 // their step, nothing further is started, and a DeployError names the node,
 // the stage and the command's output.
 //
@@ -204,6 +206,17 @@ export interface ApplyOptions {
    * apply with a DeployError naming the stage.
    */
   afterStage?(stage: Stage, ctx: { transports: ReadonlyMap<string, Transport>; dryRun: boolean }): Promise<void>;
+  /**
+   * Restart the nodes of a stage one at a time (default true); false restarts
+   * them all at once, as the first start does.
+   */
+  rolling?: boolean;
+  /**
+   * Resolves once a restarted unit serves again (etcd healthy, API server
+   * ready); a throw stops the apply before any other node restarts. Called
+   * only for restarts, and only when rolling.
+   */
+  waitReady?(node: RenderedNode, unit: string): Promise<void>;
 }
 
 export interface NodeApplyResult {
@@ -284,13 +297,18 @@ interface NodeState {
   result: NodeApplyResult;
 }
 
-async function applyStage(s: NodeState, stage: Stage, opts: ApplyOptions, content: LocalContent): Promise<void> {
+/**
+ * Writes the stage's changed files and starts the units that are not running;
+ * returns what is left: restarting the units whose inputs changed (and waiting
+ * for them), which the caller runs node by node.
+ */
+async function applyStage(s: NodeState, stage: Stage, opts: ApplyOptions, content: LocalContent): Promise<() => Promise<void>> {
   const { node, transport: t } = s;
   const name = node.name;
   const dryRun = opts.dryRun === true;
   const files = node.files.filter((f) => s.stages.get(f.path) === stage);
   const units = node.units.filter((u) => u.stage === stage);
-  if (files.length === 0 && units.length === 0) return;
+  if (files.length === 0 && units.length === 0) return () => Promise.resolve();
   const emit = (e: ApplyEvent): void => opts.onProgress?.(e);
   emit({ kind: "stage-start", node: name, stage, files: files.length, units: units.length });
 
@@ -318,9 +336,6 @@ async function applyStage(s: NodeState, stage: Stage, opts: ApplyOptions, conten
       if (plan.units.start.includes(u.name)) {
         await opts.services.start(t, u.name);
         emit({ kind: "unit-started", node: name, stage, unit: u.name });
-      } else if (plan.units.restart.includes(u.name)) {
-        await opts.services.restart(t, u.name);
-        emit({ kind: "unit-restarted", node: name, stage, unit: u.name });
       }
     }
   } else {
@@ -333,17 +348,29 @@ async function applyStage(s: NodeState, stage: Stage, opts: ApplyOptions, conten
   s.result.restarted.push(...plan.units.restart);
   const stageChanged = plan.write.length > 0 || plan.units.start.length > 0 || plan.units.restart.length > 0;
   if (stageChanged) s.result.changed = true;
-  emit({
-    kind: "stage-done",
-    node: name,
-    stage,
-    unchanged: !stageChanged,
-    written: plan.write.length,
-    unchangedFiles: plan.unchanged.length,
-    started: plan.units.start.length,
-    restarted: plan.units.restart.length,
-    dryRun,
-  });
+  return async () => {
+    if (!dryRun) {
+      for (const u of units) {
+        if (!plan.units.restart.includes(u.name)) continue;
+        await opts.services.restart(t, u.name);
+        emit({ kind: "unit-restarted", node: name, stage, unit: u.name });
+      }
+      if (opts.rolling !== false && opts.waitReady) {
+        for (const u of units) if (plan.units.restart.includes(u.name)) await opts.waitReady(node, u.name);
+      }
+    }
+    emit({
+      kind: "stage-done",
+      node: name,
+      stage,
+      unchanged: !stageChanged,
+      written: plan.write.length,
+      unchangedFiles: plan.unchanged.length,
+      started: plan.units.start.length,
+      restarted: plan.units.restart.length,
+      dryRun,
+    });
+  };
 }
 
 /** Applies the nodes; see the top of this file. */
@@ -394,6 +421,20 @@ export async function applyNodes(nodes: readonly RenderedNode[], opts: ApplyOpti
       const failed = settled.findIndex((r) => r.status === "rejected");
       if (failed >= 0) {
         throw stageError(states[failed]?.node.name ?? "?", stage, (settled[failed] as PromiseRejectedResult).reason);
+      }
+      const restarts = settled.map((r) => (r as PromiseFulfilledResult<() => Promise<void>>).value);
+      if (opts.rolling === false) {
+        const done = await Promise.allSettled(restarts.map((r) => r()));
+        const bad = done.findIndex((r) => r.status === "rejected");
+        if (bad >= 0) throw stageError(states[bad]?.node.name ?? "?", stage, (done[bad] as PromiseRejectedResult).reason);
+      } else {
+        for (const [i, restart] of restarts.entries()) {
+          try {
+            await restart();
+          } catch (e) {
+            throw stageError(states[i]?.node.name ?? "?", stage, e);
+          }
+        }
       }
       if (opts.afterStage) {
         try {

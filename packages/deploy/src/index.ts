@@ -124,6 +124,7 @@ export {
   type RotationOptions,
 } from "./ca-rotation.js";
 export { verifyCluster, formatVerify, type VerifyCheck, type VerifyOptions } from "./verify.js";
+export { readinessWaiter, unitProbe, type ReadinessOptions } from "./unit-readiness.js";
 export { knownHostFingerprints } from "./transport/known-hosts.js";
 export { sshTransportFor, type SshAccess } from "./transport/ssh-connect.js";
 export { diffState, formatStateDiff, loadKeptPki, stateFileId, type StateDiff, type StateDiffEntry } from "./state-diff.js";

@@ -3,7 +3,7 @@
 // certificate (what `etcdctl endpoint status` reports), the API servers,
 // controller-manager and scheduler over HTTPS with the admin certificate; the
 // leader Leases of the controller-manager, the scheduler and the CSR approver.
-import { request } from "node:https";
+import { https } from "./https-probe.js";
 import { nodesWith } from "./inventory.js";
 import { apiserverUrlFor, certIds, type Plan } from "./plan.js";
 import { pkiItem, trustPem, type Pki } from "./pki-build.js";
@@ -23,38 +23,6 @@ export interface VerifyOptions {
   /** Fail when fewer nodes are registered than there are workers; default true (local-mode kubelets stop after bootstrap and never register). */
   requireNodes?: boolean;
   now?: () => Date;
-}
-
-interface Resp {
-  status: number;
-  body: string;
-}
-
-function https(url: string, o: { ca?: string; cert?: string; key?: string; method?: string; body?: string; insecure?: boolean; timeoutMs: number }): Promise<Resp> {
-  return new Promise((ok, fail) => {
-    const req = request(
-      url,
-      {
-        method: o.method ?? "GET",
-        ca: o.ca,
-        cert: o.cert,
-        key: o.key,
-        agent: false,
-        timeout: o.timeoutMs,
-        rejectUnauthorized: o.insecure !== true,
-        headers: o.body === undefined ? {} : { "content-type": "application/json" },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", fail);
-        res.on("end", () => ok({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`no response within ${o.timeoutMs} ms`)));
-    req.on("error", fail);
-    req.end(o.body);
-  });
 }
 
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));

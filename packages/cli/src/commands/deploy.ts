@@ -20,6 +20,7 @@ import {
   localInventory,
   LocalTransport,
   ProcessServiceManager,
+  readinessWaiter,
   renderCluster,
   renderPlanText,
   spawnLauncher,
@@ -74,7 +75,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
     });
   deploy
     .command("apply")
-    .description("render, then put every node's files in place and (re)start only the units whose inputs changed, stage by stage")
+    .description("render, then put every node's files in place and (re)start only the units whose inputs changed, stage by stage; restarts roll one node at a time, each checked before the next")
     .option(...inventoryOpt)
     .option("--local <dir>", "local mode: node N is <dir>/N on this machine, at 127.0.0.<last octet>, its units run as processes")
     .option("--state <dir>", "where the PKI and cluster secrets are kept and reused (default: <local dir>/state, else ./deploy-state)")
@@ -84,6 +85,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option("--ssh-port <port>", "SSH port", "22")
     .option("--known-hosts <file>", "OpenSSH known_hosts holding every node's host key (default ~/.ssh/known_hosts)")
     .option("--dry-run", "only report what would be written, started and restarted")
+    .option("--no-rolling", "restart every node of a stage at once instead of one node at a time, each checked (etcd /health, API server /readyz, ...) before the next")
     .action(async (o: ApplyFlags) => {
       const { plan, pki, secrets, local, stateDir, created, issued } = await prepare(io, o);
       io.stdout(`${created ? "created" : "reusing"} PKI and secrets in ${stateDir}\n`);
@@ -114,6 +116,8 @@ export function registerDeploy(program: Command, io: CliIo): void {
         transportFor,
         services,
         dryRun: o.dryRun === true,
+        rolling: o.rolling,
+        waitReady: readinessWaiter({ plan, pki }),
         onProgress: (e) => {
           if (e.kind !== "file-written") io.stdout(formatApplyEvent(e) + "\n");
         },
@@ -160,6 +164,7 @@ interface ApplyFlags {
   sshPort: string;
   knownHosts?: string;
   dryRun?: boolean;
+  rolling: boolean;
 }
 
 function stateDirOf(io: CliIo, state: string | undefined, local: string | undefined): string {
