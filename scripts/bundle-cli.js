@@ -2,8 +2,11 @@
 // command loads a handful of files instead of ~60 modules: measured on the
 // development machine, `k8s-pki gencert` start-up overhead went from about
 // 55 ms to 38 ms over bare Node. Heavy dependencies stay external and lazy.
+// Then the single-file packages/cli/dist/k8s-pki for masters
+// (scripts/bundle-standalone.js; about 1 s more).
 import { build } from "esbuild";
 import { fileURLToPath } from "node:url";
+import { bundleStandalone } from "./bundle-standalone.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 await build({
@@ -17,3 +20,4 @@ await build({
   external: ["@kubernetes/client-node", "commander", "js-yaml", "ssh2"],
   logLevel: "warning",
 });
+await bundleStandalone();
