@@ -1,12 +1,12 @@
 // RSA key generation from two primes, as Go's crypto/rsa does it.
 //
-// OpenSSL 3 makes 2-prime keys of 2048 bits and more with the SP 800-56B
-// method (auxiliary primes, then p and q), which took about 4x the time of two
-// plain 1024-bit primes from crypto.generatePrime on the benchmark machine
-// (~470 ms against ~2 x 117 ms per key on one core). generatePrime is OpenSSL's
-// BN_generate_prime_ex2 (random candidate with the top two bits set, trial
-// division, then at least 64 Miller-Rabin rounds), and its two calls run on two
-// threads of libuv's pool. The rest is a little BigInt arithmetic.
+// OpenSSL 3's RSA keygen (crypto.generateKeyPair) took a median 111 ms of CPU
+// per 2048-bit key on the benchmark machine, two crypto.generatePrime(1024)
+// calls 67 ms; and the two primes run on two threads of libuv's pool, so one
+// key takes about half that on the clock. generatePrime is OpenSSL's
+// BN_generate_prime_ex2: a random candidate with the top two bits set, trial
+// division, then at least 64 Miller-Rabin rounds (about half of its time). The
+// rest is a little BigInt arithmetic.
 import { createPrivateKey, generatePrime, type KeyObject } from "node:crypto";
 import { integer, seq } from "../asn1/der.js";
 
