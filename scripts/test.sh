@@ -15,6 +15,8 @@ command -v openssl >/dev/null || missing+=(openssl)
 # containerd (Debian's 1.6) and systemd-analyze: the deploy tests check rendered units against them.
 [ -x /usr/bin/containerd ] || missing+=(containerd)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+# sudo: apply over SSH as a user that is not root (`sudo -n`).
+command -v sudo >/dev/null || missing+=(sudo)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[test] installing Debian packages: ${missing[*]}" >&2
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
