@@ -4,32 +4,16 @@
 // unit too (k8s-pki-approver.service: this CLI, found without --bin-dir), so the
 // kubelets bootstrap and verify is fully green; afterAll always runs `deploy
 // stop` so nothing outlives the test, whatever failed.
-import { execFile } from "node:child_process";
 import { existsSync, writeFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { binaryPath, repoRoot, type Component } from "../harness/binaries.js";
+import { binaryPath, type Component } from "../harness/binaries.js";
+import { cliChild, cliPath, showRun, type ChildRun } from "../harness/cli-child.js";
 import { withTempDir } from "../harness/fixtures.js";
 import { processesMatching, waitFor } from "../harness/process.js";
 
 const tmp = withTempDir("k8s-pki-deploy-cli-local-");
-const cliPath = join(repoRoot, "packages/cli/bin/k8s-pki.js");
 const COMPONENTS: Component[] = ["etcd", "etcdctl", "flanneld", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kubectl"];
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], timeoutMs = 120_000): Promise<Run> {
-  return new Promise((ok) => {
-    execFile(process.execPath, [cliPath, ...args], { cwd: repoRoot, timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
-      ok({ code, stdout, stderr });
-    });
-  });
-}
 
 const nodesDir = (): string => join(tmp.path, "nodes");
 const stateDir = (): string => join(tmp.path, "state");
@@ -37,9 +21,8 @@ const stateDir = (): string => join(tmp.path, "state");
 const inventoryPath = (): string => join(tmp.path, "inventory.json");
 const local = (): string[] => ["--inventory", inventoryPath(), "--local", nodesDir(), "--state", stateDir()];
 const binDirs = (): string => [...new Set(COMPONENTS.map((c) => dirname(binaryPath(c))))].join(":");
-const show = (r: Run): string => `exit ${r.code}\n--- stdout:\n${r.stdout}\n--- stderr:\n${r.stderr}`;
 
-let firstApply: Run;
+let firstApply: ChildRun;
 const timings: string[] = [];
 
 beforeAll(() => {
@@ -52,8 +35,8 @@ beforeAll(() => {
 afterAll(async () => {
   // Always: the units are detached and would outlive the test otherwise.
   if (existsSync(nodesDir())) {
-    const r = await cli(["deploy", "stop", "--local", nodesDir()]);
-    if (r.code !== 0) console.error(`deploy stop in afterAll failed:\n${show(r)}`);
+    const r = await cliChild(["deploy", "stop", "--local", nodesDir()]);
+    if (r.code !== 0) console.error(`deploy stop in afterAll failed:\n${showRun(r)}`);
   }
   console.log(`deploy-cli-local timings:\n  ${timings.join("\n  ")}`);
 });
@@ -61,9 +44,9 @@ afterAll(async () => {
 describe("k8s-pki deploy apply|verify|stop --local, run as a child process", () => {
   it("apply renders and starts the three nodes stage by stage", async () => {
     const t0 = Date.now();
-    firstApply = await cli(["deploy", "apply", ...local(), "--bin-dir", binDirs()]);
+    firstApply = await cliChild(["deploy", "apply", ...local(), "--bin-dir", binDirs()]);
     timings.push(`first apply: ${Date.now() - t0} ms`);
-    expect(firstApply.code, show(firstApply)).toBe(0);
+    expect(firstApply.code, showRun(firstApply)).toBe(0);
     const out = firstApply.stdout;
     expect(out).toContain(`created PKI and secrets in ${stateDir()}`);
     for (const n of ["node1", "node2", "node3"]) {
@@ -83,16 +66,16 @@ describe("k8s-pki deploy apply|verify|stop --local, run as a child process", () 
 
   it("verify is fully green: etcd, every API server, the leader Leases (the approver's too) and the kubelets' CSRs", async () => {
     const t0 = Date.now();
-    let last: Run | undefined;
+    let last: ChildRun | undefined;
     await waitFor(
       async () => {
-        last = await cli(["deploy", "verify", ...local()], 30_000);
+        last = await cliChild(["deploy", "verify", ...local()], 30_000);
         // Green, and after the three kubelets' CSRs (verify is also green before they ask).
         return last.code === 0 && /^ok {5}CSRs approved: 3 approved and issued, 0 pending/m.test(last.stdout);
       },
       { what: "deploy verify to exit 0 with the kubelets' CSRs approved", timeoutMs: 120_000, intervalMs: 1000 },
     ).catch((e: unknown) => {
-      throw new Error(`${(e as Error).message}\n${last ? show(last) : ""}`);
+      throw new Error(`${(e as Error).message}\n${last ? showRun(last) : ""}`);
     });
     timings.push(`verify green ${Date.now() - t0} ms after apply`);
     const out = last!.stdout;
@@ -109,9 +92,9 @@ describe("k8s-pki deploy apply|verify|stop --local, run as a child process", () 
 
   it("a second apply (a new CLI process) finds the running units through their pid files: nothing changed", async () => {
     const t0 = Date.now();
-    const r = await cli(["deploy", "apply", ...local(), "--bin-dir", binDirs()]);
+    const r = await cliChild(["deploy", "apply", ...local(), "--bin-dir", binDirs()]);
     timings.push(`second apply: ${Date.now() - t0} ms`);
-    expect(r.code, show(r)).toBe(0);
+    expect(r.code, showRun(r)).toBe(0);
     expect(r.stdout).toContain(`reusing PKI and secrets in ${stateDir()}`);
     expect(r.stdout).toMatch(/^nothing changed$/m);
     expect(r.stdout).not.toMatch(/ (started|restarted) \S+\.service/);
@@ -121,9 +104,9 @@ describe("k8s-pki deploy apply|verify|stop --local, run as a child process", () 
     const before = processesMatching(nodesDir());
     expect(before.length).toBeGreaterThan(0);
     const t0 = Date.now();
-    const r = await cli(["deploy", "stop", "--local", nodesDir()]);
+    const r = await cliChild(["deploy", "stop", "--local", nodesDir()]);
     timings.push(`stop: ${Date.now() - t0} ms\n    ${r.stdout.trimEnd().split("\n").join("\n    ")}`);
-    expect(r.code, show(r)).toBe(0);
+    expect(r.code, showRun(r)).toBe(0);
     for (const n of ["node1", "node2", "node3"]) {
       expect(r.stdout).toMatch(new RegExp(`^${n} etcd\\.service: (stopped|killed) \\(pid \\d+\\)`, "m"));
       expect(r.stdout).toMatch(new RegExp(`^${n} kube-apiserver\\.service: (stopped|killed) \\(pid \\d+\\)`, "m"));
@@ -135,8 +118,8 @@ describe("k8s-pki deploy apply|verify|stop --local, run as a child process", () 
     expect(r.stdout).toMatch(/^stopped \d+ process\(es\) under /m);
     expect(processesMatching(nodesDir())).toEqual([]);
     // Idempotent: a second stop finds nothing to do.
-    const again = await cli(["deploy", "stop", "--local", nodesDir()]);
-    expect(again.code, show(again)).toBe(0);
+    const again = await cliChild(["deploy", "stop", "--local", nodesDir()]);
+    expect(again.code, showRun(again)).toBe(0);
     expect(again.stdout).toContain(`no local units under ${nodesDir()}`);
   });
 });
