@@ -1,13 +1,14 @@
 // `k8s-pki deploy apply|verify|stop --local` as a user runs them: the built CLI
 // as a child process, its units real binaries started DETACHED (they outlive
 // the CLI), then `deploy stop` ending every one of them. The CSR approver is a
-// unit too (k8s-pki-approver.service: this CLI, found without --bin-dir), so the
-// kubelets bootstrap and verify is fully green; afterAll always runs `deploy
-// stop` so nothing outlives the test, whatever failed.
-import { existsSync, writeFileSync, readdirSync } from "node:fs";
+// unit too (k8s-pki-approver.service), run from the standalone single-file
+// k8s-pki an operator puts in binDir (copied alone into the test's bin folder),
+// so the kubelets bootstrap through it and verify is fully green; afterAll
+// always runs `deploy stop` so nothing outlives the test, whatever failed.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { binaryPath, type Component } from "../harness/binaries.js";
+import { binaryPath, repoRoot, type Component } from "../harness/binaries.js";
 import { cliChild, cliPath, showRun, type ChildRun } from "../harness/cli-child.js";
 import { withTempDir } from "../harness/fixtures.js";
 import { processesMatching, waitFor } from "../harness/process.js";
@@ -20,7 +21,9 @@ const stateDir = (): string => join(tmp.path, "state");
 // Nodes at 127.0.0.21-23, so this cluster never collides with deploy-local.test.ts's (127.0.0.11-13) when both run at once.
 const inventoryPath = (): string => join(tmp.path, "inventory.json");
 const local = (): string[] => ["--inventory", inventoryPath(), "--local", nodesDir(), "--state", stateDir()];
-const binDirs = (): string => [...new Set(COMPONENTS.map((c) => dirname(binaryPath(c))))].join(":");
+const ownBin = (): string => join(tmp.path, "bin");
+const binDirs = (): string => [ownBin(), ...new Set(COMPONENTS.map((c) => dirname(binaryPath(c))))].join(":");
+const standalone = join(repoRoot, "packages/cli/dist/k8s-pki");
 
 let firstApply: ChildRun;
 const timings: string[] = [];
@@ -30,6 +33,10 @@ beforeAll(() => {
   const nodes = [1, 2, 3].map((i) => ({ name: `node${i}`, address: `192.168.95.2${i}`, roles: ["etcd", "master", "worker"] }));
   writeFileSync(inventoryPath(), JSON.stringify({ nodes }));
   binDirs(); // fails up front, naming a missing binary
+  expect(existsSync(standalone), `${standalone}: run \`npm run build\` first`).toBe(true);
+  mkdirSync(ownBin());
+  copyFileSync(standalone, join(ownBin(), "k8s-pki"));
+  chmodSync(join(ownBin(), "k8s-pki"), 0o755);
 });
 
 afterAll(async () => {
@@ -60,6 +67,10 @@ describe("k8s-pki deploy apply|verify|stop --local, run as a child process", () 
     // Detached: the units outlived the CLI, each with a pid file.
     for (const n of ["node1", "node2", "node3"]) {
       expect(readdirSync(join(nodesDir(), n, "run/local-units"))).toContain("etcd.service.pid");
+      // The approver is the standalone file from --bin-dir, not the repository's CLI.
+      const pid = readFileSync(join(nodesDir(), n, "run/local-units/k8s-pki-approver.service.pid"), "utf8").split("\n")[0]!;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      expect(argv.slice(0, 4)).toEqual([process.execPath, join(ownBin(), "k8s-pki"), "approver", "run"]);
     }
     expect(processesMatching(nodesDir()).length).toBeGreaterThanOrEqual(3 * 5);
   });

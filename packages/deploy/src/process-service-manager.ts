@@ -11,7 +11,7 @@
 // local-stop.ts) lets another manager (a later `deploy apply`) see it and
 // `deploy stop` (stopLocalUnits) end it.
 import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { DeployError } from "./errors.js";
@@ -258,7 +258,7 @@ export class ProcessServiceManager implements ServiceManager {
     }
     // A Node script (the k8s-pki CLI) runs under this Node: then the process's argv[0] is a
     // path the pid file can name (through its shebang it would be a bare `node`).
-    const script = /\.[cm]?js$/.test(local);
+    const script = isNodeScript(local);
     const command = script ? process.execPath : local;
     const args = remapArgs(rest, (p) => lt.hostPath(p), lt.root);
     const spec: LaunchSpec = {
@@ -349,6 +349,23 @@ export class ProcessServiceManager implements ServiceManager {
     const all = [...this.units.values()];
     for (const s of all) s.stopped = true;
     await Promise.all(all.map((s) => s.proc?.stop()));
+  }
+}
+
+/** A `.js` file, or one whose shebang runs node (the standalone k8s-pki). */
+function isNodeScript(path: string): boolean {
+  if (/\.[cm]?js$/.test(path)) return true;
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const head = Buffer.alloc(64);
+      const n = readSync(fd, head, 0, 64, 0);
+      return /^#!\s*(\/usr\/bin\/env\s+(-S\s+)?node|\S*\/node)\b/.test(head.subarray(0, n).toString("latin1"));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
   }
 }
 
