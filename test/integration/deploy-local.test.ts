@@ -192,7 +192,7 @@ describe("deploy in local mode (3 nodes on 127.0.0.11-13)", () => {
     expect(m).toMatch(/^k8s_pki_approver_decisions_total\{signer="kubernetes\.io\/kube-apiserver-client-kubelet",outcome="approved",reason="nodeclient"\} 3$/m);
     for (const other of ["node1", "node2", "node3"].filter((n) => n !== holder)) {
       const o = await metrics(other);
-      expect(o).not.toMatch(/^k8s_pki_approver_leader 1$/m);
+      expect(o).toMatch(/^k8s_pki_approver_leader 0$/m);
       expect(o).not.toMatch(/outcome="approved"/);
     }
   });

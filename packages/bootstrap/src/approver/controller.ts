@@ -58,6 +58,8 @@ export class Approver {
     });
     this.registry.gauge({ name: "k8s_pki_approver_queue_depth", help: "CSRs waiting in the work queue.", collect: (g) => g.set(undefined, this.queue.len()) });
     this.leaderGauge = this.registry.gauge({ name: "k8s_pki_approver_leader", help: "1 while this replica holds the lease (or runs without leader election)." });
+    // Published from the start: a standby replica reads 0, so alerts can tell "not leading" from "not scraped".
+    this.leaderGauge.set(undefined, 0);
     this.registry.gauge({ name: "k8s_pki_approver_cache_synced", help: "1 once the CSR cache has synced.", collect: (g) => g.set(undefined, this.watcher.hasSynced() ? 1 : 0) });
     this.registry.gauge({ name: "k8s_pki_approver_watch_relists", help: "LISTs after the first (410 Gone and the like).", collect: (g) => g.set(undefined, this.watcher.stats().relists) });
     this.registry.gauge({ name: "k8s_pki_approver_watch_failures", help: "Failed LISTs and WATCHes so far.", collect: (g) => g.set(undefined, this.watcher.stats().failures) });
