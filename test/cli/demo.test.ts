@@ -50,4 +50,28 @@ describe("k8s-pki demo (the Quick start's main job)", () => {
     expect(leaf2.serialNumber).not.toBe(leaf.serialNumber);
     expect(verifySignature(leaf2.signatureAlgorithm, ca.spki, leaf2.tbs, leaf2.signature)).toBe(true);
   });
+
+  it("renders the built-in three-node cluster from a kept PKI, and the same CA on a second run", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "k8s-pki-demo-"));
+    dirs.push(cwd);
+    const first = await demo(cwd);
+    expect(first.code, first.err).toBe(0);
+    const dir = join(cwd, "pki");
+    expect(first.out).toContain(`made the cluster's PKI in ${join(dir, "cluster-state")}`);
+    const plan = readFileSync(join(dir, "cluster-plan.txt"), "utf8");
+    expect(plan).toMatch(/^# k8s-pki deploy plan: cluster kubernetes, 3 nodes/);
+    const caPath = (node: string): string => join(dir, "cluster", node, "etc/kubernetes/pki/ca.pem");
+    const clusterCa = readFileSync(caPath("node1"), "utf8");
+    expect(readFileSync(join(dir, "cluster-state/pki/kubernetes-ca.pem"), "utf8")).toBe(clusterCa);
+    for (const node of ["node2", "node3"]) expect(readFileSync(caPath(node), "utf8")).toBe(clusterCa);
+    const apiserver = parseCertificatePem(readFileSync(join(dir, "cluster/node2/etc/kubernetes/pki/apiserver.pem")));
+    const caCert = parseCertificatePem(clusterCa);
+    expect(verifySignature(apiserver.signatureAlgorithm, caCert.spki, apiserver.tbs, apiserver.signature)).toBe(true);
+    expect(statSync(join(dir, "cluster/node1/etc/kubernetes/pki/ca-key.pem")).mode & 0o777).toBe(0o600);
+
+    const second = await demo(cwd);
+    expect(second.code, second.err).toBe(0);
+    expect(second.out).toContain("reused the cluster's PKI");
+    expect(readFileSync(caPath("node1"), "utf8")).toBe(clusterCa);
+  });
 });

@@ -82,7 +82,7 @@ certificate lifecycle (flags: --flag value):
                   every certificate and kubeconfig certificate by expiry; exit 3 when one expires within --warn
 
 other:
-  demo [-out DIR] make a cluster CA and an API server certificate from built-in CSR JSON
+  demo [-out DIR] make a CA and an API server certificate from built-in CSR JSON, then render the built-in cluster
 
 Run 'k8s-pki <command> -h' for a command's flags.
 `;

@@ -1,7 +1,10 @@
 // k8s-pki demo: the Quick start's main job. Builds a cluster CA and an API
 // server certificate from built-in CSR JSON, the way a binary-deployed
-// cluster does with cfssl, and writes them as cfssljson would.
+// cluster does with cfssl, and writes them as cfssljson would; then renders
+// the built-in three-node cluster (every node's certificates, kubeconfigs,
+// configs and units) as `deploy render --state` does, keeping its PKI.
 import { certInfo, cfssljsonOutputFiles, createLocalSigner, genCert, goJsonStringify, initCa, parseCertificatePem, parseCsrJson, parseSigningConfig, writeFileAtomic, writeOutputFiles } from "@k8s/pki";
+import { buildPlan, defaultInventory, loadOrCreateState, renderCluster, renderPlanText, writeRendered } from "@k8s/deploy";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseGoFlags } from "../go-flags.js";
@@ -67,4 +70,19 @@ export async function demo(io: CliIo, argv: string[]): Promise<void> {
     if (info.sans) io.stdout(`  SANs: ${info.sans.join(", ")}\n`);
   }
   io.stdout(`\nwrote ${existing ? "" : "ca.pem ca-key.pem ca.csr "}kubernetes.pem kubernetes-key.pem kubernetes.csr and the JSON inputs to ${dir}\n`);
+
+  // The deployer's side: the built-in cluster (192.168.95.11-13, each etcd, master and worker), its PKI kept in a state folder.
+  const stateDir = join(dir, "cluster-state");
+  const outDir = join(dir, "cluster");
+  io.stdout(`\n$ k8s-pki deploy plan > ${join(dir, "cluster-plan.txt")}\n$ k8s-pki deploy render --state ${stateDir} --out ${outDir}\n`);
+  const plan = buildPlan(defaultInventory());
+  await writeFileAtomic(join(dir, "cluster-plan.txt"), Buffer.from(renderPlanText(plan)), 0o644);
+  const st = await loadOrCreateState(plan, stateDir, { now: () => io.now() });
+  const nodes = renderCluster(plan, { pki: st.pki, secrets: st.secrets, now: () => io.now() });
+  const files = await writeRendered(nodes, outDir);
+  io.stdout(`${st.created ? "made" : "reused"} the cluster's PKI in ${stateDir}: ${plan.certs.filter((c) => c.kind === "ca").map((c) => c.id).join(", ")} and ${plan.certs.filter((c) => c.kind !== "ca").length} certificates and key pairs\n`);
+  for (const n of plan.nodes) {
+    io.stdout(`  ${n.name} (${n.address}, ${n.roles.join("+")}): ${n.files.filter((f) => f.source.kind !== "binary").length} files, units ${n.units.map((u) => u.name.replace(/\.service$/, "")).join(" ")}\n`);
+  }
+  io.stdout(`wrote ${files} files under ${outDir}; every certificate, file and unit is listed in ${join(dir, "cluster-plan.txt")}\n`);
 }

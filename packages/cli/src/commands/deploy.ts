@@ -1,6 +1,6 @@
 // k8s-pki deploy plan|render: the thin deployer's offline half (inventory -> plan -> rendered files).
 import { accessSync, constants } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,13 +29,15 @@ import {
   SystemdServiceManager,
   verifyCluster,
   writeRendered,
+  type ClusterSecrets,
   type Inventory,
+  type Pki,
   type ServiceManager,
   type Transport,
 } from "@k8s/deploy";
 import { ExitError } from "../errors.js";
 import type { Command } from "commander";
-import { resolvePath, type CliIo } from "../io.js";
+import { PlainError, resolvePath, type CliIo } from "../io.js";
 import { registerRotateCa } from "./deploy-rotate.js";
 
 const inventoryOpt = ["--inventory <file>", "inventory (YAML or JSON); default: the built-in three-node cluster (192.168.95.11-13)"] as const;
@@ -63,12 +65,24 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .command("render")
     .description("make the PKI and write every node's files to DIR/<node>/<path> with their modes")
     .option(...inventoryOpt)
-    .requiredOption("--out <dir>", "output folder")
-    .action(async (o: { inventory?: string; out: string }) => {
+    .requiredOption("--out <dir>", "output folder (new or empty, unless --state keeps the PKI)")
+    .option("--state <dir>", "keep the PKI and cluster secrets in this folder and reuse them, as apply does")
+    .action(async (o: { inventory?: string; out: string; state?: string }) => {
       const plan = buildPlan(await inventoryFrom(io, o.inventory));
-      const pki = await buildPki(plan, { now: () => io.now() });
-      const nodes = renderCluster(plan, { pki, now: () => io.now() });
       const out = resolvePath(io, o.out);
+      let pki: Pki;
+      let secrets: ClusterSecrets | undefined;
+      if (o.state !== undefined) {
+        const st = await loadOrCreateState(plan, resolvePath(io, o.state), { now: () => io.now() });
+        ({ pki, secrets } = st);
+        if (!st.created && st.issued.length > 0) io.stdout(`re-issued from the kept CAs: ${st.issued.join(", ")}\n`);
+      } else {
+        // Without a state every render makes new CAs: never put them over CA keys an earlier render left there.
+        const present = await readdir(out).catch(() => [] as string[]);
+        if (present.length > 0) throw new PlainError(`${out} is not empty: a render without --state makes new CAs and would replace the CA keys there; pass --state DIR to keep the PKI, or choose a new folder`);
+        pki = await buildPki(plan, { now: () => io.now() });
+      }
+      const nodes = renderCluster(plan, { pki, ...(secrets ? { secrets } : {}), now: () => io.now() });
       const n = await writeRendered(nodes, out);
       const certs = plan.certs.length;
       io.stdout(`rendered ${nodes.length} nodes, ${certs} certificates and keys, ${n} files into ${out} (binaries listed in <node>.manifest.txt)\n`);
