@@ -2,7 +2,7 @@
 // written) against a shell script that makes the same certificates with real cfssl | cfssljson,
 // one command per certificate as the Ansible/FMI layout does. ECDSA P-256 and RSA-2048.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildPlan, certCsrJson, signingConfigJson, validateInventory, type Inventory } from "@k8s/deploy";
@@ -97,7 +97,9 @@ export async function deployRenderBench(opts: DeployRenderBenchOptions = {}): Pr
         const ours: number[] = [];
         const theirs: number[] = [];
         for (let i = 0; i < runs; i++) {
-          rmSync(out, { recursive: true, force: true });
+          // Set the last run's output aside and delete it after all runs: on a file system mounted with
+          // `discard` (this VM's root) deleting a thousand files queues discards that stall whatever runs next.
+          if (existsSync(out)) renameSync(out, join(dir, `previous-${i}`));
           ours.push(runSh("k8s-pki deploy render", `node ${cli} deploy render --inventory inventory.json --out out`, dir));
           theirs.push(runSh("cfssl script", script, join(dir, "cfssl")));
         }
