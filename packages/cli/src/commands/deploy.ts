@@ -1,13 +1,10 @@
-// k8s-pki deploy plan|render: the thin deployer's offline half (inventory -> plan -> rendered files).
+// k8s-pki deploy plan|render|apply|verify|stop (and rotate-ca, in deploy-rotate.ts): flags in, the @k8s/deploy library, lines out.
 import { accessSync, constants } from "node:fs";
-import { readFile, readdir } from "node:fs/promises";
-import { homedir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   applyNodes,
-  DeployError,
-  knownHostFingerprints,
   buildPki,
   buildPlan,
   defaultInventory,
@@ -24,7 +21,6 @@ import {
   renderCluster,
   renderPlanText,
   spawnLauncher,
-  SshTransport,
   stopLocalUnits,
   SystemdServiceManager,
   verifyCluster,
@@ -39,6 +35,7 @@ import { ExitError } from "../errors.js";
 import type { Command } from "commander";
 import { PlainError, resolvePath, type CliIo } from "../io.js";
 import { registerRotateCa } from "./deploy-rotate.js";
+import { nodeTransportFor } from "../node-access.js";
 
 const inventoryOpt = ["--inventory <file>", "inventory (YAML or JSON); default: the built-in three-node cluster (192.168.95.11-13)"] as const;
 
@@ -112,19 +109,9 @@ export function registerDeploy(program: Command, io: CliIo): void {
         services = new ProcessServiceManager({ binaryFor: (name) => localBinary(dirs, name), launch: spawnLauncher({ detached: true }) });
         transportFor = (n) => Promise.resolve(new LocalTransport({ node: n.name, root: join(local, n.name) }));
       } else {
-        if (o.sshKey === undefined) throw new Error("--ssh-key is required (or --local DIR for local mode)");
-        const privateKey = await readFile(resolvePath(io, o.sshKey));
-        const khPath = o.knownHosts !== undefined ? resolvePath(io, o.knownHosts) : join(homedir(), ".ssh", "known_hosts");
-        const knownHosts = await readFile(khPath, "utf8").catch(() => "");
+        // Same access as certs check --inventory and rotate-ca finish: key auth, host keys from known_hosts.
+        transportFor = await nodeTransportFor(io, o, undefined);
         services = new SystemdServiceManager();
-        transportFor = async (n) => {
-          // Never push keys to an unverified host: its key must be in known_hosts (ssh-keyscan it first, and check it).
-          const hostFingerprints = knownHostFingerprints(knownHosts, n.address, Number(o.sshPort));
-          if (hostFingerprints.length === 0) {
-            throw new DeployError("node-unreachable", `node ${n.name} (${n.address}): no host key in ${khPath}; add it (ssh-keyscan -p ${o.sshPort} ${n.address}) after checking it`, { field: n.name });
-          }
-          return SshTransport.connect({ node: n.name, host: n.address, port: Number(o.sshPort), username: o.sshUser, privateKey, hostFingerprints });
-        };
       }
       const r = await applyNodes(nodes, {
         transportFor,
