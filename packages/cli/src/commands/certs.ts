@@ -16,11 +16,8 @@ import {
   type ExpiryRow,
 } from "@k8s/pki";
 import {
-  buildPlan,
   checkNodeCertFiles,
-  loadInventory,
   loadState,
-  localInventory,
   nodeCertFiles,
   nodeCertReport,
   nodeFileStateTextfile,
@@ -33,6 +30,7 @@ import { tabulate } from "@k8s/bootstrap";
 import type { Command } from "commander";
 import { ExitError } from "../errors.js";
 import { PlainError, resolvePath, type CliIo } from "../io.js";
+import { deployTarget } from "../deploy-target.js";
 import { nodeAccessOptions, nodeTransportFor, type NodeAccessFlags } from "../node-access.js";
 
 /** Exit status when a certificate expires within the threshold (errors exit 1). */
@@ -117,10 +115,7 @@ const STATE_COLUMN: Record<NodeFileState, string> = { current: "current", stale:
 
 /** certs check --inventory: the certificates on the nodes of a deployed cluster, compared with the deploy state. */
 async function checkNodes(io: CliIo, o: CheckFlags, warnMs: number): Promise<void> {
-  const base = await loadInventory(resolvePath(io, o.inventory!));
-  const local = o.local === undefined ? undefined : resolvePath(io, o.local);
-  const plan = buildPlan(local ? localInventory(base) : base);
-  const stateDir = o.state !== undefined ? resolvePath(io, o.state) : local !== undefined ? join(local, "state") : resolvePath(io, "deploy-state");
+  const { plan, local, stateDir } = await deployTarget(io, o);
   let expected: Map<string, Buffer> | undefined;
   const stateThere = await stat(join(stateDir, "pki")).then(
     () => true,

@@ -1,18 +1,13 @@
 // k8s-pki deploy rotate-ca start|reissue|finish|status: the CA rotation steps
 // of a deploy state; `deploy apply` after each step rolls them out.
-import { join } from "node:path";
 import {
-  buildPlan,
   certificatesInNodeFile,
-  defaultInventory,
   leavesOfRetiringCas,
   nodeCertFiles,
   nodeFileName,
   readNodeFiles,
   retiringCas,
   finishCaRotation,
-  loadInventory,
-  localInventory,
   readRotation,
   reissueCaRotation,
   renewBootstrapTokens,
@@ -20,22 +15,16 @@ import {
   type Plan,
 } from "@k8s/deploy";
 import type { Command } from "commander";
-import { PlainError, resolvePath, type CliIo } from "../io.js";
+import { PlainError, type CliIo } from "../io.js";
 import { nodeTransportFor, type NodeAccessFlags } from "../node-access.js";
+import { deployTarget, type DeployTarget, type TargetFlags } from "../deploy-target.js";
 
-interface RotateFlags {
-  inventory?: string;
-  local?: string;
-  state?: string;
-}
+type RotateFlags = TargetFlags;
 
-async function target(io: CliIo, o: RotateFlags): Promise<{ plan: Plan; stateDir: string; applyHint: string }> {
-  const base = o.inventory === undefined ? defaultInventory() : await loadInventory(resolvePath(io, o.inventory));
-  const local = o.local === undefined ? undefined : resolvePath(io, o.local);
-  const plan = buildPlan(local ? localInventory(base) : base);
-  const stateDir = o.state !== undefined ? resolvePath(io, o.state) : local !== undefined ? join(local, "state") : resolvePath(io, "deploy-state");
+async function target(io: CliIo, o: RotateFlags): Promise<DeployTarget & { applyHint: string }> {
+  const t = await deployTarget(io, o);
   const flags = [o.inventory && `--inventory ${o.inventory}`, o.local && `--local ${o.local}`, o.state && `--state ${o.state}`].filter(Boolean).join(" ");
-  return { plan, stateDir, applyHint: `k8s-pki deploy apply${flags ? ` ${flags}` : ""}` };
+  return { ...t, applyHint: `k8s-pki deploy apply${flags ? ` ${flags}` : ""}` };
 }
 
 const commonFlags = (c: Command): Command =>
@@ -86,8 +75,8 @@ export function registerRotateCa(deploy: Command, io: CliIo): void {
       .option("--known-hosts <file>", "OpenSSH known_hosts holding every node's host key (default ~/.ssh/known_hosts)")
       .option("--force", "finish without reading the nodes"),
   ).action(async (o: RotateFlags & NodeAccessFlags & { force?: boolean }) => {
-    const { plan, stateDir, applyHint } = await target(io, o);
-    if (!o.force) await refuseOldCaLeftovers(io, o, plan, stateDir);
+    const { plan, local, stateDir, applyHint } = await target(io, o);
+    if (!o.force) await refuseOldCaLeftovers(io, o, plan, local, stateDir);
     const ids = await finishCaRotation(stateDir);
     io.stdout(`${ids.join(", ")}: the old CAs are retired (their certificates kept as <id>.previous.pem, keys removed)\nnext: ${applyHint}   (every node then trusts only the new CAs)\n`);
   });
@@ -100,10 +89,9 @@ export function registerRotateCa(deploy: Command, io: CliIo): void {
 }
 
 /** Reads every node's certificates; throws naming those only a retiring CA signed, or the nodes it could not read. */
-async function refuseOldCaLeftovers(io: CliIo, o: RotateFlags & NodeAccessFlags, plan: Plan, stateDir: string): Promise<void> {
+async function refuseOldCaLeftovers(io: CliIo, o: NodeAccessFlags, plan: Plan, local: string | undefined, stateDir: string): Promise<void> {
   const retiring = await retiringCas(stateDir);
   if (retiring.size === 0) return; // finishCaRotation says what is wrong
-  const local = o.local === undefined ? undefined : resolvePath(io, o.local);
   const files = nodeCertFiles(plan);
   const { read, failures } = await readNodeFiles(files, plan.nodes, await nodeTransportFor(io, o, local));
   if (failures.length > 0) {

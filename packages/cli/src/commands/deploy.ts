@@ -7,14 +7,11 @@ import {
   applyNodes,
   buildPki,
   buildPlan,
-  defaultInventory,
   formatApplyEvent,
   formatStoppedLocalUnit,
   formatVerify,
-  loadInventory,
   loadOrCreateState,
   loadState,
-  localInventory,
   LocalTransport,
   ProcessServiceManager,
   readinessWaiter,
@@ -26,7 +23,6 @@ import {
   verifyCluster,
   writeRendered,
   type ClusterSecrets,
-  type Inventory,
   type Pki,
   type ServiceManager,
   type Transport,
@@ -36,12 +32,9 @@ import type { Command } from "commander";
 import { PlainError, resolvePath, type CliIo } from "../io.js";
 import { registerRotateCa } from "./deploy-rotate.js";
 import { nodeTransportFor } from "../node-access.js";
+import { deployTarget, inventoryFrom } from "../deploy-target.js";
 
 const inventoryOpt = ["--inventory <file>", "inventory (YAML or JSON); default: the built-in three-node cluster (192.168.95.11-13)"] as const;
-
-async function inventoryFrom(io: CliIo, file: string | undefined): Promise<Inventory> {
-  return file === undefined ? defaultInventory() : loadInventory(resolvePath(io, file));
-}
 
 export function registerDeploy(program: Command, io: CliIo): void {
   const deploy = program.command("deploy").description("deploy etcd, flannel, masters and workers from binaries");
@@ -52,11 +45,9 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option("--local <dir>", "the plan of apply --local DIR (loopback addresses); its state is <dir>/state unless --state")
     .option("--state <dir>", "also list what the next apply would issue from this state folder and why (read only; exit 1 if apply would refuse it)")
     .action(async (o: { inventory?: string; local?: string; state?: string }) => {
-      const base = await inventoryFrom(io, o.inventory);
-      const local = o.local === undefined ? undefined : resolvePath(io, o.local);
-      const plan = buildPlan(local ? localInventory(base) : base);
+      const { plan, local, stateDir } = await deployTarget(io, o);
       io.stdout(renderPlanText(plan));
-      if (o.state !== undefined || local !== undefined) await (await import("./plan-state.js")).printStateDiff(io, plan, stateDirOf(io, o.state, local));
+      if (o.state !== undefined || local !== undefined) await (await import("./plan-state.js")).printStateDiff(io, plan, stateDir);
     });
   deploy
     .command("render")
@@ -143,10 +134,7 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option("--local <dir>", "local mode (as apply --local)")
     .option("--state <dir>", "the PKI apply kept (default: <local dir>/state, else ./deploy-state)")
     .action(async (o: { inventory?: string; local?: string; state?: string }) => {
-      const base = await inventoryFrom(io, o.inventory);
-      const local = o.local === undefined ? undefined : resolvePath(io, o.local);
-      const plan = buildPlan(local ? localInventory(base) : base);
-      const stateDir = stateDirOf(io, o.state, local);
+      const { plan, local, stateDir } = await deployTarget(io, o);
       const { pki } = await loadState(plan, stateDir);
       const checks = await verifyCluster({ plan, pki, requireNodes: local === undefined });
       io.stdout(formatVerify(checks));
@@ -168,15 +156,8 @@ interface ApplyFlags {
   rolling: boolean;
 }
 
-function stateDirOf(io: CliIo, state: string | undefined, local: string | undefined): string {
-  return state !== undefined ? resolvePath(io, state) : local !== undefined ? join(local, "state") : resolvePath(io, "deploy-state");
-}
-
 async function prepare(io: CliIo, o: ApplyFlags) {
-  const base = await inventoryFrom(io, o.inventory);
-  const local = o.local === undefined ? undefined : resolvePath(io, o.local);
-  const plan = buildPlan(local ? localInventory(base) : base);
-  const stateDir = stateDirOf(io, o.state, local);
+  const { plan, local, stateDir } = await deployTarget(io, o);
   const st = await loadOrCreateState(plan, stateDir, { now: () => io.now() });
   return { plan, ...st, local, stateDir };
 }
