@@ -155,6 +155,15 @@ const HARDENED_CERT_FILES: Record<string, string> = {
   "k8s-pki-approver": "k8s-pki-approver",
 };
 
+/** Kubeconfigs live in /etc/kubernetes in both layouts; only the admin's name differs (classic: kubectl.kubeconfig). */
+function kubeconfigPaths(adminName: string): LayoutPaths["kubeconfig"] {
+  const names = ["kube-controller-manager", "kube-scheduler", "kube-proxy", "kubelet-bootstrap", "kubelet", "k8s-pki-approver"] as const;
+  return {
+    admin: `/etc/kubernetes/${adminName}.kubeconfig`,
+    ...(Object.fromEntries(names.map((n) => [n, `/etc/kubernetes/${n}.kubeconfig`])) as Record<(typeof names)[number], string>),
+  };
+}
+
 function hardenedPaths(): LayoutPaths {
   const pki = "/etc/kubernetes/pki";
   const base = (id: string): string => {
@@ -173,15 +182,7 @@ function hardenedPaths(): LayoutPaths {
     certPath: (id) => (id === "sa" ? `${pki}/sa.pub` : `${base(id)}.pem`),
     signingCertPath: (id) => `${base(id)}-signing.pem`,
     keyPath: (id) => (id === "sa" ? `${pki}/sa.key` : `${base(id)}-key.pem`),
-    kubeconfig: {
-      admin: "/etc/kubernetes/admin.kubeconfig",
-      "kube-controller-manager": "/etc/kubernetes/kube-controller-manager.kubeconfig",
-      "kube-scheduler": "/etc/kubernetes/kube-scheduler.kubeconfig",
-      "kube-proxy": "/etc/kubernetes/kube-proxy.kubeconfig",
-      "kubelet-bootstrap": "/etc/kubernetes/kubelet-bootstrap.kubeconfig",
-      kubelet: "/etc/kubernetes/kubelet.kubeconfig",
-      "k8s-pki-approver": "/etc/kubernetes/k8s-pki-approver.kubeconfig",
-    },
+    kubeconfig: kubeconfigPaths("admin"),
   };
 }
 
@@ -203,15 +204,7 @@ function classicPaths(): LayoutPaths {
     certPath: (id) => `${base(id)}.pem`,
     signingCertPath: (id) => `${base(id)}-signing.pem`,
     keyPath: (id) => `${base(id)}-key.pem`,
-    kubeconfig: {
-      admin: "/etc/kubernetes/kubectl.kubeconfig",
-      "kube-controller-manager": "/etc/kubernetes/kube-controller-manager.kubeconfig",
-      "kube-scheduler": "/etc/kubernetes/kube-scheduler.kubeconfig",
-      "kube-proxy": "/etc/kubernetes/kube-proxy.kubeconfig",
-      "kubelet-bootstrap": "/etc/kubernetes/kubelet-bootstrap.kubeconfig",
-      kubelet: "/etc/kubernetes/kubelet.kubeconfig",
-      "k8s-pki-approver": "/etc/kubernetes/k8s-pki-approver.kubeconfig",
-    },
+    kubeconfig: kubeconfigPaths("kubectl"),
   };
 }
 
