@@ -2,6 +2,7 @@
 // each probe is a fresh TLS handshake, so a refused certificate shows up as
 // the handshake error it is rather than being hidden by a reused connection.
 import { request } from "node:https";
+import type { LookupFunction } from "node:net";
 
 export interface TlsCredentials {
   /** CA bundle that must have issued the server certificate. */
@@ -16,6 +17,16 @@ export interface HttpsRequestOptions extends TlsCredentials {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs?: number;
+  /** Resolve the URL's host name to this address, as a DNS record only this client sees would. */
+  resolveTo?: string;
+}
+
+function fixedLookup(address: string): LookupFunction {
+  // Node asks for every address (`all`) when it races address families.
+  return ((_host: string, o: { all?: boolean }, cb: (...args: unknown[]) => void): void => {
+    if (o.all) cb(null, [{ address, family: 4 }]);
+    else cb(null, address, 4);
+  }) as LookupFunction;
 }
 
 export interface HttpsResponse {
@@ -25,9 +36,10 @@ export interface HttpsResponse {
 }
 
 export function httpsRequest(url: string, opts: HttpsRequestOptions = {}): Promise<HttpsResponse> {
-  const { method = "GET", headers = {}, body, timeoutMs = 5_000, ca, cert, key } = opts;
+  const { method = "GET", headers = {}, body, timeoutMs = 5_000, ca, cert, key, resolveTo } = opts;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, ca, cert, key, agent: false, timeout: timeoutMs }, (res) => {
+    const lookup = resolveTo === undefined ? {} : { lookup: fixedLookup(resolveTo) };
+    const req = request(url, { method, headers, ca, cert, key, agent: false, timeout: timeoutMs, ...lookup }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("error", reject);

@@ -14,14 +14,13 @@
 // verification, 401, 403).
 import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
-import type { LookupFunction } from "node:net";
 import { dirname, join } from "node:path";
 import jsYaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryPath, type Component } from "../harness/binaries.js";
 import { cliChild, cliPath, showRun, type ChildRun } from "../harness/cli-child.js";
 import { withTempDir } from "../harness/fixtures.js";
+import { httpsRequest } from "../harness/https-request.js";
 import { waitFor } from "../harness/process.js";
 
 const tmp = withTempDir("k8s-pki-deploy-lifecycle-");
@@ -88,39 +87,8 @@ interface Probe {
   /** Set when every server failed. */
   error?: string;
 }
-function fixedLookup(address: string): LookupFunction {
-  return ((_host: string, o: { all?: boolean }, cb: (...args: unknown[]) => void): void => {
-    if (o.all) cb(null, [{ address, family: 4 }]);
-    else cb(null, address, 4);
-  }) as LookupFunction;
-}
-
-/** One GET with fresh TLS (no agent), optionally reaching `host` through a name resolved to it. */
-function get(url: string, creds: Omit<Creds, "server">, opts: { resolveTo?: string; timeoutMs?: number } = {}): Promise<{ status: number; body: string }> {
-  return new Promise((ok, fail) => {
-    const req = request(
-      url,
-      {
-        ca: creds.ca,
-        cert: creds.cert,
-        key: creds.key,
-        agent: false,
-        timeout: opts.timeoutMs ?? 3000,
-        // A name that only this client resolves, as a new DNS record would (Node asks for all addresses when it races families).
-        ...(opts.resolveTo ? { lookup: fixedLookup(opts.resolveTo) } : {}),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => ok({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", fail);
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", fail);
-    req.end();
-  });
-}
+/** One GET with fresh TLS (no agent), optionally reaching a host through a name resolved to it. */
+const get = (url: string, creds: Omit<Creds, "server">, opts: { resolveTo?: string } = {}) => httpsRequest(url, { ...creds, timeoutMs: 3000, ...opts });
 
 const probes: Probe[] = [];
 const windows: { what: string; start: number; end: number }[] = [];
