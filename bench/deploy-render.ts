@@ -2,6 +2,7 @@
 // written) against a shell script that makes the same certificates with real cfssl | cfssljson,
 // one command per certificate as the Ansible/FMI layout does. ECDSA P-256 and RSA-2048.
 import { spawnSync } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +25,27 @@ const median = (xs: number[]): number => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+/**
+ * Waits until files deleted before now no longer slow down making new ones.
+ * This VM's root is ext4 without a journal, where the kernel will not reuse an
+ * inode within 60 s of its deletion (360 s while its inode-table block is not
+ * yet written back), and every new inode in that block group is found by
+ * stepping past each such inode (`recently_deleted` in fs/ext4/ialloc.c; `perf`
+ * shows it and `find_get_block_common` taking half the CPU). After the test
+ * suite or an earlier bench run deleted tens of thousands of files, a render's
+ * 1,200 inodes then cost 0.2-0.9 ms each instead of ~30 us, for either tool.
+ * `sync` writes the inode tables back, but the first new inode in a table block
+ * makes it dirty again, so only after 360 s is nothing deleted before "recent"
+ * (measured: 220 us per mkdir just after deleting 20,000 files, 180-250 us at
+ * 65 s, 70 us at 185 s, 31 us at 365 s). A journalled ext4 has no such wait.
+ */
+async function settleFileSystem(seconds: number, log: (s: string) => void): Promise<void> {
+  if (seconds <= 0) return;
+  log(`  (sync, then ${seconds} s for earlier deletions to age out of ext4's no-journal inode-reuse window)`);
+  spawnSync("sync", [], { stdio: "ignore" });
+  await sleep(seconds * 1000);
+}
 
 /** Runs one shell command, throwing on failure; its wall time in ms. */
 function runSh(name: string, cmd: string, cwd: string): number {
@@ -71,6 +93,8 @@ export interface DeployRenderBenchOptions {
   rsaRuns?: number;
   /** Key algorithms to measure; default both, or BENCH_DEPLOY_ALGOS (comma-separated). */
   algos?: ("ecdsa" | "rsa")[];
+  /** Seconds to wait after `sync` before the first run (settleFileSystem); default 361, or BENCH_SETTLE_S. */
+  settleSeconds?: number;
   log?: (s: string) => void;
 }
 
@@ -81,6 +105,7 @@ export async function deployRenderBench(opts: DeployRenderBenchOptions = {}): Pr
   const log = opts.log ?? ((s: string) => console.log(s));
   const results: DeployRenderResult[] = [];
   const root = mkdtempSync(join(tmpdir(), "k8s-pki-deploy-bench-"));
+  await settleFileSystem(opts.settleSeconds ?? Number(process.env.BENCH_SETTLE_S ?? 361), log);
   try {
     const algos = opts.algos ?? ((process.env.BENCH_DEPLOY_ALGOS?.split(",") as ("ecdsa" | "rsa")[] | undefined) ?? ["ecdsa", "rsa"]);
     for (const algo of algos) {
@@ -114,6 +139,8 @@ export async function deployRenderBench(opts: DeployRenderBenchOptions = {}): Pr
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
+    // Written back now, so that the deleted inodes hold up whatever runs next for less long.
+    spawnSync("sync", [], { stdio: "ignore" });
   }
   return results;
 }
