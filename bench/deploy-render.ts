@@ -41,7 +41,8 @@ const median = (xs: number[]): number => {
  * 65 s, 70 us at 185 s, 31 us at 365 s). A journalled ext4 has no such wait.
  */
 async function settleFileSystem(seconds: number, log: (s: string) => void): Promise<void> {
-  if (seconds <= 0) return;
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`BENCH_SETTLE_S: expected a number of seconds (0 to skip the wait), got ${String(seconds)}`);
+  if (seconds === 0) return;
   log(`  (sync, then ${seconds} s for earlier deletions to age out of ext4's no-journal inode-reuse window)`);
   spawnSync("sync", [], { stdio: "ignore" });
   await sleep(seconds * 1000);
@@ -104,8 +105,8 @@ export async function deployRenderBench(opts: DeployRenderBenchOptions = {}): Pr
   const cli = join(process.cwd(), "packages/cli/bin/k8s-pki.js");
   const log = opts.log ?? ((s: string) => console.log(s));
   const results: DeployRenderResult[] = [];
-  const root = mkdtempSync(join(tmpdir(), "k8s-pki-deploy-bench-"));
   await settleFileSystem(opts.settleSeconds ?? Number(process.env.BENCH_SETTLE_S ?? 361), log);
+  const root = mkdtempSync(join(tmpdir(), "k8s-pki-deploy-bench-"));
   try {
     const algos = opts.algos ?? ((process.env.BENCH_DEPLOY_ALGOS?.split(",") as ("ecdsa" | "rsa")[] | undefined) ?? ["ecdsa", "rsa"]);
     for (const algo of algos) {
@@ -139,7 +140,8 @@ export async function deployRenderBench(opts: DeployRenderBenchOptions = {}): Pr
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
-    // Written back now, so that the deleted inodes hold up whatever runs next for less long.
+    // Written back now, the deleted inodes stay "recent" for 60 s rather than 360 s, unless whatever runs next makes
+    // new inodes in the same table blocks (which dirties them again).
     spawnSync("sync", [], { stdio: "ignore" });
   }
   return results;
