@@ -1,14 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "../harness/temp-dirs.js";
 import { run } from "@k8s/cli";
 import { parseCertificatePem, parsePrivateKeyPem, verifySignature } from "@k8s/pki";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const demoDir = tempDirs("k8s-pki-demo-");
 
 async function demo(cwd: string): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -26,8 +23,7 @@ async function demo(cwd: string): Promise<{ code: number; out: string; err: stri
 
 describe("k8s-pki demo (the Quick start's main job)", () => {
   it("makes a CA and an API server certificate it signed, keys 0600, and reuses the CA on a second run", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "k8s-pki-demo-"));
-    dirs.push(cwd);
+    const cwd = demoDir();
     const first = await demo(cwd);
     expect(first.code, first.err).toBe(0);
     const dir = join(cwd, "pki");
@@ -52,8 +48,7 @@ describe("k8s-pki demo (the Quick start's main job)", () => {
   });
 
   it("renders the built-in three-node cluster from a kept PKI, and the same CA on a second run", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "k8s-pki-demo-"));
-    dirs.push(cwd);
+    const cwd = demoDir();
     const first = await demo(cwd);
     expect(first.code, first.err).toBe(0);
     const dir = join(cwd, "pki");

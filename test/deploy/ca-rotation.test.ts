@@ -2,10 +2,10 @@
 // signs every leaf), finish (the old CA is trusted by nobody). Checked on the
 // state and on what render puts on the nodes at each step.
 import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "../harness/temp-dirs.js";
 import {
   buildPlan,
   certIds,
@@ -25,15 +25,7 @@ import {
   type RenderedNode,
 } from "@k8s/deploy";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const stateDir = (): string => {
-  const d = mkdtempSync(join(tmpdir(), "k8s-pki-rotate-"));
-  dirs.push(d);
-  return d;
-};
+const stateDir = tempDirs("k8s-pki-rotate-");
 
 /** Every certificate of a PEM bundle, in order. */
 const bundle = (pem: string): X509Certificate[] => (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((b) => new X509Certificate(b));

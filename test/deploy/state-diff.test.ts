@@ -1,8 +1,8 @@
 // diffState: what the next apply would issue from a kept state, and why.
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { tempDirs } from "../harness/temp-dirs.js";
 import { buildPki, buildPlan, defaultInventory, diffState, formatStateDiff, loadKeptPki, loadOrCreateState, validateInventory, type Inventory, type PkiMaterial } from "@k8s/deploy";
 
 const base = defaultInventory();
@@ -82,15 +82,7 @@ describe("formatStateDiff", () => {
 });
 
 describe("loadKeptPki", () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
-  const dir = (): string => {
-    const d = mkdtempSync(join(tmpdir(), "k8s-pki-state-diff-"));
-    dirs.push(d);
-    return d;
-  };
+  const dir = tempDirs("k8s-pki-state-diff-");
 
   it("reads what loadOrCreateState wrote, and a missing folder as an empty state", async () => {
     const d = dir();

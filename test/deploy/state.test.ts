@@ -1,21 +1,13 @@
 // The deploy state folder: made once, reused for good; a changed inventory
 // re-issues only what changed, from the kept CAs; a CA is never replaced.
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, unlinkSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { tempDirs } from "../harness/temp-dirs.js";
 import { buildPlan, defaultInventory, loadOrCreateState, validateInventory, type Inventory } from "@k8s/deploy";
 import { parseCertificatePem, verifySignature } from "@k8s/pki";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-const stateDir = (): string => {
-  const d = mkdtempSync(join(tmpdir(), "k8s-pki-state-"));
-  dirs.push(d);
-  return d;
-};
+const stateDir = tempDirs("k8s-pki-state-");
 const withVip = (inv: Inventory): Inventory => validateInventory({ ...inv, apiserver: { ...inv.apiserver, vip: "192.168.95.100" } });
 const read = (dir: string, id: string): string => readFileSync(join(dir, "pki", `${id}.pem`), "utf8");
 
