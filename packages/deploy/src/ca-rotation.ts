@@ -143,20 +143,24 @@ export async function startCaRotation(plan: Plan, stateDir: string, opts: Rotati
   return ids;
 }
 
-/** Step 2: the new CAs sign. The caller re-issues leaves (any apply does: they no longer verify against the signing CA). */
-export async function reissueCaRotation(stateDir: string): Promise<string[]> {
+/** The rotation in progress and its CAs; an error when none is. */
+async function rotationUnderWay(stateDir: string): Promise<{ rotation: RotationState; ids: string[] }> {
   const rotation = await readRotation(stateDir);
   const ids = Object.keys(rotation.cas);
   if (ids.length === 0) throw new DeployError("inventory-invalid", "no CA rotation is under way (deploy rotate-ca start)", { field: "rotation" });
+  return { rotation, ids };
+}
+
+/** Step 2: the new CAs sign. The caller re-issues leaves (any apply does: they no longer verify against the signing CA). */
+export async function reissueCaRotation(stateDir: string): Promise<string[]> {
+  const { ids } = await rotationUnderWay(stateDir);
   await writeRotation(stateDir, { cas: Object.fromEntries(ids.map((id) => [id, "reissued"])) });
   return ids;
 }
 
 /** Step 3: the new CAs replace the old ones for good; an old CA's certificate is kept as <id>.previous.pem, trusted by nobody, and its key is gone. */
 export async function finishCaRotation(stateDir: string): Promise<string[]> {
-  const rotation = await readRotation(stateDir);
-  const ids = Object.keys(rotation.cas);
-  if (ids.length === 0) throw new DeployError("inventory-invalid", "no CA rotation is under way (deploy rotate-ca start)", { field: "rotation" });
+  const { rotation, ids } = await rotationUnderWay(stateDir);
   const early = ids.filter((id) => rotation.cas[id] !== "reissued");
   if (early.length > 0) {
     throw new DeployError("inventory-invalid", `${early.join(", ")}: leaves are still signed by the old CA; run \`deploy rotate-ca reissue\` and apply before finishing`, { field: "rotation" });
