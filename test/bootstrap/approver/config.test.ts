@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import jsYaml from "js-yaml";
-import { approverManifests, renderApproverManifests, resolveApproverConfig, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from "@k8s/bootstrap";
+import { approverManifests, dnsAllowed, renderApproverManifests, resolveApproverConfig, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from "@k8s/bootstrap";
 
 describe("resolveApproverConfig", () => {
   it("has the documented defaults", () => {
@@ -9,6 +9,31 @@ describe("resolveApproverConfig", () => {
     expect(c.policy.maxExpirationSeconds).toBe(367 * 86_400);
     expect(c).toMatchObject({ denyMode: "deny", dryRun: false, logFormat: "json", leaderElect: true, leaseName: "k8s-pki-approver", leaseNamespace: "kube-system" });
     expect(c).toMatchObject({ leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, listenHost: "0.0.0.0", listenPort: 8081, workers: 5 });
+    expect(c.policy).toMatchObject({ maxSans: 32, allowRebootstrap: false, dnsPatterns: [], cidrs: [] });
+  });
+
+  it.each([
+    [{ maxSans: "8" }, { maxSans: 8 }],
+    [{ allowRebootstrap: true }, { allowRebootstrap: true }],
+    [{ allowRebootstrap: "true" }, { allowRebootstrap: true }],
+    [{ allowRebootstrap: "false" }, { allowRebootstrap: false }],
+    [{ allowRebootstrap: "0" }, { allowRebootstrap: false }],
+  ])("reads %j", (raw, want) => expect(resolveApproverConfig(raw).policy).toMatchObject(want));
+
+  it("keeps each --dns-pattern whole: commas belong to the regular expression", () => {
+    const c = resolveApproverConfig({ dnsPattern: ["n{1,3}\\.example", "{node}\\.a,b"] });
+    expect(c.policy.dnsPatterns).toEqual(["n{1,3}\\.example", "{node}\\.a,b"]);
+    expect(["n.example", "nnn.example", "nnnn.example", "n1.a,b"].map((d) => dnsAllowed(d, "n1", c.policy.dnsPatterns))).toEqual([true, true, false, true]);
+  });
+
+  it("splits the environment variable's patterns by lines, and only by lines", () => {
+    const c = resolveApproverConfig({ dnsPattern: "n{1,3}\\.example\n  {node}\\.internal  \r\n\n" });
+    expect(c.policy.dnsPatterns).toEqual(["n{1,3}\\.example", "{node}\\.internal"]);
+  });
+
+  it("splits CIDRs on commas and newlines, from flags or the environment", () => {
+    expect(resolveApproverConfig({ cidr: ["10.0.0.0/8,fd00::/8", "192.168.0.0/16"] }).policy.cidrs).toEqual(["10.0.0.0/8", "fd00::/8", "192.168.0.0/16"]);
+    expect(resolveApproverConfig({ cidr: "10.0.0.0/8\nfd00::/8" }).policy.cidrs).toEqual(["10.0.0.0/8", "fd00::/8"]);
   });
 
   it("reads aliases, lists, durations and booleans given as strings (environment variables)", () => {
@@ -32,6 +57,12 @@ describe("resolveApproverConfig", () => {
     [{ dryRun: "maybe" }, /--dry-run: expected true or false/],
     [{ listen: "8081" }, /--listen: expected HOST:PORT/],
     [{ workers: "0" }, /--workers: expected 1..64/],
+    [{ maxSans: "0" }, /--max-sans: expected a whole number of at least 1/],
+    [{ maxSans: "1e3" }, /--max-sans/],
+    [{ maxSans: "-1" }, /--max-sans/],
+    [{ allowRebootstrap: "maybe" }, /--allow-rebootstrap: expected true or false/],
+    [{ dnsPattern: ["n{1,3}\\.example("] }, /--dns-pattern: "n\{1,3\}\\\\.example\(" is not a valid regular expression/],
+    [{ dnsPattern: [""] }, /--dns-pattern: an empty pattern/],
   ])("rejects %j", (raw, re) => expect(() => resolveApproverConfig(raw)).toThrow(re));
 });
 
@@ -53,7 +84,7 @@ describe("approverManifests", () => {
     const role = objs.find((o) => o.kind === "ClusterRole") as any;
     const verbs = role.rules.flatMap((r: any) => r.resources.map((res: string) => `${res}:${r.verbs.join("+")}`));
     expect(verbs.sort()).toEqual(
-      ["certificatesigningrequests:get+list+watch", "certificatesigningrequests/approval:update", "signers:approve", "subjectaccessreviews:create", "nodes:get", "events:create"].sort(),
+      ["certificatesigningrequests:get+list+watch", "certificatesigningrequests/approval:update", "signers:approve", "subjectaccessreviews:create", "nodes:get+list", "events:create"].sort(),
     );
     expect(role.rules.find((r: any) => r.resources[0] === "signers").resourceNames).toEqual([KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER]);
     expect(JSON.stringify(role)).not.toContain('"*"');

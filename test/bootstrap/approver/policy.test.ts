@@ -1,7 +1,20 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createCsrDer, encodePem, generateKey, generateKeyAndCsr, parseCsrJson, emptyName, type PrivateKey } from "@k8s/pki";
 import { decide, DEFAULT_POLICY, dnsAllowed, ipInCidr, type ApproverPolicy, type Decision, type Facts } from "../../../packages/bootstrap/src/approver/policy.js";
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, type CsrObject } from "../../../packages/bootstrap/src/approver/csr-facts.js";
+
+// The parser says which requests are not canonical; the policy's part is to
+// deny them under their own rule. Requests marked "non-canonical:" stand for
+// what the parser refuses that way; everything else is parsed for real.
+vi.mock("../../../packages/bootstrap/src/approver/csr-facts.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../../packages/bootstrap/src/approver/csr-facts.js")>();
+  const parseRequest = (pem: string): ReturnType<typeof real.parseRequest> => {
+    const m = /^(non-canonical|unparseable): (.*)$/s.exec(pem);
+    if (m) return { ok: false, rule: `${m[1]}-request`, error: m[2]! } as unknown as ReturnType<typeof real.parseRequest>;
+    return real.parseRequest(pem);
+  };
+  return { ...real, parseRequest };
+});
 
 const CLIENT_USAGES = ["digital signature", "key encipherment", "client auth"];
 const SERVING_USAGES = ["digital signature", "server auth"];
@@ -27,6 +40,7 @@ function obj(request: string, o: Partial<CsrObject> = {}): CsrObject {
 
 const node = (n: string) => ({ CN: `system:node:${n}`, names: [{ O: "system:nodes" }] });
 const nodeFacts = (addresses: string[]): Facts => ({ node: { exists: true, addresses } });
+const noNode = { exists: false, addresses: [] };
 
 let rsa1024: PrivateKey;
 beforeAll(async () => {
@@ -38,11 +52,12 @@ beforeAll(async () => {
 });
 
 describe("decide: kubelet client certificates", () => {
-  it("asks for the nodeclient SAR for a bootstrapper, then approves", async () => {
+  it("looks the Node up, asks for the nodeclient SAR for a bootstrapper, then approves", async () => {
     const c = obj(await csrPem(node("n1")));
-    expect(decide(c, policy)).toEqual({ action: "need", sar: { subresource: "nodeclient" } });
-    expect(decide(c, policy, { sarAllowed: true })).toMatchObject({ action: "approve", rule: "nodeclient" });
-    expect(decide(c, policy, { sarAllowed: false })).toMatchObject({ action: "wait", rule: "subject-access-review" });
+    expect(decide(c, policy)).toEqual({ action: "need", node: "n1" });
+    expect(decide(c, policy, { node: noNode })).toEqual({ action: "need", sar: { subresource: "nodeclient" } });
+    expect(decide(c, policy, { node: noNode, sarAllowed: true })).toMatchObject({ action: "approve", rule: "nodeclient" });
+    expect(decide(c, policy, { node: noNode, sarAllowed: false })).toMatchObject({ action: "wait", rule: "subject-access-review" });
   });
 
   it("uses the selfnodeclient SAR when the node renews its own certificate", async () => {
@@ -97,8 +112,9 @@ describe("decide: kubelet client certificates", () => {
   it("reads only the first PEM block, which must be a CERTIFICATE REQUEST", async () => {
     const good = await csrPem(node("n1"));
     const bad = await csrPem({ CN: "system:node:n1", names: [{ O: "system:masters" }] });
-    expect(decide(obj(bad + good), policy, { sarAllowed: true })).toMatchObject({ action: "deny", rule: "organization" });
-    expect(decide(obj(good.replace(/CERTIFICATE REQUEST/g, "NEW CERTIFICATE REQUEST")), policy)).toMatchObject({ action: "deny", rule: "unparseable-request" });
+    // Two blocks are no longer canonical once the parser knows it; either way the first one is what is judged.
+    expect(decide(obj(bad + good), policy, { sarAllowed: true })).toMatchObject({ action: "deny", rule: expect.stringMatching(/^(organization|non-canonical-request)$/) });
+    expect(decide(obj(good.replace(/CERTIFICATE REQUEST/g, "NEW CERTIFICATE REQUEST")), policy)).toMatchObject({ action: "deny", rule: expect.stringMatching(/^(unparseable|non-canonical)-request$/) });
   });
 });
 
@@ -126,7 +142,8 @@ describe("decide: kubelet serving certificates", () => {
 
   it("uses the CIDRs while the Node does not exist, and waits outside them", async () => {
     const inside = obj(await csrPem({ ...node("n1"), hosts: ["10.0.0.99"] }), serving());
-    expect(decide(inside, policy, { node: { exists: false, addresses: [] }, sarAllowed: true })).toMatchObject({ action: "approve" });
+    expect(decide(inside, policy, { node: noNode, sarAllowed: true })).toEqual({ action: "need", nodeAddresses: true });
+    expect(decide(inside, policy, { node: noNode, nodeAddresses: [{ name: "n2", addresses: ["10.0.0.12"] }], sarAllowed: true })).toMatchObject({ action: "approve" });
     const outside = obj(await csrPem({ ...node("n1"), hosts: ["192.168.1.5"] }), serving());
     expect(decide(outside, policy, { node: { exists: false, addresses: [] }, sarAllowed: true })).toMatchObject({ action: "wait", rule: "ip-address" });
   });
@@ -195,4 +212,115 @@ describe("dnsAllowed", () => {
     ["a.n1.cluster.example", ["{node}\\.cluster\\.example"], false],
     ["ip-10-0-0-1.ec2.internal", ["ip-[0-9-]+\\.ec2\\.internal"], true],
   ])("%s with %j = %s", (name, patterns, want) => expect(dnsAllowed(name, "n1", patterns)).toBe(want));
+});
+
+describe("decide: requests the parser refuses", () => {
+  it.each([
+    ["non-canonical: text after the END line", "non-canonical-request"],
+    ["unparseable: bad signature", "unparseable-request"],
+  ])("denies %j under rule %s, before any other check", (request, rule) => {
+    for (const o of [{}, { signerName: KUBELET_SERVING_SIGNER, usages: SERVING_USAGES, username: "system:node:n1", groups: ["system:nodes"] }]) {
+      const d = decide(obj(request, o), policy, { sarAllowed: true, node: noNode, nodeAddresses: [] });
+      expect(d).toMatchObject({ action: "deny", rule });
+      expect((d as { message: string }).message).toContain(request.slice(request.indexOf(": ") + 2));
+    }
+  });
+});
+
+describe("decide: node takeover through a bootstrap credential", () => {
+  const registered = { node: { exists: true, addresses: ["10.0.0.12"] }, sarAllowed: true };
+  const bootstrapper = {};
+  const admin = { username: "alice", groups: ["system:masters", "system:authenticated"] };
+  const selfRenewal = { username: "system:node:n2", groups: ["system:nodes", "system:authenticated"] };
+  type Case = [string, Partial<CsrObject>, Partial<ApproverPolicy>, Facts, Partial<Decision>];
+  const cases: Case[] = [
+    ["a bootstrapper, for a registered node: denied", bootstrapper, {}, registered, { action: "deny", rule: "registered-node" }],
+    ["any other requester, for a registered node: denied", admin, {}, registered, { action: "deny", rule: "registered-node" }],
+    ["a bootstrapper, for a registered node, with allowRebootstrap: approved", bootstrapper, { allowRebootstrap: true }, registered, { action: "approve", rule: "nodeclient" }],
+    ["a bootstrapper, for a new node: approved", bootstrapper, {}, { node: noNode, sarAllowed: true }, { action: "approve", rule: "nodeclient" }],
+    ["the node renewing its own certificate: approved", selfRenewal, {}, registered, { action: "approve", rule: "selfnodeclient" }],
+    // What the controller leaves out when the Node lookup fails: never an approval.
+    ["a bootstrapper, the Node lookup failed", bootstrapper, {}, { sarAllowed: true }, { action: "need", node: "n2" }],
+  ];
+  it.each(cases)("%s", async (_name, o, p, facts, want) => {
+    const d = decide(obj(await csrPem(node("n2")), o), { ...policy, ...p }, facts);
+    expect(d).toMatchObject(want);
+    if (d.action === "deny") expect(d.message).toMatch(/node n2 is already registered/);
+  });
+
+  it("needs no Node lookup for a renewal, nor with allowRebootstrap", async () => {
+    const pem = await csrPem(node("n2"));
+    expect(decide(obj(pem, selfRenewal), policy)).toEqual({ action: "need", sar: { subresource: "selfnodeclient" } });
+    expect(decide(obj(pem), { ...policy, allowRebootstrap: true })).toEqual({ action: "need", sar: { subresource: "nodeclient" } });
+  });
+});
+
+describe("decide: serving certificate names and counts", () => {
+  const serving: Partial<CsrObject> = { signerName: KUBELET_SERVING_SIGNER, usages: SERVING_USAGES, username: "system:node:n1", groups: ["system:nodes", "system:authenticated"] };
+  const ips = (n: number): string[] => Array.from({ length: n }, (_, i) => `10.0.0.${i + 1}`);
+  const own = (n: number): Facts => ({ node: { exists: true, addresses: ips(n) }, sarAllowed: true });
+  let key: PrivateKey;
+  beforeAll(async () => {
+    key = await generateKey({ algo: "ecdsa", size: 256 });
+  });
+  // Built directly, so that names cfssl's request parsing would reject or drop get in.
+  const request = (dns: string[], ip: string[] = []): string =>
+    encodePem(
+      "CERTIFICATE REQUEST",
+      createCsrDer({ subject: { ...emptyName(), organization: ["system:nodes"], commonName: "system:node:n1" }, sans: { dns, email: [], ip: ip.map((a) => Buffer.from(a.split(".").map(Number))), uri: [], other: [] }, extraExtensions: [] }, key),
+    );
+
+  type Case = [string, string[], string[], Partial<ApproverPolicy>, Facts, Partial<Decision>];
+  const long = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}`; // 255 characters
+  const cases: Case[] = [
+    ["32 names (the default limit)", ["n1"], ips(31), {}, own(31), { action: "approve" }],
+    ["33 names", ["n1"], ips(32), {}, own(32), { action: "deny", rule: "san-count" }],
+    ["1,000 copies of the node's own name", Array(1000).fill("n1"), [], {}, own(0), { action: "deny", rule: "san-count" }],
+    ["3 names with --max-sans 2", ["n1"], ips(2), { maxSans: 2 }, own(2), { action: "deny", rule: "san-count" }],
+    ["an empty DNS name", ["n1", ""], [], {}, own(0), { action: "deny", rule: "dns-name" }],
+    ["a DNS name longer than 253 characters, even if a pattern matches it", [long], [], { dnsPatterns: [".*"] }, own(0), { action: "deny", rule: "dns-name" }],
+    ["a 253-character DNS name a pattern allows", [long.slice(0, 253)], [], { dnsPatterns: ["[a-d.]+"] }, own(0), { action: "approve" }],
+  ];
+  it.each(cases)("%s", (_name, dns, ip, p, facts, want) => {
+    expect(decide(obj(request(dns, ip), serving), { ...policy, ...p }, facts)).toMatchObject(want);
+  });
+});
+
+describe("decide: --cidr and the addresses of other Nodes", () => {
+  const serving = (n: string): Partial<CsrObject> => ({ signerName: KUBELET_SERVING_SIGNER, usages: SERVING_USAGES, username: `system:node:${n}`, groups: ["system:nodes"] });
+  const others = [
+    { name: "n2", addresses: ["10.0.0.12", "fd00::12"] },
+    { name: "n3", addresses: ["10.0.0.13"] },
+  ];
+  type Case = [string, string, string[], Facts, Partial<Decision>];
+  const cases: Case[] = [
+    ["a new node, a free IP in the CIDR", "n1", ["10.0.0.99"], { node: noNode, nodeAddresses: others, sarAllowed: true }, { action: "approve" }],
+    ["a new node, another node's IP", "n1", ["n1", "10.0.0.99", "10.0.0.13"], { node: noNode, nodeAddresses: others, sarAllowed: true }, { action: "deny", rule: "ip-address", message: expect.stringContaining("node n3") }],
+    ["a new node, another node's IPv4 as IPv4-mapped IPv6", "n1", ["::ffff:10.0.0.12"], { node: noNode, nodeAddresses: others, sarAllowed: true }, { action: "deny", rule: "ip-address", message: expect.stringContaining("node n2") }],
+    // The list is taken after the lookup; a node registered in between is not "another" node.
+    ["a node that registered meanwhile, its own IP", "n2", ["10.0.0.12"], { node: noNode, nodeAddresses: others, sarAllowed: true }, { action: "approve" }],
+    // What the controller leaves out when listing Nodes fails: never an approval.
+    ["a new node, listing Nodes failed", "n1", ["10.0.0.99"], { node: noNode, sarAllowed: true }, { action: "need", nodeAddresses: true }],
+    ["a registered node: its own addresses decide, no list", "n1", ["10.0.0.11"], { ...nodeFacts(["10.0.0.11"]), sarAllowed: true }, { action: "approve" }],
+  ];
+  it.each(cases)("%s", async (_name, n, hosts, facts, want) => {
+    expect(decide(obj(await csrPem({ ...node(n), hosts }), serving(n)), { ...policy, cidrs: ["10.0.0.0/24", "fd00::/64"] }, facts)).toMatchObject(want);
+  });
+});
+
+describe("decide: a missing fact never approves", () => {
+  // Every combination of facts left out (what a failed lookup leaves) gives "need", never "approve".
+  const subsets = (f: Facts): Facts[] => {
+    const keys = Object.keys(f) as (keyof Facts)[];
+    return Array.from({ length: 2 ** keys.length - 1 }, (_, m) => Object.fromEntries(keys.filter((_, i) => m & (1 << i)).map((k) => [k, f[k]])) as Facts);
+  };
+  it.each([
+    ["bootstrap client", node("n1"), {}, { node: noNode, sarAllowed: true }],
+    ["serving, registered node", { ...node("n1"), hosts: ["n1", "10.0.0.11"] }, { signerName: KUBELET_SERVING_SIGNER, usages: SERVING_USAGES, username: "system:node:n1", groups: ["system:nodes"] }, { ...nodeFacts(["10.0.0.11"]), sarAllowed: true }],
+    ["serving, new node in the CIDR", { ...node("n1"), hosts: ["10.0.0.99"] }, { signerName: KUBELET_SERVING_SIGNER, usages: SERVING_USAGES, username: "system:node:n1", groups: ["system:nodes"] }, { node: noNode, nodeAddresses: [], sarAllowed: true }],
+  ] as [string, object, Partial<CsrObject>, Facts][])("%s", async (_name, json, o, all) => {
+    const c = obj(await csrPem(json), o);
+    expect(decide(c, policy, all)).toMatchObject({ action: "approve" });
+    for (const partial of subsets(all)) expect(decide(c, policy, partial).action).toBe("need");
+  });
 });

@@ -1,10 +1,10 @@
 // The approver's side effects on the API: SubjectAccessReviews, Node
 // lookups, the /approval update and Events. Every failure here is transient
 // to the caller: it retries, and never turns an error into an approval.
-import type { KubeConfig, V1CertificateSigningRequest, CertificatesV1Api, AuthorizationV1Api, CoreV1Api } from "@kubernetes/client-node";
+import type { KubeConfig, V1CertificateSigningRequest, V1Node, CertificatesV1Api, AuthorizationV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { apiStatus } from "../kube-client.js";
 import type { CsrObject } from "./csr-facts.js";
-import type { ApprovalRule, Facts, RuleName } from "./policy.js";
+import type { ApprovalRule, Facts, NodeAddresses, RuleName } from "./policy.js";
 
 export interface ApiClients {
   certificates: CertificatesV1Api;
@@ -39,16 +39,39 @@ export async function checkSar(api: ApiClients, csr: CsrObject, subresource: App
   return r.status?.allowed === true;
 }
 
+const ipAddresses = (node: V1Node): string[] => (node.status?.addresses ?? []).map((a) => a.address).filter((a) => /^[0-9.]+$|:/.test(a));
+
 /** The Node's IP addresses (every address type whose value is an IP), or exists: false. */
 export async function lookupNode(api: ApiClients, name: string): Promise<NonNullable<Facts["node"]>> {
   try {
     const node = await api.core.readNode({ name });
-    const addresses = (node.status?.addresses ?? []).map((a) => a.address).filter((a) => /^[0-9.]+$|:/.test(a));
-    return { exists: true, addresses };
+    return { exists: true, addresses: ipAddresses(node) };
   } catch (e) {
     if (apiStatus(e) === 404) return { exists: false, addresses: [] };
     throw e;
   }
+}
+
+/** Every Node's IP addresses, all pages of the list; any error is the caller's to retry. */
+export async function listNodeAddresses(api: ApiClients): Promise<NodeAddresses[]> {
+  const out: NodeAddresses[] = [];
+  let _continue: string | undefined;
+  do {
+    const page = await api.core.listNode({ limit: 500, _continue });
+    for (const n of page.items) out.push({ name: n.metadata?.name ?? "", addresses: ipAddresses(n) });
+    _continue = page.metadata?._continue || undefined;
+  } while (_continue);
+  return out;
+}
+
+/**
+ * The condition and Event reason of a verdict. A non-canonical request gets
+ * its own reason so that people and alerts can tell a crafted request (which
+ * the kubelet never writes) from an ordinary misconfiguration.
+ */
+export function verdictReason(v: Pick<Verdict, "type" | "rule">): "AutoApproved" | "AutoDenied" | "NonCanonicalRequest" {
+  if (v.type === "Approved") return "AutoApproved";
+  return v.rule === "non-canonical-request" ? "NonCanonicalRequest" : "AutoDenied";
 }
 
 export type Verdict = { type: "Approved"; rule: ApprovalRule; message: string } | { type: "Denied"; rule: RuleName; message: string };
@@ -72,7 +95,7 @@ export async function writeVerdict(api: ApiClients, obj: V1CertificateSigningReq
         {
           type: v.type,
           status: "True",
-          reason: v.type === "Approved" ? "AutoApproved" : "AutoDenied",
+          reason: verdictReason(v),
           message: v.type === "Approved" ? `${v.message} (rule ${v.rule}, k8s-pki approver)` : `Denied by the k8s-pki approver: rule ${v.rule}: ${v.message}`,
           lastUpdateTime: now,
         },

@@ -32,9 +32,13 @@ export interface ApproverConfig {
 export interface RawApproverOptions {
   kubeconfig?: string;
   signers?: string;
-  dnsPattern?: string[];
-  cidr?: string[];
+  /** Repeated flags: one pattern each. A string (the environment variable): one pattern per line. */
+  dnsPattern?: string[] | string;
+  /** Repeated flags or one string; either way commas and newlines separate CIDRs. */
+  cidr?: string[] | string;
   maxExpiration?: string;
+  maxSans?: string;
+  allowRebootstrap?: boolean | string;
   denyMode?: string;
   dryRun?: boolean | string;
   logFormat?: string;
@@ -66,15 +70,17 @@ export function resolveApproverConfig(raw: RawApproverOptions): ApproverConfig {
     .map((s) => SIGNER_ALIASES[s] ?? s);
   for (const s of signers) if (s !== KUBELET_CLIENT_SIGNER && s !== KUBELET_SERVING_SIGNER) throw bad("signers", `unknown signer ${JSON.stringify(s)} (${KUBELET_CLIENT_SIGNER}, ${KUBELET_SERVING_SIGNER})`);
   if (signers.length === 0) throw bad("signers", "at least one signer is needed");
-  const dnsPatterns = raw.dnsPattern ?? [];
+  // Never split a pattern on commas: `{1,3}` is part of a regular expression.
+  const dnsPatterns = typeof raw.dnsPattern === "string" ? raw.dnsPattern.split(/\r?\n/).map((p) => p.trim()).filter((p) => p !== "") : (raw.dnsPattern ?? []);
   for (const p of dnsPatterns) {
+    if (p === "") throw bad("dns-pattern", "an empty pattern matches nothing useful");
     try {
       new RegExp(`^(?:${p.split("{node}").join("x")})$`);
     } catch (e) {
       throw bad("dns-pattern", `${JSON.stringify(p)} is not a valid regular expression (${(e as Error).message})`);
     }
   }
-  const cidrs = raw.cidr ?? [];
+  const cidrs = (typeof raw.cidr === "string" ? [raw.cidr] : (raw.cidr ?? [])).flatMap((c) => c.split(/[,\n]/)).map((c) => c.trim()).filter((c) => c !== "");
   for (const c of cidrs) {
     const base = c.split("/")[0] ?? "";
     if (!/\/\d{1,3}$/.test(c) || !ipInCidr(base, c)) throw bad("cidr", `${JSON.stringify(c)} is not a CIDR like 10.0.0.0/16 or fd00::/64`);
@@ -90,6 +96,8 @@ export function resolveApproverConfig(raw: RawApproverOptions): ApproverConfig {
     if (ns < 600_000_000_000n) throw bad("max-expiration", "must be at least 10m (the API's minimum expirationSeconds)");
     maxExpirationSeconds = Number(ns / 1_000_000_000n);
   }
+  const maxSans = Number(raw.maxSans ?? "32");
+  if (!/^\d+$/.test(String(raw.maxSans ?? "32")) || !Number.isSafeInteger(maxSans) || maxSans < 1) throw bad("max-sans", `expected a whole number of at least 1, got ${JSON.stringify(raw.maxSans)}`);
   const denyMode = raw.denyMode ?? "deny";
   if (denyMode !== "deny" && denyMode !== "pending") throw bad("deny-mode", `expected deny or pending, got ${JSON.stringify(denyMode)}`);
   const logFormat = raw.logFormat ?? "json";
@@ -101,7 +109,7 @@ export function resolveApproverConfig(raw: RawApproverOptions): ApproverConfig {
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw bad("workers", "expected 1..64");
   return {
     kubeconfig: raw.kubeconfig,
-    policy: { signers, dnsPatterns, cidrs, maxExpirationSeconds },
+    policy: { signers, dnsPatterns, cidrs, maxExpirationSeconds, maxSans, allowRebootstrap: boolOf(raw.allowRebootstrap, "allow-rebootstrap", false) },
     denyMode,
     dryRun: boolOf(raw.dryRun, "dry-run", false),
     logFormat,

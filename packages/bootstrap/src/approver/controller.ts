@@ -2,7 +2,7 @@
 // leads decides each one with the pure policy, fetching facts as asked and
 // writing verdicts. Errors requeue with backoff; they never approve.
 import type { KubeConfig, V1CertificateSigningRequest } from "@kubernetes/client-node";
-import { checkSar, lookupNode, makeClients, recordEvent, StaleObjectError, writeVerdict, type ApiClients } from "./actions.js";
+import { checkSar, listNodeAddresses, lookupNode, makeClients, recordEvent, StaleObjectError, verdictReason, writeVerdict, type ApiClients } from "./actions.js";
 import type { ApproverConfig } from "./config.js";
 import { toCsrObject } from "./csr-object.js";
 import { CsrWatcher } from "./csr-watch.js";
@@ -167,8 +167,12 @@ export class Approver {
       let d: Decision = decide(csr, config.policy, facts);
       try {
         while (d.action === "need") {
+          const before = Object.keys(facts).length;
           if (d.node !== undefined && facts.node === undefined) facts.node = await lookupNode(api, d.node);
+          if (d.nodeAddresses && facts.nodeAddresses === undefined) facts.nodeAddresses = await listNodeAddresses(api);
           if (d.sar && facts.sarAllowed === undefined) facts.sarAllowed = await checkSar(api, csr, d.sar.subresource);
+          // A policy that asks again for what it has would loop forever: treat it as an error (retried, never approved).
+          if (Object.keys(facts).length === before) throw new Error(`the policy asked again for facts it has: ${JSON.stringify(d)}`);
           d = decide(csr, config.policy, facts);
         }
       } catch (e) {
@@ -204,11 +208,11 @@ export class Approver {
               this.count(signer, "approved", d.rule);
               if (csr.createdAt) this.latency.observe({ signer }, Math.max(0, (now.getTime() - csr.createdAt.getTime()) / 1000));
               logger.log("info", "approved", { csr: name, signer, rule: d.rule, requester: csr.username });
-              void recordEvent(api, updated, "Normal", "AutoApproved", `${d.message} (rule ${d.rule})`, now, COMPONENT);
+              void recordEvent(api, updated, "Normal", verdictReason(verdict), `${d.message} (rule ${d.rule})`, now, COMPONENT);
             } else {
               this.count(signer, "denied", d.rule);
               logger.log("warn", "denied", { csr: name, signer, rule: d.rule, reason: d.message, requester: csr.username });
-              void recordEvent(api, updated, "Warning", "AutoDenied", `rule ${d.rule}: ${d.message}`, now, COMPONENT);
+              void recordEvent(api, updated, "Warning", verdictReason(verdict), `rule ${d.rule}: ${d.message}`, now, COMPONENT);
             }
             return false;
           } catch (e) {

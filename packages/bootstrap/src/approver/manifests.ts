@@ -35,7 +35,8 @@ export function approverManifests(o: ManifestOptions = {}): Record<string, unkno
         { apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/approval"], verbs: ["update"] },
         { apiGroups: ["certificates.k8s.io"], resources: ["signers"], resourceNames: [KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER], verbs: ["approve"] },
         { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
-        { apiGroups: [""], resources: ["nodes"], verbs: ["get"] },
+        // list: with --cidr, the addresses every other Node claims.
+        { apiGroups: [""], resources: ["nodes"], verbs: ["get", "list"] },
         { apiGroups: [""], resources: ["events"], verbs: ["create"] },
       ],
     },

@@ -6,6 +6,8 @@ import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseRequest, type CsrOb
 /** Rules a CSR can break; used as the metric and event reason. */
 export type RuleName =
   | "unparseable-request"
+  /** Readable, but not exactly what the kubelet writes, or read differently by Go: nothing else is checked. */
+  | "non-canonical-request"
   | "requester"
   | "organization"
   | "common-name"
@@ -16,6 +18,9 @@ export type RuleName =
   | "san-forbidden"
   | "dns-name"
   | "ip-address"
+  | "san-count"
+  /** A bootstrap credential asking for the client certificate of a node that is already registered. */
+  | "registered-node"
   | "key-type"
   | "expiration"
   | "subject-access-review";
@@ -31,13 +36,21 @@ export interface SarRequest {
 export interface Facts {
   /** Whether the requester may `create` the SAR's subresource. */
   sarAllowed?: boolean;
-  /** The requesting node; `exists: false` when no Node object has that name. */
+  /** The Node the certificate names; `exists: false` when no Node object has that name. */
   node?: { exists: boolean; addresses: string[] };
+  /** Every registered Node's IP addresses (status.addresses), by name. */
+  nodeAddresses?: NodeAddresses[];
+}
+
+export interface NodeAddresses {
+  name: string;
+  addresses: string[];
 }
 
 export type Decision =
   | { action: "ignore"; reason: string }
-  | { action: "need"; sar?: SarRequest; node?: string }
+  /** Ask again with these facts: the SAR's answer, the named Node, every Node's addresses. */
+  | { action: "need"; sar?: SarRequest; node?: string; nodeAddresses?: true }
   | { action: "deny"; rule: RuleName; message: string }
   /** Not approvable now, maybe later (RBAC or the Node may change): retried with backoff. */
   | { action: "wait"; rule: RuleName; message: string }
@@ -51,6 +64,14 @@ export interface ApproverPolicy {
   cidrs: string[];
   /** Longest spec.expirationSeconds allowed. */
   maxExpirationSeconds: number;
+  /** Most DNS and IP names one serving certificate may carry. */
+  maxSans: number;
+  /**
+   * Whether a bootstrap credential may get the client certificate of a node
+   * that is already registered (re-bootstrap after the node lost its key). Off,
+   * a token holder cannot take over a running node's identity.
+   */
+  allowRebootstrap: boolean;
 }
 
 export const DEFAULT_POLICY: ApproverPolicy = {
@@ -58,7 +79,12 @@ export const DEFAULT_POLICY: ApproverPolicy = {
   dnsPatterns: [],
   cidrs: [],
   maxExpirationSeconds: 367 * 24 * 3600,
+  maxSans: 32,
+  allowRebootstrap: false,
 };
+
+// RFC 1035's limit on a whole name; longer ones are refused before any pattern runs on them.
+const MAX_DNS_NAME = 253;
 
 const NODE_PREFIX = "system:node:";
 // DNS-1123 subdomain: what a Node name may be.
@@ -155,6 +181,15 @@ function decideClient(csr: CsrObject, req: ParsedRequest, policy: ApproverPolicy
   // A node asking for another node's client certificate is never entitled to it.
   if (!self && csr.username.startsWith(NODE_PREFIX)) return deny("requester", `${csr.username} may not request a certificate for ${req.commonName}`);
   const rule: ApprovalRule = self ? "selfnodeclient" : "nodeclient";
+  if (!self && !policy.allowRebootstrap) {
+    // kube-controller-manager's nodeclient rule hands any token holder any node's
+    // identity; a registered node is someone's running machine, so it is refused.
+    const node = req.commonName.slice(NODE_PREFIX.length);
+    if (facts.node === undefined) return { action: "need", node };
+    if (facts.node.exists) {
+      return deny("registered-node", `node ${node} is already registered; ${csr.username} may not take over its identity (re-bootstrap needs --allow-rebootstrap)`);
+    }
+  }
   if (facts.sarAllowed === undefined) return { action: "need", sar: { subresource: rule } };
   if (!facts.sarAllowed) return { action: "wait", rule: "subject-access-review", message: `${csr.username} may not create certificatesigningrequests/${rule}` };
   return {
@@ -174,8 +209,13 @@ function decideServing(csr: CsrObject, req: ParsedRequest, policy: ApproverPolic
   if (!SERVING_USAGES.some((u) => sameSet(csr.usages, u))) return deny("usages", `usages ${JSON.stringify(csr.usages)} are not a kubelet serving set`);
   if (req.email.length + req.uris.length + req.otherSanTags.length > 0) return deny("san-types", "only DNS and IP subject alternative names are allowed");
   if (req.dns.length + req.ips.length === 0) return deny("san-required", "a serving certificate needs at least one DNS name or IP address");
+  if (req.dns.length + req.ips.length > policy.maxSans) {
+    return deny("san-count", `${req.dns.length + req.ips.length} DNS names and IP addresses exceed the maximum ${policy.maxSans}`);
+  }
   const node = csr.username.slice(NODE_PREFIX.length);
   for (const d of req.dns) {
+    if (d === "") return deny("dns-name", "empty DNS name");
+    if (d.length > MAX_DNS_NAME) return deny("dns-name", `DNS name of ${d.length} characters is longer than ${MAX_DNS_NAME}`);
     if (!dnsAllowed(d, node, policy.dnsPatterns)) return deny("dns-name", `DNS name ${JSON.stringify(d)} is neither the node name nor allowed by a pattern`);
   }
   if (req.ips.length > 0) {
@@ -189,9 +229,17 @@ function decideServing(csr: CsrObject, req: ParsedRequest, policy: ApproverPolic
           return { action: "wait", rule: "ip-address", message: `node ${node} does not exist yet and ${ip} is outside the configured CIDRs` };
         }
       }
+      // A CIDR holds the nodes that are already running too: an unregistered
+      // name must not get a certificate for one of their addresses.
+      if (facts.nodeAddresses === undefined) return { action: "need", nodeAddresses: true };
+      for (const other of facts.nodeAddresses) {
+        if (other.name === node) continue;
+        const taken = new Set(other.addresses);
+        for (const ip of req.ips) if (taken.has(ip)) return deny("ip-address", `IP address ${ip} belongs to node ${other.name}`);
+      }
     }
   }
-  if (facts.sarAllowed === undefined) return { action: "need", sar: { subresource: "selfnodeserver" }, node: facts.node === undefined && req.ips.length > 0 ? node : undefined };
+  if (facts.sarAllowed === undefined) return { action: "need", sar: { subresource: "selfnodeserver" } };
   if (!facts.sarAllowed) return { action: "wait", rule: "subject-access-review", message: `${csr.username} may not create certificatesigningrequests/selfnodeserver` };
   return { action: "approve", rule: "selfnodeserver", message: "Auto approving self kubelet serving certificate after SubjectAccessReview and address checks." };
 }
@@ -205,6 +253,9 @@ export function decide(csr: CsrObject, policy: ApproverPolicy, facts: Facts = {}
   if (csr.issued || csr.conditions.some((c) => c === "Approved" || c === "Denied")) return { action: "ignore", reason: "already decided" };
   if (csr.conditions.includes("Failed")) return { action: "ignore", reason: "already failed" };
   const parsed = parseRequest(csr.request);
-  if (!parsed.ok) return deny("unparseable-request", `unable to parse the request: ${parsed.error}`);
+  if (!parsed.ok) {
+    const rule: RuleName = "rule" in parsed && parsed.rule === "non-canonical-request" ? "non-canonical-request" : "unparseable-request";
+    return deny(rule, rule === "non-canonical-request" ? `the request is not in canonical form: ${parsed.error}` : `unable to parse the request: ${parsed.error}`);
+  }
   return csr.signerName === KUBELET_CLIENT_SIGNER ? decideClient(csr, parsed.request, policy, facts) : decideServing(csr, parsed.request, policy, facts);
 }

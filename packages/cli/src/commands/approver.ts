@@ -4,8 +4,15 @@ import { Option, type Command } from "commander";
 import { resolvePath, type CliIo } from "../io.js";
 
 const ENV = "K8S_PKI_APPROVER_";
-const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(",").map((s) => s.trim()).filter((s) => s !== "")];
+// One value per flag, never split: a comma may be part of a regular expression
+// (`n{1,3}`). config.ts splits the environment variables' values.
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const opt = (flags: string, desc: string, env: string): Option => new Option(flags, desc).env(ENV + env);
+// commander sets a boolean option whenever its variable is defined, whatever
+// the value, so K8S_PKI_APPROVER_ALLOW_REBOOTSTRAP=false would allow it. The
+// booleans read their variable in the action instead, and config.ts checks it.
+const BOOL_ENV = { allowRebootstrap: "ALLOW_REBOOTSTRAP", dryRun: "DRY_RUN", leaderElect: "LEADER_ELECT" } as const;
+const boolOpt = (flags: string, desc: string, env: string): Option => new Option(flags, `${desc} (env: ${ENV}${env}=true|false)`);
 
 export function registerApprover(program: Command, io: CliIo): void {
   const approver = program.command("approver").description("the CSR auto-approver for kubelet client and serving certificates");
@@ -14,39 +21,80 @@ export function registerApprover(program: Command, io: CliIo): void {
     .description("run the approver until SIGINT or SIGTERM")
     .addOption(opt("--kubeconfig <file>", "kubeconfig; default in-cluster, $KUBECONFIG or ~/.kube/config", "KUBECONFIG"))
     .addOption(opt("--signers <list>", "signers to handle: kubernetes.io/kube-apiserver-client-kubelet, kubernetes.io/kubelet-serving (or client, serving)", "SIGNERS"))
-    .addOption(opt("--dns-pattern <regex>", "extra DNS names a node may put in its serving certificate, a regular expression matched whole; {node} is its name (repeatable)", "DNS_PATTERN").argParser(collect))
-    .addOption(opt("--cidr <cidr>", "where serving-certificate IPs may be while the Node object does not exist yet (repeatable)", "CIDR").argParser(collect))
+    .addOption(
+      opt(
+        "--dns-pattern <regex>",
+        "extra DNS names a node may put in its serving certificate, a regular expression matched whole; {node} is its name (repeatable; commas are part of the pattern; in the environment variable, one pattern per line)",
+        "DNS_PATTERN",
+      ).argParser(collect),
+    )
+    .addOption(
+      opt(
+        "--cidr <cidr>",
+        "where serving-certificate IPs may be while the Node object does not exist yet, never an IP another Node lists (repeatable, or comma-separated)",
+        "CIDR",
+      ).argParser(collect),
+    )
+    .addOption(
+      opt(
+        "--max-sans <n>",
+        "most DNS names and IP addresses in one serving certificate; a kubelet asks for its hostname and its addresses (a handful), so more is not a kubelet (default 32)",
+        "MAX_SANS",
+      ),
+    )
+    .addOption(
+      boolOpt(
+        "--allow-rebootstrap",
+        "let a bootstrap token get the client certificate of a node that is already registered (re-bootstrap after a lost key); by default that is denied (rule registered-node), since it hands over a running node's identity",
+        BOOL_ENV.allowRebootstrap,
+      ),
+    )
     .addOption(opt("--max-expiration <duration>", "longest spec.expirationSeconds allowed, as a Go duration (default 8808h = 367 days)", "MAX_EXPIRATION"))
     .addOption(opt("--deny-mode <mode>", "deny: write Denied for CSRs that break a rule; pending: leave them and log", "DENY_MODE").default("deny"))
-    .addOption(opt("--dry-run", "decide and log, write nothing", "DRY_RUN"))
+    .addOption(boolOpt("--dry-run", "decide and log, write nothing", BOOL_ENV.dryRun))
     .addOption(opt("--log-format <format>", "json or text", "LOG_FORMAT").default("json"))
-    .addOption(opt("--no-leader-elect", "run without a Lease (one replica only)", "LEADER_ELECT"))
+    .addOption(boolOpt("--no-leader-elect", "run without a Lease (one replica only)", BOOL_ENV.leaderElect))
     .addOption(opt("--lease-name <name>", "Lease name", "LEASE_NAME").default("k8s-pki-approver"))
     .addOption(opt("--lease-namespace <ns>", "Lease namespace", "LEASE_NAMESPACE").default("kube-system"))
     .addOption(opt("--identity <id>", "this replica's identity in the Lease (default hostname_pid)", "IDENTITY"))
     .addOption(opt("--listen <addr>", "address of /healthz, /readyz and /metrics", "LISTEN").default(":8081"))
     .addOption(opt("--workers <n>", "concurrent CSR workers", "WORKERS").default("5"))
-    .action(async (o: Record<string, unknown>) => {
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Denied CSRs carry the condition and Event reason NonCanonicalRequest when the request is not exactly what",
+        "the kubelet writes (rule non-canonical-request: extra or malformed PEM, non-DER, repeated extension values,",
+        "other string or SAN types) and AutoDenied for every other rule (the message names the rule).",
+      ].join("\n"),
+    )
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const bool = (key: keyof typeof BOOL_ENV): boolean | string | undefined =>
+        cmd.getOptionValueSource(key) === "cli" ? (o[key] as boolean) : (io.env[ENV + BOOL_ENV[key]] ?? (o[key] as boolean | undefined));
       const raw: RawApproverOptions = {
         kubeconfig: o.kubeconfig ? resolvePath(io, String(o.kubeconfig)) : undefined,
         signers: o.signers as string | undefined,
-        dnsPattern: o.dnsPattern as string[] | undefined,
+        // From the environment the whole value arrives as one entry: config.ts splits it by lines.
+        dnsPattern: cmd.getOptionValueSource("dnsPattern") === "env" ? (o.dnsPattern as string[]).join("\n") : (o.dnsPattern as string[] | undefined),
         cidr: o.cidr as string[] | undefined,
         maxExpiration: o.maxExpiration as string | undefined,
+        maxSans: o.maxSans as string | undefined,
+        allowRebootstrap: bool("allowRebootstrap"),
         denyMode: o.denyMode as string,
-        dryRun: o.dryRun as boolean | string | undefined,
+        dryRun: bool("dryRun"),
         logFormat: o.logFormat as string,
-        leaderElect: o.leaderElect as boolean | string | undefined,
+        leaderElect: bool("leaderElect"),
         leaseName: o.leaseName as string,
         leaseNamespace: o.leaseNamespace as string,
         identity: o.identity as string | undefined,
         listen: o.listen as string,
         workers: o.workers as string,
       };
-      if (typeof raw.dnsPattern === "string") raw.dnsPattern = collect(raw.dnsPattern);
-      if (typeof raw.cidr === "string") raw.cidr = collect(raw.cidr);
       const config = resolveApproverConfig(raw);
       const logger = createLogger(config.logFormat, (l) => io.stderr(l));
+      // Before connecting, so that what the approver will allow is on record even when it cannot start.
+      const { signers, dnsPatterns, cidrs, maxExpirationSeconds, maxSans, allowRebootstrap } = config.policy;
+      logger.log("info", "approver configuration", { signers, dnsPatterns, cidrs, maxExpirationSeconds, maxSans, allowRebootstrap, denyMode: config.denyMode, dryRun: config.dryRun, leaderElect: config.leaderElect });
       const kc = await loadKubeConfig(config.kubeconfig);
       const a = new Approver({ kubeConfig: kc, config, logger });
       await a.start();
