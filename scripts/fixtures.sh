@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the real programs the integration tests run (kube-apiserver,
 # kube-controller-manager, kubelet, kubectl, etcd, etcdctl, cfssl, cfssljson,
-# flannel) from the Go module proxy into a cache outside the repository.
+# flannel) from the Go module proxy into a cache outside the repository, and
+# x509read (scripts/go/x509read, the differential test's Go oracle) offline.
 # Each component is built only when its folder is missing, so a warm run
 # costs a few stat calls. Usage: scripts/fixtures.sh [component...]
-#   components: cfssl etcd kubernetes kubernetes-extra flannel (default: all)
+#   components: cfssl etcd kubernetes kubernetes-extra flannel x509read (default: all)
 # Environment: K8S_PKI_BIN_CACHE overrides the cache folder.
 set -euo pipefail
 
@@ -146,8 +147,19 @@ build_flannel() {
   "$out/flanneld" --version >&2
 }
 
+# x509read is ours, so its folder is named after its source (first 12 hex of the
+# sha256 of main.go then go.mod): an edit rebuilds it, an unchanged one is cached.
+# Standard library only, so it needs no network; the local toolchain builds it.
+x509read_hash() {
+  cat "$here/go/x509read/main.go" "$here/go/x509read/go.mod" | sha256sum | cut -c1-12
+}
+
+build_x509read() {
+  (cd "$here/go/x509read" && GOTOOLCHAIN=local CGO_ENABLED=0 GOPROXY=off go build -trimpath -ldflags "-s -w" -o "$1/x509read" .)
+}
+
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes kubernetes-extra flannel)
+[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes kubernetes-extra flannel x509read)
 total0=$(now)
 for c in "${components[@]}"; do
   case $c in
@@ -156,6 +168,7 @@ for c in "${components[@]}"; do
     kubernetes) build_once "kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
     kubernetes-extra) build_once "kubernetes-extra-$KUBERNETES_VERSION" build_kubernetes_extra ;;
     flannel) build_once "flannel-$FLANNEL_VERSION" build_flannel ;;
+    x509read) build_once "x509read-$(x509read_hash)" build_x509read ;;
     *) log "unknown component: $c"; exit 2 ;;
   esac
 done

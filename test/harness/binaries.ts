@@ -1,6 +1,7 @@
 // Where the real programs live: the cache scripts/fixtures.sh builds into,
 // at the versions pinned in scripts/versions.env. A missing binary is an
 // error, never a skip, so CI cannot go green without running them.
+import { createHash } from "node:crypto";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -18,12 +19,14 @@ export type Component =
   | "flanneld"
   | "kube-scheduler"
   | "kube-proxy"
-  | "containerd";
+  | "containerd"
+  | "x509read";
 
 type VersionKey = "KUBERNETES_VERSION" | "ETCD_VERSION" | "CFSSL_VERSION" | "FLANNEL_VERSION";
 
 // Folder prefix and version variable per component, as fixtures.sh names them.
-const BUNDLES: Record<Component, { folder: string; version: VersionKey; systemPath?: string; install?: string }> = {
+// `sourceDir`: our own Go program, whose folder is versioned by the hash of its source instead of versions.env.
+const BUNDLES: Record<Component, { folder: string; version: VersionKey; systemPath?: string; install?: string; sourceDir?: string }> = {
   "kube-apiserver": { folder: "kubernetes", version: "KUBERNETES_VERSION" },
   "kube-controller-manager": { folder: "kubernetes", version: "KUBERNETES_VERSION" },
   kubelet: { folder: "kubernetes", version: "KUBERNETES_VERSION" },
@@ -37,6 +40,8 @@ const BUNDLES: Record<Component, { folder: string; version: VersionKey; systemPa
   "kube-proxy": { folder: "kubernetes-extra", version: "KUBERNETES_VERSION" },
   // Not buildable from the module proxy here; Debian's package (1.6.20) is what the tests run.
   containerd: { folder: "", version: "KUBERNETES_VERSION", systemPath: "/usr/bin/containerd", install: "apt-get install containerd" },
+  // The differential test's Go oracle (scripts/go/x509read), built offline by fixtures.sh.
+  x509read: { folder: "x509read", version: "KUBERNETES_VERSION", sourceDir: "scripts/go/x509read" },
 };
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -66,6 +71,13 @@ export function binaryCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdg, "k8s-pki", "bin");
 }
 
+/** First 12 hex of the sha256 of main.go then go.mod, as fixtures.sh's x509read_hash computes it. */
+export function sourceHash(sourceDir: string): string {
+  const h = createHash("sha256");
+  for (const f of ["main.go", "go.mod"]) h.update(readFileSync(join(repoRoot, sourceDir, f)));
+  return h.digest("hex").slice(0, 12);
+}
+
 /** Absolute path of a built component; throws (with the fix) when it is not there. */
 export function binaryPath(component: Component): string {
   const bundle = BUNDLES[component];
@@ -77,7 +89,7 @@ export function binaryPath(component: Component): string {
     }
     return bundle.systemPath;
   }
-  const version = pinnedVersions().get(bundle.version);
+  const version = bundle.sourceDir ? sourceHash(bundle.sourceDir) : pinnedVersions().get(bundle.version);
   if (!version) throw new Error(`${bundle.version} is not set in ${versionsFile}`);
   const path = join(binaryCacheDir(), `${bundle.folder}-${version}`, component);
   try {
