@@ -3,7 +3,7 @@
 import { OID } from "./asn1/oids.js";
 import type { ParsedCsr } from "./csr/parse.js";
 import { formatIp } from "./go/hosts.js";
-import { signatureAlgorithmName } from "./keys/signature.js";
+import { goSignatureAlgorithmName } from "./keys/signature.js";
 import { encodePem } from "./pem.js";
 import type { Certificate } from "./x509/certificate.js";
 import type { ParsedName } from "./x509/name.js";
@@ -18,7 +18,7 @@ export interface CertInfoName {
   province?: string;
   street_address?: string;
   postal_code?: string;
-  names?: string[];
+  names?: (string | null)[];
 }
 
 export interface CertInfo {
@@ -71,7 +71,7 @@ export function certInfo(cert: Certificate): CertInfo {
     serial_number: cert.serialNumber.toString(10),
     not_before: goTimeJson(cert.notBefore),
     not_after: goTimeJson(cert.notAfter),
-    sigalg: signatureAlgorithmName(cert.signatureAlgorithm),
+    sigalg: goSignatureAlgorithmName(cert.goSignatureAlgorithm),
     authority_key_id: formatKeyId(cert.authorityKeyId),
     subject_key_id: formatKeyId(cert.subjectKeyId),
     pem: encodePem("CERTIFICATE", cert.raw),

@@ -1,114 +1,219 @@
-// Certificate: a parsed X.509 certificate (RFC 5280 4.1) with the fields
-// cfssl reads from a CA certificate and reports in certinfo.
-import { decodeDer, TAG } from "../asn1/der.js";
-import { OID } from "../asn1/oids.js";
-import { PkiError } from "../errors.js";
+// Certificate: a parsed X.509 certificate (RFC 5280 4.1), read call for call
+// as Go's crypto/x509 parseCertificate reads it, so that every tool reading
+// untrusted certificates (certinfo, sign, certs check) accepts exactly what
+// Go accepts and reads the same values from it.
+import { Cbs, rightAlign } from "../asn1/cryptobyte.js";
+import { decodeDer } from "../asn1/der.js";
+import { isPkiError, PkiError } from "../errors.js";
+import { goSignatureAlgorithm } from "../keys/signature.js";
 import { decodePemBlocks } from "../pem.js";
-import {
-  parseAki,
-  parseBasicConstraints,
-  parseExtension,
-  parseExtKeyUsage,
-  parseKeyUsage,
-  parseSki,
-  type BasicConstraints,
-  type Extension,
-} from "./extensions.js";
-import { emptySans, parseSans, type SubjectAltNames } from "./general-names.js";
+import { parseExtension, type BasicConstraints, type Extension } from "./extensions.js";
+import { type SubjectAltNames } from "./general-names.js";
+import { goPublicKeyAlgorithm, parseGoPublicKey, type GoPublicKey } from "./go-public-key.js";
 import { parseName, type ParsedName } from "./name.js";
+import { processExtensions } from "./process-extensions.js";
 
 export interface Certificate {
   raw: Buffer;
   tbs: Buffer;
+  /** 1, 2 or 3. */
   version: number;
+  /** Never negative (Go refuses negative serials by default since Go 1.23). */
   serialNumber: bigint;
+  /** Dotted OID of the signature algorithm. */
   signatureAlgorithm: string;
+  /** The AlgorithmIdentifier's parameters element; empty when absent. */
+  signatureAlgorithmParams: Buffer;
+  /** Go's x509.SignatureAlgorithm for it (see GoSignatureAlgorithm); 0 when Go does not know it. */
+  goSignatureAlgorithm: number;
   issuer: ParsedName;
   subject: ParsedName;
   notBefore: Date;
   notAfter: Date;
   spki: Buffer;
+  /** Dotted OID of the key algorithm. */
   publicKeyAlgorithm: string;
+  /** The key as Go parsed it ("unknown" for algorithms Go leaves unparsed). */
+  publicKey: GoPublicKey;
+  /** Extensions of a v3 certificate; Go ignores any in v1 and v2 certificates. */
   extensions: Extension[];
   basicConstraints?: BasicConstraints;
   /** Go's x509.KeyUsage bits; 0 when absent. */
   keyUsage: number;
+  /** Extended key usages Go has a constant for. */
   extKeyUsage: string[];
+  /** Go's UnknownExtKeyUsage. */
+  unknownExtKeyUsage: string[];
   subjectKeyId?: Buffer;
   authorityKeyId?: Buffer;
   sans: SubjectAltNames;
+  crlDistributionPoints: string[];
+  ocspServers: string[];
+  issuingCertificateUrls: string[];
+  policies: string[];
+  /** Critical extensions Go does not handle (recorded, not refused, as in Go). */
+  unhandledCriticalExtensions: string[];
   signature: Buffer;
 }
 
-export function parseCertificateDer(der: Uint8Array): Certificate {
-  const root = decodeDer(der, "certificate-parse-failed").expect(TAG.SEQUENCE, "certificate");
-  const [tbs, alg, sig] = root.children();
-  if (!tbs || !alg || !sig) throw root.error("certificate: missing fields");
-  const f = tbs.expect(TAG.SEQUENCE, "tbsCertificate").children();
-  let i = 0;
-  let version = 1;
-  if (f[0]?.contextTag === 0) version = f[i++]!.children()[0]!.toNumber() + 1;
-  const serial = f[i++];
-  const sigAlg = f[i++];
-  const issuer = f[i++];
-  const validity = f[i++];
-  const subject = f[i++];
-  const spki = f[i++];
-  if (!serial || !sigAlg || !issuer || !validity || !subject || !spki) throw tbs.error("tbsCertificate: missing fields");
-  const [nb, na] = validity.expect(TAG.SEQUENCE, "validity").children();
-  if (!nb || !na) throw validity.error("validity: missing times");
+const refuse = (message: string): never => {
+  throw new PkiError("certificate-parse-failed", message);
+};
+
+interface AlgorithmIdentifier {
+  oid: string;
+  params: Buffer;
+}
+
+/** Go's parseAI: an OID, then any one element as parameters; anything after is ignored. */
+function parseAi(der: Cbs): AlgorithmIdentifier {
+  const id = der.readOid();
+  if (id === undefined) return refuse("x509: malformed OID");
+  if (der.empty) return { oid: id, params: Buffer.alloc(0) };
+  const p = der.readAny();
+  if (!p) return refuse("x509: malformed parameters");
+  return { oid: id, params: p.element };
+}
+
+function parseTime(der: Cbs): Date {
+  if (der.peek(0x17)) return der.readUtcTime() ?? refuse("x509: malformed UTCTime");
+  if (der.peek(0x18)) return der.readGeneralizedTime() ?? refuse("x509: malformed GeneralizedTime");
+  return refuse("x509: unsupported time format");
+}
+
+function parseCertName(element: Buffer): ParsedName {
+  return parseName(decodeDer(element, "certificate-parse-failed"));
+}
+
+function parse(der: Uint8Array): Certificate {
+  const whole = Cbs.of(der);
+  const raw = whole.readElement(0x30);
+  if (!raw) return refuse("x509: malformed certificate");
+  const input = Cbs.of(raw).read(0x30)!;
+  const tbsRaw = input.readElement(0x30);
+  if (!tbsRaw) return refuse("x509: malformed tbs certificate");
+  const tbs = Cbs.of(tbsRaw).read(0x30)!;
+
+  let v = 0n;
+  if (tbs.peek(0xa0)) {
+    const wrapped = tbs.read(0xa0);
+    const n = wrapped?.readInt64();
+    if (n === undefined || !wrapped!.empty) return refuse("x509: malformed version");
+    v = n;
+  }
+  if (v < 0n) refuse("x509: malformed version");
+  if (v > 2n) refuse("x509: invalid version");
+  const version = Number(v) + 1;
+
+  const serialNumber = tbs.readBigInt();
+  if (serialNumber === undefined) return refuse("x509: malformed serial number");
+  // Go's x509negativeserial=0 default.
+  if (serialNumber < 0n) refuse("x509: negative serial number");
+
+  const sigAi = tbs.read(0x30);
+  if (!sigAi) return refuse("x509: malformed signature algorithm identifier");
+  const outerSigAi = input.read(0x30);
+  if (!outerSigAi) return refuse("x509: malformed algorithm identifier");
+  if (!sigAi.bytes().equals(outerSigAi.bytes())) refuse("x509: inner and outer signature algorithm identifiers don't match");
+  const sigAlg = parseAi(sigAi);
+
+  const issuerRaw = tbs.readElement(0x30);
+  if (!issuerRaw) return refuse("x509: malformed issuer");
+  const issuer = parseCertName(issuerRaw);
+
+  const validity = tbs.read(0x30);
+  if (!validity) return refuse("x509: malformed validity");
+  const notBefore = parseTime(validity);
+  const notAfter = parseTime(validity);
+
+  const subjectRaw = tbs.readElement(0x30);
+  if (!subjectRaw) return refuse("x509: malformed issuer");
+  const subject = parseCertName(subjectRaw);
+
+  const spki = tbs.readElement(0x30);
+  if (!spki) return refuse("x509: malformed spki");
+  const spkiBody = Cbs.of(spki).read(0x30)!;
+  const pkAi = spkiBody.read(0x30);
+  if (!pkAi) return refuse("x509: malformed public key algorithm identifier");
+  const keyAlg = parseAi(pkAi);
+  const bits = spkiBody.readBitString();
+  if (!bits) return refuse("x509: malformed subjectPublicKey");
+  let publicKey: GoPublicKey = { algo: "unknown" };
+  if (goPublicKeyAlgorithm(keyAlg.oid) !== "unknown") {
+    const k = parseGoPublicKey(keyAlg.oid, keyAlg.params, bits);
+    if (typeof k === "string") return refuse(k);
+    publicKey = k;
+  }
+
   const extensions: Extension[] = [];
-  for (; i < f.length; i++) {
-    if (f[i]!.contextTag === 3) {
-      for (const e of f[i]!.children()[0]!.expect(TAG.SEQUENCE, "extensions").children()) extensions.push(parseExtension(e));
+  // Go reads the unique IDs and extensions only from v2/v3 and v3 certificates; what follows is ignored.
+  if (version > 1) {
+    if (!tbs.skipOptional(0x81)) refuse("x509: malformed issuerUniqueID");
+    if (!tbs.skipOptional(0x82)) refuse("x509: malformed subjectUniqueID");
+    if (version === 3) {
+      const wrapped = tbs.readOptional(0xa3);
+      if (wrapped === undefined) return refuse("x509: malformed extensions");
+      if (wrapped !== null) {
+        const list = wrapped.read(0x30);
+        if (!list) return refuse("x509: malformed extensions");
+        const seen = new Set<string>();
+        while (!list.empty) {
+          const one = list.read(0x30);
+          if (!one) return refuse("x509: malformed extension");
+          const ext = parseExtension(one);
+          if (seen.has(ext.oid)) refuse(`x509: certificate contains duplicate extension with OID ${JSON.stringify(ext.oid)}`);
+          seen.add(ext.oid);
+          extensions.push(ext);
+        }
+      }
     }
   }
-  const cert: Certificate = {
-    raw: Buffer.from(root.raw),
-    tbs: Buffer.from(tbs.raw),
+  const processed = processExtensions(extensions);
+
+  const sig = input.readBitString();
+  if (!sig) return refuse("x509: malformed signature");
+  if (raw.length !== der.length) refuse("x509: trailing data");
+
+  return {
+    raw: Buffer.from(raw),
+    tbs: Buffer.from(tbsRaw),
     version,
-    serialNumber: serial.toBigInt(),
-    signatureAlgorithm: alg.children()[0]?.toOid() ?? "",
-    issuer: parseName(issuer),
-    subject: parseName(subject),
-    notBefore: nb.toDate(),
-    notAfter: na.toDate(),
-    spki: Buffer.from(spki.raw),
-    publicKeyAlgorithm: spki.children()[0]?.children()[0]?.toOid() ?? "",
+    serialNumber,
+    signatureAlgorithm: sigAlg.oid,
+    signatureAlgorithmParams: Buffer.from(sigAlg.params),
+    goSignatureAlgorithm: goSignatureAlgorithm(sigAlg.oid, sigAlg.params),
+    issuer,
+    subject,
+    notBefore,
+    notAfter,
+    spki: Buffer.from(spki),
+    publicKeyAlgorithm: keyAlg.oid,
+    publicKey,
     extensions,
-    keyUsage: 0,
-    extKeyUsage: [],
-    sans: emptySans(),
-    signature: sig.toBitStringBytes(),
+    ...processed,
+    signature: Buffer.from(rightAlign(sig)),
   };
-  for (const e of extensions) {
-    switch (e.oid) {
-      case OID.basicConstraints:
-        cert.basicConstraints = parseBasicConstraints(e.value);
-        break;
-      case OID.keyUsage:
-        cert.keyUsage = parseKeyUsage(e.value);
-        break;
-      case OID.extKeyUsage:
-        cert.extKeyUsage = parseExtKeyUsage(e.value);
-        break;
-      case OID.subjectKeyIdentifier:
-        cert.subjectKeyId = parseSki(e.value);
-        break;
-      case OID.authorityKeyIdentifier:
-        cert.authorityKeyId = parseAki(e.value);
-        break;
-      case OID.subjectAltName:
-        cert.sans = parseSans(decodeDer(e.value, "certificate-parse-failed"));
-        break;
-    }
+}
+
+/**
+ * Parses one DER certificate as Go's x509.ParseCertificate does. Anything Go
+ * refuses throws a PkiError "certificate-parse-failed" naming what is wrong,
+ * and nothing else is ever thrown.
+ */
+export function parseCertificateDer(der: Uint8Array): Certificate {
+  try {
+    return parse(der);
+  } catch (e) {
+    if (isPkiError(e) && e.code === "certificate-parse-failed") throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    throw new PkiError("certificate-parse-failed", message, { cause: e });
   }
-  return cert;
 }
 
 /** Parses the first CERTIFICATE in PEM text; cfssl's 1002 when there is none, 1003 when it does not parse. */
 export function parseCertificatePem(input: string | Uint8Array, field?: string): Certificate {
-  const block = decodePemBlocks(input).find((b) => b.type === "CERTIFICATE") ?? decodePemBlocks(input)[0];
+  const blocks = decodePemBlocks(input);
+  const block = blocks.find((b) => b.type === "CERTIFICATE") ?? blocks[0];
   if (!block) throw new PkiError("certificate-decode-failed", undefined, { field });
   try {
     return parseCertificateDer(block.bytes);

@@ -2,7 +2,9 @@
 // encodes them (RFC 5280 4.2), and the decoders certinfo and the signer need.
 import { createHash } from "node:crypto";
 import { type Der, bool, bitString, ctx, ctxPrim, decodeDer, ia5String, integer, octetString, oid, seq, TAG, utf8String, NULL } from "../asn1/der.js";
+import { Cbs } from "../asn1/cryptobyte.js";
 import { OID } from "../asn1/oids.js";
+import { PkiError } from "../errors.js";
 
 /** One extension: OID, criticality and DER value. */
 export interface Extension {
@@ -15,16 +17,33 @@ export function encodeExtension(e: Extension): Buffer {
   return e.critical ? seq(oid(e.oid), bool(true), octetString(e.value)) : seq(oid(e.oid), octetString(e.value));
 }
 
-export function parseExtension(node: Der): Extension {
-  const kids = node.expect(TAG.SEQUENCE, "extension").children();
-  const id = kids[0];
-  if (!id) throw node.error("extension: missing id");
-  let i = 1;
+const refuse = (message: string): never => {
+  throw new PkiError("certificate-parse-failed", message);
+};
+
+/**
+ * One Extension SEQUENCE as Go's parseExtension reads it: critical only as a
+ * DER BOOLEAN (0x00 or 0xff; an explicit FALSE is accepted), and anything
+ * after the OCTET STRING ignored. Accepts a DER node or the SEQUENCE's content.
+ */
+export function parseExtension(node: Der | Cbs): Extension {
+  let der: Cbs;
+  if (node instanceof Cbs) der = node;
+  else {
+    if (node.tag !== TAG.SEQUENCE) refuse("x509: malformed extension");
+    der = new Cbs(node.buf, node.contentStart, node.end);
+  }
+  const id = der.readOid();
+  if (id === undefined) return refuse("x509: malformed extension OID field");
   let critical = false;
-  if (kids[i]?.tag === TAG.BOOLEAN) critical = kids[i++]!.toBoolean();
-  const val = kids[i];
-  if (!val) throw node.error("extension: missing value");
-  return { oid: id.toOid(), critical, value: Buffer.from(val.expect(TAG.OCTET_STRING, "extension value").content) };
+  if (der.peek(TAG.BOOLEAN)) {
+    const c = der.readBoolean();
+    if (c === undefined) refuse("x509: malformed extension critical field");
+    critical = c!;
+  }
+  const val = der.read(TAG.OCTET_STRING);
+  if (!val) return refuse("x509: malformed extension value field");
+  return { oid: id, critical, value: Buffer.from(val.bytes()) };
 }
 
 /** KeyUsage bits in Go's x509.KeyUsage numbering (bit 0 = digitalSignature). */
@@ -54,17 +73,46 @@ export function encodeKeyUsage(bits: number): Buffer {
   return bitString(Uint8Array.from(a.slice(0, nbytes)), nbytes * 8 - len);
 }
 
+/** Go's parseKeyUsageExtension: a valid BIT STRING (zero padding bits); bytes after it are ignored. */
 export function parseKeyUsage(value: Buffer): number {
-  const bytes = decodeDer(value, "certificate-parse-failed").toBitStringBytes();
+  const bs = Cbs.of(value).readBitString();
+  if (!bs) return refuse("x509: invalid key usage");
   let bits = 0;
-  for (let i = 0; i < 9; i++) if ((bytes[i >> 3] ?? 0) & (0x80 >> (i & 7))) bits |= 1 << i;
+  for (let i = 0; i < 9 && i < bs.bitLength; i++) if (bs.bytes[i >> 3]! & (0x80 >> (i & 7))) bits |= 1 << i;
   return bits;
 }
 
 export const encodeExtKeyUsage = (oids: string[]): Buffer => seq(...oids.map(oid));
 
+/** The extended key usages Go has a constant for (x509.ExtKeyUsage); others are Go's UnknownExtKeyUsage. */
+export const GO_KNOWN_EXT_KEY_USAGES: ReadonlySet<string> = new Set([
+  "2.5.29.37.0",
+  "1.3.6.1.5.5.7.3.1",
+  "1.3.6.1.5.5.7.3.2",
+  "1.3.6.1.5.5.7.3.3",
+  "1.3.6.1.5.5.7.3.4",
+  "1.3.6.1.5.5.7.3.5",
+  "1.3.6.1.5.5.7.3.6",
+  "1.3.6.1.5.5.7.3.7",
+  "1.3.6.1.5.5.7.3.8",
+  "1.3.6.1.5.5.7.3.9",
+  "1.3.6.1.4.1.311.10.3.3",
+  "2.16.840.1.113730.4.1",
+  "1.3.6.1.4.1.311.2.1.22",
+  "1.3.6.1.4.1.311.61.1.1",
+]);
+
+/** Go's parseExtKeyUsageExtension: every OID in order (known and unknown); bytes after the SEQUENCE are ignored. */
 export function parseExtKeyUsage(value: Buffer): string[] {
-  return decodeDer(value, "certificate-parse-failed").expect(TAG.SEQUENCE, "extKeyUsage").children().map((c) => c.toOid());
+  const der = Cbs.of(value).read(TAG.SEQUENCE);
+  if (!der) return refuse("x509: invalid extended key usages");
+  const out: string[] = [];
+  while (!der.empty) {
+    const id = der.readOid();
+    if (id === undefined) return refuse("x509: invalid extended key usages");
+    out.push(id);
+  }
+  return out;
 }
 
 /**
@@ -88,13 +136,28 @@ export interface BasicConstraints {
   maxPathLenZero: boolean;
 }
 
+/**
+ * Go's parseBasicConstraintsExtension: an optional DER BOOLEAN, then an
+ * optional non-negative INTEGER up to 2^63-1 (a larger or negative one is
+ * refused; a pathLen above 2^53 is rounded in this number); anything else in
+ * the SEQUENCE or after it is ignored.
+ */
 export function parseBasicConstraints(value: Buffer): BasicConstraints {
-  const kids = decodeDer(value, "certificate-parse-failed").expect(TAG.SEQUENCE, "basicConstraints").children();
-  let i = 0;
+  const der = Cbs.of(value).read(TAG.SEQUENCE);
+  if (!der) return refuse("x509: invalid basic constraints");
   let isCa = false;
-  if (kids[i]?.tag === TAG.BOOLEAN) isCa = kids[i++]!.toBoolean();
-  const pl = kids[i] ? kids[i]!.toNumber() : -1;
-  return { isCa, maxPathLen: pl, maxPathLenZero: pl === 0 };
+  if (der.peek(TAG.BOOLEAN)) {
+    const b = der.readBoolean();
+    if (b === undefined) return refuse("x509: invalid basic constraints");
+    isCa = b;
+  }
+  let maxPathLen = -1;
+  if (der.peek(TAG.INTEGER)) {
+    const v = der.readUint64();
+    if (v === undefined || v > 0x7fffffffffffffffn) return refuse("x509: invalid basic constraints");
+    maxPathLen = Number(v);
+  }
+  return { isCa, maxPathLen, maxPathLenZero: maxPathLen === 0 };
 }
 
 /** RFC 5280 4.2.1.2 method 1, as cfssl's signer.ComputeSKI: SHA-1 of the subjectPublicKey bits. */
@@ -106,15 +169,26 @@ export function computeSki(spki: Uint8Array): Buffer {
 }
 
 export const encodeSki = (ski: Uint8Array): Buffer => octetString(ski);
-export const parseSki = (value: Buffer): Buffer => Buffer.from(decodeDer(value, "certificate-parse-failed").expect(TAG.OCTET_STRING, "subjectKeyIdentifier").content);
+/** Go's subjectKeyIdentifier: an OCTET STRING (bytes after it ignored); refused when marked critical. */
+export function parseSki(value: Buffer, critical = false): Buffer {
+  if (critical) refuse("x509: subject key identifier incorrectly marked critical");
+  const v = Cbs.of(value).read(TAG.OCTET_STRING);
+  if (!v) return refuse("x509: invalid subject key identifier");
+  return Buffer.from(v.bytes());
+}
 
 /** authorityKeyIdentifier with the keyIdentifier only, as Go writes it. */
 export const encodeAki = (keyId: Uint8Array): Buffer => seq(ctxPrim(0, keyId));
 
-export function parseAki(value: Buffer): Buffer | undefined {
-  const kids = decodeDer(value, "certificate-parse-failed").expect(TAG.SEQUENCE, "authorityKeyIdentifier").children();
-  const k = kids.find((c) => c.contextTag === 0);
-  return k ? Buffer.from(k.content) : undefined;
+/** Go's parseAuthorityKeyIdentifier: the keyIdentifier [0] only when it comes first; refused when critical. */
+export function parseAki(value: Buffer, critical = false): Buffer | undefined {
+  if (critical) refuse("x509: authority key identifier incorrectly marked critical");
+  const akid = Cbs.of(value).read(TAG.SEQUENCE);
+  if (!akid) return refuse("x509: invalid authority key identifier");
+  if (!akid.peek(0x80)) return undefined;
+  const k = akid.read(0x80);
+  if (!k) return refuse("x509: invalid authority key identifier");
+  return Buffer.from(k.bytes());
 }
 
 /** authorityInfoAccess: OCSP entries first, then caIssuers (Go's order). */
