@@ -774,3 +774,61 @@ export function craftedRequests(opts: CraftOptions): CraftedRequest[] {
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Certificates (for the parsers shared with certinfo, sign and certs check)
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface CertOptions {
+  key: KeyObject;
+  /** [0] EXPLICIT version INTEGER: 2 means v3 (default); null leaves the field out (v1); a Buffer is written raw. */
+  version?: number | bigint | null | Buffer;
+  serial?: bigint | Buffer;
+  issuerRdns?: Atv[][];
+  subjectRdns?: Atv[][];
+  /** Raw Time values (der.utcTime / der.generalizedTime); default 2020-01-01 to 2120-01-01. */
+  notBefore?: Buffer;
+  notAfter?: Buffer;
+  spki?: Buffer;
+  /** Extension SEQUENCEs inside [3]; null leaves [3] out; `extensionsField` replaces the whole [3]. */
+  extensions?: Buffer[] | null;
+  extensionsField?: Buffer;
+  /** Fields inserted after the SPKI, before [3] (issuerUniqueID [1], subjectUniqueID [2]). */
+  uniqueIds?: Buffer[];
+  sigAlg?: SigAlg;
+  /** The TBSCertificate's inner AlgorithmIdentifier when it should differ from the outer one. */
+  innerSigAlg?: SigAlg;
+  signWith?: SigAlg;
+  signature?: Buffer;
+}
+
+export interface BuiltCert {
+  der: Buffer;
+  tbs: Buffer;
+  pem: string;
+}
+
+/** A self-signed (unless issuer given) certificate, every field writable. */
+export function buildCertificate(o: CertOptions): BuiltCert {
+  const alg = o.sigAlg ?? defaultSigAlg(o.key);
+  const subject = o.subjectRdns ?? [[[OIDS.commonName, "test"]]];
+  const version =
+    o.version === null ? [] : [der.explicit(0, Buffer.isBuffer(o.version) ? o.version : der.int(BigInt(o.version ?? 2)))];
+  const serial = Buffer.isBuffer(o.serial) ? o.serial : der.int(o.serial ?? 1n);
+  const exts = o.extensionsField ? [o.extensionsField] : o.extensions === null ? [] : [der.explicit(3, der.seq(...(o.extensions ?? [])))];
+  const tbs = der.seq(
+    ...version,
+    serial,
+    algorithmIdentifier(o.innerSigAlg ?? alg),
+    name(o.issuerRdns ?? subject),
+    der.seq(o.notBefore ?? der.utcTime("200101000000Z"), o.notAfter ?? der.generalizedTime("21200101000000Z")),
+    name(subject),
+    o.spki ?? spkiOf(o.key),
+    ...(o.uniqueIds ?? []),
+    ...exts,
+  );
+  const by = o.signWith ?? (keyFitsAlg(o.key, alg) ? alg : defaultSigAlg(o.key));
+  const sig = o.signature ?? signBytes(o.key, tbs, by);
+  const d = der.seq(tbs, algorithmIdentifier(alg), der.bits(sig));
+  return { der: d, tbs, pem: pem.encode("CERTIFICATE", d) };
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The long differential run against Go's encoding/pem and crypto/x509 (issue 12):
+# crafted inputs plus MUTANTS (default 500,000) mutants from SEED (default 1),
+# compared in batches; prints the figures and one example per disagreement class.
+# Not run in CI (about 10 minutes on 2 cores). Usage: scripts/differential.sh [SEED] [MUTANTS]
+# DIFF_EXAMPLES=0 prints the classes without examples.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+"$here/fixtures.sh" x509read >/dev/null
+cd "$here/.."
+exec node --conditions=@k8s/source --import tsx scripts/differential.ts "${1:-1}" "${2:-500000}"

@@ -1,0 +1,364 @@
+// What @k8s/pki reads from an input, in the JSON shape scripts/go/x509read prints for Go, and the comparison of the two.
+//
+// Every adaptation to @k8s/pki's current exports lives here, so when the parsers change under the differential
+// test only this file follows. The mapping from our values to Go's (names of algorithms, ExtKeyUsage numbers,
+// net.IP.String) is written from Go's source, never from our library, so it cannot mirror our library's mistakes.
+import * as pki from "@k8s/pki";
+import { formatIp, isPkiError, parseCertificateDer, parseCsrDer, publicKeyInfo, verifySignature } from "@k8s/pki";
+import { performance } from "node:perf_hooks";
+import { child, oidString, walk } from "./der-walk.js";
+
+export type Kind = "csr" | "cert";
+
+export interface GoName {
+  CN: string;
+  O: string[];
+  OU: string[];
+  C: string[];
+  ST: string[];
+  L: string[];
+  street: string[];
+  postal: string[];
+  serial: string;
+  /** pkix.Name.Names: [dotted OID, the value when Go decoded it to a string, else null]. */
+  names: [string, string | null][];
+}
+
+export interface GoPem {
+  type: string;
+  headers: Record<string, string>;
+  /** base64 of block.Bytes */
+  bytes: string;
+  /** base64 of what pem.Decode returned after the block; absent on our side until @k8s/pki returns it. */
+  rest?: string;
+}
+
+/** One line of x509read's output (and of ours). */
+export interface GoReading {
+  pem: GoPem | null;
+  ok: boolean;
+  /** Informational, never compared. */
+  error?: string;
+  ns?: number;
+  subject?: GoName;
+  issuer?: GoName;
+  dns?: string[];
+  email?: string[];
+  ip?: string[];
+  uri?: string[];
+  /** [dotted OID, critical, base64 value] */
+  extensions?: [string, boolean, string][];
+  publicKeyAlgorithm?: string;
+  key?: { algo: string; bits?: number; curve?: string };
+  spki?: string;
+  signatureAlgorithm?: string;
+  signatureOk?: boolean;
+  version?: number;
+  serial?: string;
+  notBefore?: number;
+  notAfter?: number;
+  isCA?: boolean;
+  basicConstraintsValid?: boolean;
+  maxPathLen?: number;
+  maxPathLenZero?: boolean;
+  keyUsage?: number;
+  extKeyUsage?: number[];
+  unknownExtKeyUsage?: string[];
+  ski?: string;
+  aki?: string;
+}
+
+// ------------------------------------------------------------------------------------------------ Go's tables
+
+/** x509.PublicKeyAlgorithm.String() by key OID (getPublicKeyAlgorithmFromOID); "0" is UnknownPublicKeyAlgorithm. */
+const PUBLIC_KEY_ALGORITHM: Record<string, string> = {
+  "1.2.840.113549.1.1.1": "RSA",
+  "1.2.840.10040.4.1": "DSA",
+  "1.2.840.10045.2.1": "ECDSA",
+  "1.3.101.112": "Ed25519",
+  "1.3.101.110": "X25519",
+};
+
+/** x509.SignatureAlgorithm.String() by OID (signatureAlgorithmDetails); RSA-PSS is decided by its parameters. */
+const SIGNATURE_ALGORITHM: Record<string, string> = {
+  "1.2.840.113549.1.1.4": "MD5-RSA",
+  "1.2.840.113549.1.1.5": "SHA1-RSA",
+  "1.3.14.3.2.29": "SHA1-RSA",
+  "1.2.840.113549.1.1.11": "SHA256-RSA",
+  "1.2.840.113549.1.1.12": "SHA384-RSA",
+  "1.2.840.113549.1.1.13": "SHA512-RSA",
+  "1.2.840.10040.4.3": "DSA-SHA1",
+  "2.16.840.1.101.3.4.3.2": "DSA-SHA256",
+  "1.2.840.10045.4.1": "ECDSA-SHA1",
+  "1.2.840.10045.4.3.2": "ECDSA-SHA256",
+  "1.2.840.10045.4.3.3": "ECDSA-SHA384",
+  "1.2.840.10045.4.3.4": "ECDSA-SHA512",
+  "1.3.101.112": "Ed25519",
+};
+
+/** The DER of Go's pssParametersSHA256/384/512 (hash, MGF1 with the same hash, salt = hash length). */
+const PSS_PARAMS: Record<string, string> = {
+  "3034a00f300d06096086480165030402010500a11c301a06092a864886f70d010108300d06096086480165030402010500a203020120": "SHA256-RSAPSS",
+  "3034a00f300d06096086480165030402020500a11c301a06092a864886f70d010108300d06096086480165030402020500a203020130": "SHA384-RSAPSS",
+  "3034a00f300d06096086480165030402030500a11c301a06092a864886f70d010108300d06096086480165030402030500a203020140": "SHA512-RSAPSS",
+};
+
+/** x509.ExtKeyUsage numbers (extKeyUsageOIDs); other OIDs go to unknownExtKeyUsage. */
+const EXT_KEY_USAGE: Record<string, number> = {
+  "2.5.29.37.0": 0,
+  "1.3.6.1.5.5.7.3.1": 1,
+  "1.3.6.1.5.5.7.3.2": 2,
+  "1.3.6.1.5.5.7.3.3": 3,
+  "1.3.6.1.5.5.7.3.4": 4,
+  "1.3.6.1.5.5.7.3.5": 5,
+  "1.3.6.1.5.5.7.3.6": 6,
+  "1.3.6.1.5.5.7.3.7": 7,
+  "1.3.6.1.5.5.7.3.8": 8,
+  "1.3.6.1.5.5.7.3.9": 9,
+  "1.3.6.1.4.1.311.10.3.3": 10,
+  "2.16.840.1.113730.4.1": 11,
+  "1.3.6.1.4.1.311.2.1.22": 12,
+  "1.3.6.1.4.1.311.61.1.1": 13,
+};
+
+/**
+ * Go's name for the outer AlgorithmIdentifier of a request or certificate that @k8s/pki accepted. The parameters are
+ * read with the independent der-walk reader because @k8s/pki does not return them; only Ed25519 (params must be
+ * absent) and RSA-PSS (params pick the hash) depend on them in Go's getSignatureAlgorithmFromAI.
+ */
+function goSignatureAlgorithm(oid: string, rawWhole: Buffer): string {
+  let params: Buffer | undefined;
+  try {
+    const ai = child(walk(rawWhole), 1);
+    params = ai.children[1]?.raw;
+  } catch {
+    params = undefined;
+  }
+  if (oid === "1.3.101.112" && params && params.length > 0) return "0";
+  if (oid === "1.2.840.113549.1.1.10") return (params && PSS_PARAMS[params.toString("hex")]) ?? "0";
+  return SIGNATURE_ALGORITHM[oid] ?? "0";
+}
+
+function goKey(spki: Buffer): GoReading["key"] {
+  const info = publicKeyInfo(spki);
+  switch (info.algo) {
+    case "rsa":
+      return { algo: "RSA", bits: info.size };
+    case "ecdsa":
+      return { algo: "ECDSA", curve: `P-${info.size}` };
+    case "ed25519":
+      return { algo: "Ed25519" };
+    default:
+      return { algo: "unknown" };
+  }
+}
+
+/** pkix.Name as x509read prints it, from our ParsedName. `all[].value` may be null once @k8s/pki reports undecoded values. */
+function goName(n: pki.ParsedName): GoName {
+  return {
+    CN: n.commonName,
+    O: [...n.organization],
+    OU: [...n.organizationalUnit],
+    C: [...n.country],
+    ST: [...n.province],
+    L: [...n.locality],
+    street: [...n.streetAddress],
+    postal: [...n.postalCode],
+    serial: n.serialNumber,
+    names: n.all.map((a) => [a.type, (a.value as string | null | undefined) ?? null]),
+  };
+}
+
+function goSans(r: GoReading, s: pki.SubjectAltNames): void {
+  r.dns = [...s.dns];
+  r.email = [...s.email];
+  r.ip = s.ip.map((b) => formatIp(b));
+  r.uri = [...s.uri];
+}
+
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString("base64");
+
+// ------------------------------------------------------------------------------------------------ PEM
+
+interface FirstBlock {
+  block: { type: string; headers: Record<string, string>; bytes: Uint8Array } | undefined;
+  rest?: Uint8Array;
+}
+
+type DecodePem = (input: Uint8Array) => { block: FirstBlock["block"]; rest: Uint8Array } | FirstBlock["block"] | undefined;
+
+/**
+ * pem.Decode's first block. Uses @k8s/pki's port of pem.Decode when it exports one (decodePem), else the first
+ * block of decodePemBlocks, which has no `rest`.
+ */
+function firstPemBlock(input: Buffer): FirstBlock {
+  const decodePem = (pki as unknown as { decodePem?: DecodePem }).decodePem;
+  if (typeof decodePem === "function") {
+    const r = decodePem(input);
+    if (r === undefined || r === null) return { block: undefined };
+    if ("block" in r) return { block: r.block ?? undefined, rest: r.rest };
+    return { block: r };
+  }
+  return { block: pki.decodePemBlocks(input)[0] };
+}
+
+// ------------------------------------------------------------------------------------------------ our reading
+
+export interface OurResult {
+  reading: GoReading;
+  /** Milliseconds spent in @k8s/pki (PEM decode and DER parse). */
+  ms: number;
+  /** An exception that is not a PkiError: a failure in itself. */
+  exception?: unknown;
+}
+
+/**
+ * Reads one input with @k8s/pki as kube-apiserver reads it with Go: first PEM block, then the DER whatever its type.
+ * `ms` covers the library's PEM decode and DER parse, not the signature check or this file's normalizing.
+ */
+export function ourReading(kind: Kind, input: Buffer): OurResult {
+  const r: GoReading = { pem: null, ok: false };
+  let ms = 0;
+  let exception: unknown;
+  let t0 = performance.now();
+  try {
+    const first = firstPemBlock(input);
+    if (first.block) {
+      const bl = first.block;
+      const parsed = kind === "csr" ? parseCsrDer(bl.bytes, false) : parseCertificateDer(bl.bytes);
+      ms = performance.now() - t0;
+      t0 = -1;
+      r.pem = { type: bl.type, headers: { ...bl.headers }, bytes: b64(bl.bytes) };
+      if (first.rest !== undefined) r.pem.rest = b64(first.rest);
+      if (kind === "csr") readCsr(r, parsed as pki.ParsedCsr);
+      else readCert(r, parsed as pki.Certificate);
+    } else ms = performance.now() - t0;
+  } catch (e) {
+    if (t0 >= 0) ms = performance.now() - t0;
+    r.ok = false;
+    r.error = e instanceof Error ? e.message : String(e);
+    if (!isPkiError(e)) exception = e;
+    // The PEM reading stands even when the DER does not parse.
+    try {
+      const first = firstPemBlock(input);
+      if (first.block) {
+        r.pem = { type: first.block.type, headers: { ...first.block.headers }, bytes: b64(first.block.bytes) };
+        if (first.rest !== undefined) r.pem.rest = b64(first.rest);
+      }
+    } catch {
+      // Already recorded above.
+    }
+  }
+  return { reading: r, ms, exception };
+}
+
+function readCsr(r: GoReading, c: pki.ParsedCsr): void {
+  r.ok = true;
+  r.subject = goName(c.subject);
+  goSans(r, c.sans);
+  r.extensions = c.extensions.map((e) => [e.oid, e.critical, b64(e.value)]);
+  r.publicKeyAlgorithm = PUBLIC_KEY_ALGORITHM[c.publicKeyAlgorithm] ?? "0";
+  r.key = r.publicKeyAlgorithm === "0" ? { algo: "unknown" } : goKey(c.spki);
+  r.spki = b64(c.spki);
+  r.signatureAlgorithm = goSignatureAlgorithm(c.signatureAlgorithm, c.raw);
+  r.signatureOk = csrSignatureOk(c);
+}
+
+function csrSignatureOk(c: pki.ParsedCsr): boolean {
+  // ParsedCsr does not carry the signed bytes and signature, so they are cut from its raw DER by the independent reader.
+  try {
+    const top = walk(c.raw);
+    const info = child(top, 0).raw;
+    const sig = child(top, 2).content.subarray(1);
+    const params = child(top, 1).children[1]?.raw;
+    return verifySignature(c.signatureAlgorithm, c.spki, info, sig, params);
+  } catch {
+    return false;
+  }
+}
+
+function readCert(r: GoReading, c: pki.Certificate): void {
+  r.ok = true;
+  r.subject = goName(c.subject);
+  r.issuer = goName(c.issuer);
+  goSans(r, c.sans);
+  r.extensions = c.extensions.map((e) => [e.oid, e.critical, b64(e.value)]);
+  r.publicKeyAlgorithm = PUBLIC_KEY_ALGORITHM[c.publicKeyAlgorithm] ?? "0";
+  r.key = r.publicKeyAlgorithm === "0" ? { algo: "unknown" } : goKey(c.spki);
+  r.spki = b64(c.spki);
+  r.signatureAlgorithm = goSignatureAlgorithm(c.signatureAlgorithm, c.raw);
+  let params: Buffer | undefined;
+  try {
+    params = child(walk(c.raw), 1).children[1]?.raw;
+  } catch {
+    params = undefined;
+  }
+  r.signatureOk = verifySignature(c.signatureAlgorithm, c.spki, c.tbs, c.signature, params);
+  r.version = c.version;
+  r.serial = c.serialNumber.toString();
+  r.notBefore = Math.floor(c.notBefore.getTime() / 1000);
+  r.notAfter = Math.floor(c.notAfter.getTime() / 1000);
+  const bc = c.basicConstraints;
+  r.isCA = bc?.isCa ?? false;
+  r.basicConstraintsValid = bc !== undefined;
+  r.maxPathLen = bc ? bc.maxPathLen : 0;
+  r.maxPathLenZero = bc ? bc.maxPathLen === 0 : false;
+  r.keyUsage = c.keyUsage;
+  r.extKeyUsage = [];
+  r.unknownExtKeyUsage = [];
+  for (const o of c.extKeyUsage) {
+    const n = EXT_KEY_USAGE[o];
+    if (n === undefined) r.unknownExtKeyUsage.push(o);
+    else r.extKeyUsage.push(n);
+  }
+  r.ski = c.subjectKeyId ? Buffer.from(c.subjectKeyId).toString("hex") : "";
+  r.aki = c.authorityKeyId ? Buffer.from(c.authorityKeyId).toString("hex") : "";
+}
+
+// ------------------------------------------------------------------------------------------------ comparison
+
+const NOT_COMPARED = new Set(["error", "ns"]);
+
+/**
+ * Field paths where two readings differ (empty when they agree). `error` and `ns` are informational; `pem.rest` is
+ * compared only when our side reports it.
+ */
+export function readingDiff(go: GoReading, ours: GoReading): string[] {
+  const out: string[] = [];
+  const g = { ...go } as Record<string, unknown>;
+  const o = { ...ours } as Record<string, unknown>;
+  if (ours.pem && go.pem && ours.pem.rest === undefined) g.pem = { ...go.pem, rest: undefined };
+  diffInto(out, "", g, o);
+  return out;
+}
+
+function diffInto(out: string[], path: string, a: unknown, b: unknown): void {
+  if (a === b) return;
+  if (a === undefined || b === undefined || a === null || b === null || typeof a !== "object" || typeof b !== "object") {
+    out.push(path || "(root)");
+    return;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) {
+    out.push(path);
+    return;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) {
+      out.push(`${path}.length`);
+      return;
+    }
+    a.forEach((v, i) => diffInto(out, `${path}[${i}]`, v, b[i]));
+    return;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(ao), ...Object.keys(bo)])) {
+    if (!path && NOT_COMPARED.has(k)) continue;
+    diffInto(out, path ? `${path}.${k}` : k, ao[k], bo[k]);
+  }
+}
+
+/** The top-level field of a diff path, for grouping disagreements into classes. */
+export function diffField(path: string): string {
+  return path.replace(/\[\d+\].*$/, "").replace(/\.length$/, "").split(".").slice(0, 2).join(".");
+}
