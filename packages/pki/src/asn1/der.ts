@@ -123,7 +123,7 @@ export function oid(dotted: string): Buffer {
     out.push(...chunk);
   }
   const enc = tlv(TAG.OID, Uint8Array.from(out));
-  if (oidCache.size < 1024) oidCache.set(dotted, enc);
+  if (oidCache.size < 1024 && dotted.length <= 64) oidCache.set(dotted, enc);
   return enc;
 }
 
@@ -138,12 +138,24 @@ export function time(d: Date): Buffer {
 }
 
 // ---------------------------------------------------------------- decoding
+//
+// The reader follows Go's two DER readers: encoding/asn1 (which the CSR parser
+// and pkix use) and cryptobyte (the certificate parser). Both refuse
+// indefinite and non-minimal lengths; only encoding/asn1 reads high tag numbers,
+// so that is an option. Every loop is bounded by the input size and no value is
+// turned into a number byte by byte, so hostile sizes cost linear time.
+
+/** Tag classes, as the top two bits of the identifier octet. */
+export const CLASS = { UNIVERSAL: 0, APPLICATION: 1, CONTEXT: 2, PRIVATE: 3 } as const;
+
+// Go's ints and lengths: encoding/asn1 refuses a length that needs more than 31 bits.
+const MAX_INT32 = 0x7fffffff;
 
 /** One decoded TLV. Offsets point into `buf`; nothing is copied until asked. */
 export class Der {
   constructor(
     readonly buf: Buffer,
-    /** identifier octet */
+    /** identifier octet (for a high tag number, the first identifier octet) */
     readonly tag: number,
     /** offset of the identifier octet */
     readonly start: number,
@@ -152,8 +164,13 @@ export class Der {
     /** offset just past the content */
     readonly end: number,
     private readonly errorCode: PkiErrorCode,
+    /** the tag number (above 30 for a high tag number) */
+    readonly num: number = tag & 0x1f,
   ) {}
 
+  get cls(): number {
+    return this.tag >> 6;
+  }
   get constructed(): boolean {
     return (this.tag & 0x20) !== 0;
   }
@@ -166,7 +183,16 @@ export class Der {
   }
   /** Context-specific tag number, or -1 if not context-specific. */
   get contextTag(): number {
-    return (this.tag & 0xc0) === 0x80 ? this.tag & 0x1f : -1;
+    return (this.tag & 0xc0) === 0x80 ? this.num : -1;
+  }
+  /** True for a universal tag with this number and form (high-tag forms never match a low tag). */
+  is(tag: number): boolean {
+    return this.tag === tag && this.num === (tag & 0x1f);
+  }
+
+  /** The error code this node's parse reports. */
+  errorCodeOf(): PkiErrorCode {
+    return this.errorCode;
   }
 
   /** The error to throw for malformed content, with the parse's error code. */
@@ -178,13 +204,13 @@ export class Der {
     throw this.error(what);
   }
 
-  /** Decodes the children of a constructed value. */
-  children(): Der[] {
+  /** Decodes the children of a constructed value (every byte must be a well-formed TLV). */
+  children(highTags = false): Der[] {
     if (!this.constructed) throw this.error(`expected a constructed value, got tag 0x${this.tag.toString(16)}`);
     const out: Der[] = [];
     let off = this.contentStart;
     while (off < this.end) {
-      const child = readTlv(this.buf, off, this.end, this.errorCode);
+      const child = readTlv(this.buf, off, this.end, this.errorCode, highTags);
       out.push(child);
       off = child.end;
     }
@@ -192,30 +218,47 @@ export class Der {
   }
 
   expect(tag: number, what: string): this {
-    if (this.tag !== tag) throw this.error(`${what}: expected tag 0x${tag.toString(16)}, got 0x${this.tag.toString(16)}`);
+    if (!this.is(tag)) throw this.error(`${what}: expected tag 0x${tag.toString(16)}, got 0x${this.tag.toString(16)}`);
     return this;
   }
 
-  toBigInt(): bigint {
+  /** INTEGER content, checked minimal as both Go readers require. */
+  integerContent(): Buffer {
     this.expect(TAG.INTEGER, "integer");
     const c = this.content;
     if (c.length === 0) throw this.error("empty integer");
-    let n = 0n;
-    for (const b of c) n = (n << 8n) | BigInt(b);
-    if (c[0]! & 0x80) n -= 1n << BigInt(c.length * 8);
-    return n;
+    if (c.length > 1 && ((c[0] === 0 && !(c[1]! & 0x80)) || (c[0] === 0xff && c[1]! & 0x80))) throw this.error("integer not minimally-encoded");
+    return c;
+  }
+
+  /** The INTEGER as a bigint; linear in its size (hex conversion, no per-byte BigInt arithmetic). */
+  toBigInt(): bigint {
+    const c = this.integerContent();
+    const n = BigInt("0x" + c.toString("hex"));
+    return c[0]! & 0x80 ? n - (1n << BigInt(c.length * 8)) : n;
+  }
+
+  /** An INTEGER that fits Go's int64 (encoding/asn1's parseInt64, cryptobyte's ReadASN1Integer into an int). */
+  toInt64(): bigint {
+    const c = this.integerContent();
+    if (c.length > 8) throw this.error("integer too large");
+    return this.toBigInt();
   }
 
   toNumber(): number {
+    const c = this.integerContent();
+    if (c.length > 7) throw this.error("integer too large");
     const n = this.toBigInt();
     if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw this.error("integer too large");
     return Number(n);
   }
 
+  /** BOOLEAN: DER allows only 0x00 and 0xff, as Go checks. */
   toBoolean(): boolean {
     this.expect(TAG.BOOLEAN, "boolean");
-    if (this.content.length !== 1) throw this.error("invalid boolean");
-    return this.content[0] !== 0;
+    const c = this.content;
+    if (c.length !== 1 || (c[0] !== 0 && c[0] !== 0xff)) throw this.error("invalid boolean");
+    return c[0] === 0xff;
   }
 
   toOid(): string {
@@ -223,14 +266,32 @@ export class Der {
     return decodeOid(this.content, this);
   }
 
-  /** BIT STRING content without the unused-bits octet. */
-  toBitStringBytes(): Buffer {
+  /** BIT STRING with Go's checks (at most 7 unused bits, and those zero); returns the bytes, unused bits included. */
+  toBitString(): { bytes: Buffer; unusedBits: number } {
     this.expect(TAG.BIT_STRING, "bit string");
-    if (this.content.length === 0) throw this.error("empty bit string");
-    return this.content.subarray(1);
+    const c = this.content;
+    if (c.length === 0) throw this.error("zero length BIT STRING");
+    const pad = c[0]!;
+    if (pad > 7 || (c.length === 1 && pad > 0) || (c[c.length - 1]! & ((1 << pad) - 1)) !== 0) throw this.error("invalid padding bits in BIT STRING");
+    return { bytes: c.subarray(1), unusedBits: pad };
   }
 
-  /** Any of the string types, decoded to a JS string. */
+  /** BIT STRING content without the unused-bits octet. */
+  toBitStringBytes(): Buffer {
+    return this.toBitString().bytes;
+  }
+
+  /** Go's BitString.RightAlign: the bits shifted right over the unused ones, as signatures and keys are read. */
+  toRightAlignedBits(): Buffer {
+    const { bytes, unusedBits } = this.toBitString();
+    if (unusedBits === 0) return bytes;
+    const out = Buffer.alloc(bytes.length);
+    out[0] = bytes[0]! >> unusedBits;
+    for (let i = 1; i < bytes.length; i++) out[i] = ((bytes[i - 1]! << (8 - unusedBits)) | (bytes[i]! >> unusedBits)) & 0xff;
+    return out;
+  }
+
+  /** Any of the string types, decoded to a JS string (lenient; parsers of untrusted names use name.ts's Go rules). */
   toText(): string {
     const c = this.content;
     switch (this.tag) {
@@ -245,11 +306,6 @@ export class Der {
       case TAG.BMP_STRING: {
         let s = "";
         for (let i = 0; i + 1 < c.length; i += 2) s += String.fromCharCode((c[i]! << 8) | c[i + 1]!);
-        return s;
-      }
-      case TAG.UNIVERSAL_STRING: {
-        let s = "";
-        for (let i = 0; i + 3 < c.length; i += 4) s += String.fromCodePoint(c.readUInt32BE(i));
         return s;
       }
       default:
@@ -273,63 +329,102 @@ export class Der {
   }
 }
 
-// OIDs repeat in every certificate (attribute types, extensions): decode each distinct encoding once.
+// OIDs repeat in every certificate (attribute types, extensions): decode each
+// distinct short encoding once. Only short keys are cached, so the cache is
+// bounded in bytes as well as in entries.
 const oidDecodeCache = new Map<string, string>();
+const OID_CACHE_MAX_ENTRIES = 4096;
+const OID_CACHE_MAX_KEY = 32;
 
-function decodeOid(c: Buffer, node: Der): string {
-  if (c.length === 0) node.fail("empty object identifier");
-  const key = c.toString("latin1");
-  const hit = oidDecodeCache.get(key);
-  if (hit !== undefined) return hit;
-  const arcs: bigint[] = [];
-  let v = 0n;
-  let inArc = false;
-  for (const b of c) {
-    if (!inArc && b === 0x80) node.fail("non-minimal object identifier");
-    v = (v << 7n) | BigInt(b & 0x7f);
-    inArc = (b & 0x80) !== 0;
-    if (!inArc) {
-      arcs.push(v);
-      v = 0n;
+/**
+ * One base-128 arc as both Go readers take it: at most five octets, no leading
+ * 0x80, and a value that fits an int32. Returns the value and the next offset.
+ */
+function readArc(c: Buffer, off: number, node: Der): [number, number] {
+  let v = 0;
+  for (let shifted = 0; off < c.length; shifted++) {
+    if (shifted === 5) node.fail("base 128 integer too large");
+    const b = c[off++]!;
+    if (shifted === 0 && b === 0x80) node.fail("integer is not minimally encoded");
+    v = v * 128 + (b & 0x7f);
+    if (!(b & 0x80)) {
+      if (v > MAX_INT32) node.fail("base 128 integer too large");
+      return [v, off];
     }
   }
-  if (inArc) node.fail("truncated object identifier");
-  const first = arcs[0]!;
-  const head = first < 40n ? [0n, first] : first < 80n ? [1n, first - 40n] : [2n, first - 80n];
-  const dotted = [...head, ...arcs.slice(1)].join(".");
-  if (oidDecodeCache.size < 4096) oidDecodeCache.set(key, dotted);
+  return node.fail("truncated base 128 integer");
+}
+
+function decodeOid(c: Buffer, node: Der): string {
+  if (c.length === 0) node.fail("zero length OBJECT IDENTIFIER");
+  const cacheable = c.length <= OID_CACHE_MAX_KEY;
+  const key = cacheable ? c.toString("latin1") : "";
+  if (cacheable) {
+    const hit = oidDecodeCache.get(key);
+    if (hit !== undefined) return hit;
+  }
+  let [first, off] = readArc(c, 0, node);
+  const arcs: number[] = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  while (off < c.length) {
+    [first, off] = readArc(c, off, node);
+    arcs.push(first);
+  }
+  const dotted = arcs.join(".");
+  if (cacheable && oidDecodeCache.size < OID_CACHE_MAX_ENTRIES) oidDecodeCache.set(key, dotted);
   return dotted;
 }
 
-/** Reads one TLV at `off`, which must end at or before `limit`. */
-export function readTlv(buf: Buffer, off: number, limit: number, errorCode: PkiErrorCode): Der {
+/**
+ * Reads one TLV at `off`, which must end at or before `limit`. With
+ * `highTags`, tag numbers above 30 are read as encoding/asn1 reads them
+ * (base 128, minimal, int32); without, they are refused as cryptobyte does.
+ */
+export function readTlv(buf: Buffer, off: number, limit: number, errorCode: PkiErrorCode, highTags = false): Der {
   const fail = (what: string): never => {
     throw new PkiError(errorCode, `asn1: ${what}`);
   };
-  if (off + 2 > limit) fail("truncated tag or length");
+  if (off >= limit) fail("truncated tag or length");
   const tag = buf[off]!;
-  if ((tag & 0x1f) === 0x1f) fail("high tag numbers are not supported");
   let p = off + 1;
+  let num = tag & 0x1f;
+  if (num === 0x1f) {
+    if (!highTags) fail("high tag numbers are not supported");
+    num = 0;
+    for (let shifted = 0; ; shifted++) {
+      if (p >= limit) fail("truncated base 128 integer");
+      if (shifted === 5) fail("base 128 integer too large");
+      const b = buf[p++]!;
+      if (shifted === 0 && b === 0x80) fail("integer is not minimally encoded");
+      num = num * 128 + (b & 0x7f);
+      if (!(b & 0x80)) break;
+    }
+    if (num > MAX_INT32) fail("base 128 integer too large");
+    if (num < 0x1f) fail("non-minimal tag");
+  }
+  if (p >= limit) fail("truncated tag or length");
   const first = buf[p++]!;
   let len: number;
   if (first < 0x80) len = first;
   else if (first === 0x80) return fail("indefinite length found (not DER)");
   else {
     const n = first & 0x7f;
-    if (n > 4) fail("length too large");
-    if (p + n > limit) fail("truncated length");
     len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[p++]!;
-    if (len < 0x80 || (n > 1 && buf[p - n] === 0)) fail("non-minimal length");
+    for (let i = 0; i < n; i++) {
+      if (p >= limit) fail("truncated tag or length");
+      if (len >= 1 << 23) fail("length too large");
+      len = len * 256 + buf[p++]!;
+      if (len === 0) fail("superfluous leading zeros in length");
+    }
+    if (len < 0x80) fail("non-minimal length");
   }
-  if (p + len > limit) fail("data truncated");
-  return new Der(buf, tag, off, p, p + len, errorCode);
+  if (len > limit - p) fail("data truncated");
+  return new Der(buf, tag, off, p, p + len, errorCode, num);
 }
 
 /** Decodes exactly one TLV spanning the whole input (trailing data is an error). */
-export function decodeDer(input: Uint8Array, errorCode: PkiErrorCode = "input-invalid"): Der {
+export function decodeDer(input: Uint8Array, errorCode: PkiErrorCode = "input-invalid", highTags = false): Der {
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const node = readTlv(buf, 0, buf.length, errorCode);
+  const node = readTlv(buf, 0, buf.length, errorCode, highTags);
   if (node.end !== buf.length) throw new PkiError(errorCode, "asn1: trailing data");
   return node;
 }

@@ -572,6 +572,7 @@ const enum Enc {
   Host,
   Zone,
   UserPassword,
+  Fragment,
 }
 
 function toByteString(s: string): string {
@@ -596,10 +597,14 @@ function shouldEscape(c: number, mode: Enc): boolean {
         return ch === "?";
       case Enc.UserPassword:
         return ch === "@" || ch === "/" || ch === "?" || ch === ":";
+      case Enc.Fragment:
+        return false;
       default:
         break; // host and zone fall through to "escape everything else"
     }
   }
+  // The fragment leaves these sub-delims alone (Go issue 19917).
+  if (mode === Enc.Fragment && c < 0x80 && "!()*".includes(ch)) return false;
   return true;
 }
 
@@ -650,12 +655,12 @@ function validUserinfo(s: string): boolean {
   return /^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(s);
 }
 
-/** net/url validEncoded for the path. */
-function validEncodedPath(s: string): boolean {
+/** net/url validEncoded, for the path and the fragment. */
+function validEncoded(s: string, mode: Enc): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80 && "!$&'()*+,;=:@[]%".includes(s[i]!)) continue;
-    if (shouldEscape(c, Enc.Path)) return false;
+    if (shouldEscape(c, mode)) return false;
   }
   return true;
 }
@@ -670,6 +675,8 @@ interface GoUrl {
   rawQuery: string;
   forceQuery: boolean;
   omitHost: boolean;
+  fragment: string;
+  rawFragment: string;
 }
 
 /** getScheme: [scheme, rest], or undefined for Go's "missing protocol scheme". */
@@ -687,7 +694,13 @@ function getScheme(raw: string): [string, string] | undefined {
   return ["", raw];
 }
 
-function parseHost(host: string): string | undefined {
+/** Go 1.26's colon rule for hosts: see parseHost. */
+interface ColonRule {
+  /** GODEBUG urlstrictcolons=1 (Go 1.26's default): for http and https, the first colon starts the port. */
+  strictColons: boolean;
+}
+
+function parseHost(host: string, scheme = "", rule: ColonRule = { strictColons: false }): string | undefined {
   const open = host.lastIndexOf("[");
   if (open > 0) return undefined;
   if (open === 0) {
@@ -713,19 +726,21 @@ function parseHost(host: string): string | undefined {
     if (addr === undefined || addr.bytes.length === 4) return undefined;
     return `[${unescaped}]${port}`;
   }
-  if (host.includes(":")) {
+  const firstColon = host.indexOf(":");
+  if (firstColon >= 0) {
     // Go 1.26 checks the FIRST colon for http/https unless GODEBUG
     // urlstrictcolons=0, which is the default for cfssl (its go.mod says go
-    // 1.18), and older Go always used the last colon: so the last colon it is.
-    const colonPort = host.slice(host.lastIndexOf(":"));
+    // 1.18); other schemes and older Go use the last colon.
+    const strict = rule.strictColons && (scheme === "http" || scheme === "https");
+    const colonPort = host.slice(strict ? firstColon : host.lastIndexOf(":"));
     if (!validOptionalPort(colonPort)) return undefined;
   }
   return unescape(host, Enc.Host);
 }
 
-function parseAuthority(authority: string): Pick<GoUrl, "user" | "host"> | undefined {
+function parseAuthority(authority: string, scheme: string, rule: ColonRule): Pick<GoUrl, "user" | "host"> | undefined {
   const at = authority.lastIndexOf("@");
-  const host = parseHost(at < 0 ? authority : authority.slice(at + 1));
+  const host = parseHost(at < 0 ? authority : authority.slice(at + 1), scheme, rule);
   if (host === undefined) return undefined;
   if (at < 0) return { user: undefined, host };
   const userinfo = authority.slice(0, at);
@@ -737,10 +752,10 @@ function parseAuthority(authority: string): Pick<GoUrl, "user" | "host"> | undef
   return { user: { username, password }, host };
 }
 
-/** net/url parse(rawURL, viaRequest = true), over a byte string. */
-function parseRequestUri(raw: string): GoUrl | undefined {
+/** net/url parse(rawURL, viaRequest), over a byte string. */
+function parseUrlPart(raw: string, viaRequest: boolean, rule: ColonRule): GoUrl | undefined {
   if (/[\x00-\x1f\x7f]/.test(raw)) return undefined; // "invalid control character in URL"
-  if (raw === "") return undefined;
+  if (raw === "" && viaRequest) return undefined;
   const url: GoUrl = {
     scheme: "",
     opaque: "",
@@ -751,6 +766,8 @@ function parseRequestUri(raw: string): GoUrl | undefined {
     rawQuery: "",
     forceQuery: false,
     omitHost: false,
+    fragment: "",
+    rawFragment: "",
   };
   // OPTIONS * HTTP/1.1: Go lets the bare asterisk through as a path.
   if (raw === "*") {
@@ -780,10 +797,12 @@ function parseRequestUri(raw: string): GoUrl | undefined {
       url.opaque = rest;
       return url;
     }
-    return undefined; // "invalid URI for request"
+    if (viaRequest) return undefined; // "invalid URI for request"
+    // "first path segment in URL cannot contain colon"
+    if (rest.split("/")[0]!.includes(":")) return undefined;
   }
 
-  if (url.scheme !== "" && rest.startsWith("//")) {
+  if ((url.scheme !== "" || (!viaRequest && !rest.startsWith("///"))) && rest.startsWith("//")) {
     let authority = rest.slice(2);
     rest = "";
     const slash = authority.indexOf("/");
@@ -791,7 +810,7 @@ function parseRequestUri(raw: string): GoUrl | undefined {
       rest = authority.slice(slash);
       authority = authority.slice(0, slash);
     }
-    const auth = parseAuthority(authority);
+    const auth = parseAuthority(authority, url.scheme, rule);
     if (auth === undefined) return undefined;
     url.user = auth.user;
     url.host = auth.host;
@@ -807,12 +826,12 @@ function parseRequestUri(raw: string): GoUrl | undefined {
 }
 
 function escapedPath(u: GoUrl): string {
-  if (u.rawPath !== "" && validEncodedPath(u.rawPath) && unescape(u.rawPath, Enc.Path) === u.path) return u.rawPath;
+  if (u.rawPath !== "" && validEncoded(u.rawPath, Enc.Path) && unescape(u.rawPath, Enc.Path) === u.path) return u.rawPath;
   if (u.path === "*") return "*";
   return escape(u.path, Enc.Path);
 }
 
-/** net/url URL.String() (no fragment: ParseRequestURI never sets one). */
+/** net/url URL.String(). */
 function urlString(u: GoUrl): string {
   let buf = "";
   if (u.scheme !== "") buf += u.scheme + ":";
@@ -837,7 +856,47 @@ function urlString(u: GoUrl): string {
     buf += path;
   }
   if (u.forceQuery || u.rawQuery !== "") buf += "?" + u.rawQuery;
+  if (u.fragment !== "") {
+    const raw = u.rawFragment;
+    buf += "#" + (raw !== "" && validEncoded(raw, Enc.Fragment) && unescape(raw, Enc.Fragment) === u.fragment ? raw : escape(u.fragment, Enc.Fragment));
+  }
   return buf;
+}
+
+/** net/url Parse: the fragment is cut at the first "#", the rest parsed as a reference. */
+function parseUrl(raw: string, rule: ColonRule): GoUrl | undefined {
+  const hash = raw.indexOf("#");
+  const u = parseUrlPart(hash < 0 ? raw : raw.slice(0, hash), false, rule);
+  if (u === undefined || hash < 0) return u;
+  const frag = raw.slice(hash + 1);
+  if (frag === "") return u;
+  const f = unescape(frag, Enc.Fragment);
+  if (f === undefined) return undefined;
+  u.fragment = f;
+  u.rawFragment = escape(f, Enc.Fragment) === frag ? "" : frag;
+  return u;
+}
+
+/**
+ * How Go's x509 reads a URI SAN: `url.Parse` (Go 1.26 defaults, so the first
+ * colon of an http(s) host starts the port), refused when the host is not a
+ * plain domain (domainToReverseLabels), then `URL.String()`.
+ *
+ * @param bytes the IA5String's bytes, one character per byte.
+ * @returns the URI as Go prints it, or undefined where Go refuses the SAN.
+ */
+export function parseGoSanUri(bytes: string): string | undefined {
+  const u = parseUrl(bytes, { strictColons: true });
+  if (u === undefined) return undefined;
+  if (u.host !== "" && !validReverseLabels(u.host)) return undefined;
+  return fromByteString(urlString(u));
+}
+
+// x509's domainToReverseLabels: no empty label (so no leading, trailing or
+// doubled dot) and only the bytes 33..126.
+function validReverseLabels(host: string): boolean {
+  if (!/^[\x21-\x7e]+$/.test(host)) return false;
+  return !host.split(".").some((l) => l === "");
 }
 
 /**
@@ -852,7 +911,7 @@ function urlString(u: GoUrl): string {
  * @returns the re-serialised URI, or undefined where Go returns an error.
  */
 export function parseGoRequestUri(s: string): string | undefined {
-  const u = parseRequestUri(toByteString(s));
+  const u = parseUrlPart(toByteString(s), true, { strictColons: false });
   return u === undefined ? undefined : fromByteString(urlString(u));
 }
 

@@ -80,6 +80,8 @@ export class LocalSigner {
     const profile = selectProfile(this.config, req.profile);
     if (profile.remote) throw new PkiError("policy-invalid", "remote signing profiles are not supported by k8s-pki", { field: "profile" });
     const csr = parseCsrPem(req.request);
+    // cfssl's ParseRequest reads a requested basicConstraints and fails on one it cannot read (9003).
+    if (csr.basicConstraintsError !== undefined) throw new PkiError("csr-parse-failed", csr.basicConstraintsError);
     return this.signParsed(csr, req, profile);
   }
 

@@ -1,8 +1,8 @@
 // GeneralNames for subjectAltName (RFC 5280 4.2.1.6), encoded in Go's
 // marshalSANs order (DNS, email, IP, URI) and decoded without dropping any type.
-import { type Der, ctxPrim, seq, TAG } from "../asn1/der.js";
-import { PkiError } from "../errors.js";
-import { formatIp, ipForSan } from "../go/hosts.js";
+import { Der, ctxPrim, readTlv, seq, TAG } from "../asn1/der.js";
+import { PkiError, type PkiErrorCode } from "../errors.js";
+import { formatIp, ipForSan, parseGoSanUri } from "../go/hosts.js";
 
 /** The SANs of a certificate or request, grouped as Go's x509 groups them. */
 export interface SubjectAltNames {
@@ -11,7 +11,7 @@ export interface SubjectAltNames {
   /** 4- or 16-byte addresses. */
   ip: Uint8Array[];
   uri: string[];
-  /** SAN types Go has no field for (otherName, x400, directoryName, ediParty, registeredID), by tag number. */
+  /** Names Go has no field for (otherName, x400, directoryName, ediParty, registeredID, constructed forms), by identifier octet. */
   other: { tag: number; raw: Buffer }[];
 }
 
@@ -38,19 +38,63 @@ export function encodeSans(s: SubjectAltNames): Buffer {
   return seq(...parts);
 }
 
-/** Decodes a SubjectAltName extension value. */
-export function parseSans(value: Der): SubjectAltNames {
+/**
+ * Decodes a SubjectAltName extension value as Go's parseSANExtension does:
+ * the first SEQUENCE only (bytes after it are not read), each name by its
+ * tag with the constructed bit kept (so a constructed [2] is no DNS name and
+ * is ignored), DNS/email/URI checked as IA5String, URIs through url.Parse
+ * and printed back as Go prints them, IPs of 4 or 16 bytes.
+ */
+export function parseSans(value: Uint8Array | Der, errorCode: PkiErrorCode = "certificate-parse-failed"): SubjectAltNames {
+  const buf = value instanceof Der ? value.raw : Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  const fail = (what: string): never => {
+    throw new PkiError(errorCode, what);
+  };
   const out = emptySans();
-  value.expect(TAG.SEQUENCE, "subjectAltName");
-  for (const gn of value.children()) {
-    const t = gn.contextTag;
-    if (t === 2) out.dns.push(gn.content.toString("latin1"));
-    else if (t === 1) out.email.push(gn.content.toString("latin1"));
-    else if (t === 6) out.uri.push(gn.content.toString("latin1"));
-    else if (t === 7) {
-      if (gn.content.length !== 4 && gn.content.length !== 16) throw gn.error(`invalid IP address length ${gn.content.length}`);
-      out.ip.push(Buffer.from(gn.content));
-    } else out.other.push({ tag: t, raw: Buffer.from(gn.raw) });
+  let seq: Der;
+  try {
+    seq = readTlv(buf, 0, buf.length, errorCode);
+  } catch {
+    return fail("x509: invalid subject alternative names");
+  }
+  if (!seq.is(TAG.SEQUENCE)) fail("x509: invalid subject alternative names");
+  let off = seq.contentStart;
+  while (off < seq.end) {
+    let gn: Der;
+    try {
+      gn = readTlv(buf, off, seq.end, errorCode);
+    } catch {
+      return fail("x509: invalid subject alternative name");
+    }
+    off = gn.end;
+    const c = gn.content;
+    const ia5 = (what: string): string => {
+      for (const b of c) if (b >= 0x80) fail(`x509: SAN ${what} is malformed`);
+      return c.toString("latin1");
+    };
+    switch (gn.tag) {
+      case 0x81:
+        out.email.push(ia5("rfc822Name"));
+        break;
+      case 0x82:
+        out.dns.push(ia5("dNSName"));
+        break;
+      case 0x86: {
+        const text = ia5("uniformResourceIdentifier");
+        const uri = parseGoSanUri(text);
+        if (uri === undefined) fail(`x509: cannot parse URI ${JSON.stringify(text)}`);
+        out.uri.push(uri!);
+        break;
+      }
+      case 0x87:
+        if (c.length !== 4 && c.length !== 16) fail(`x509: cannot parse IP address of length ${c.length}`);
+        out.ip.push(Buffer.from(c));
+        break;
+      default:
+        // Go has no field for these (otherName, x400Address, directoryName,
+        // ediPartyName, registeredID, and any constructed or non-context tag).
+        out.other.push({ tag: gn.tag, raw: Buffer.from(gn.raw) });
+    }
   }
   return out;
 }
