@@ -10,7 +10,7 @@ import { decodePemBlocks } from "../pem.js";
 import { parseExtension, type BasicConstraints, type Extension } from "./extensions.js";
 import { type SubjectAltNames } from "./general-names.js";
 import { goPublicKeyAlgorithm, parseGoPublicKey, type GoPublicKey } from "./go-public-key.js";
-import { parseName, type ParsedName } from "./name.js";
+import { parseCertificateName, type ParsedName } from "./name.js";
 import { processExtensions } from "./process-extensions.js";
 
 export interface Certificate {
@@ -81,8 +81,9 @@ function parseTime(der: Cbs): Date {
   return refuse("x509: unsupported time format");
 }
 
+/** cryptobyte parseName over the element already read (name.ts holds Go's string rules). */
 function parseCertName(element: Buffer): ParsedName {
-  return parseName(decodeDer(element, "certificate-parse-failed"));
+  return parseCertificateName(decodeDer(element, "certificate-parse-failed"));
 }
 
 function parse(der: Uint8Array): Certificate {

@@ -3,9 +3,8 @@
 // refused exactly where Go refuses it (a malformed nameConstraints or CRL
 // distribution point refuses the whole certificate in Go, so it does here).
 import { Cbs } from "../asn1/cryptobyte.js";
-import { decodeDer } from "../asn1/der.js";
 import { OID } from "../asn1/oids.js";
-import { isPkiError, PkiError } from "../errors.js";
+import { PkiError } from "../errors.js";
 import { parseAki, parseBasicConstraints, parseExtKeyUsage, parseKeyUsage, parseSki, GO_KNOWN_EXT_KEY_USAGES, type BasicConstraints, type Extension } from "./extensions.js";
 import { emptySans, parseSans, type SubjectAltNames } from "./general-names.js";
 
@@ -284,7 +283,7 @@ export function processExtensions(extensions: Extension[]): ProcessedExtensions 
           out.basicConstraints = parseBasicConstraints(e.value);
           break;
         case 17:
-          out.sans = parseSanExtension(e.value);
+          out.sans = parseSans(e.value, "certificate-parse-failed");
           if (out.sans.dns.length + out.sans.email.length + out.sans.ip.length + out.sans.uri.length === 0) unhandled = true;
           break;
         case 30:
@@ -325,18 +324,6 @@ export function processExtensions(extensions: Extension[]): ProcessedExtensions 
     if (e.critical && unhandled) out.unhandledCriticalExtensions.push(e.oid);
   }
   return out;
-}
-
-function parseSanExtension(value: Buffer): SubjectAltNames {
-  // Go's forEachSAN reads the SEQUENCE and ignores what follows it.
-  const el = Cbs.of(value).readElement(0x30);
-  if (!el) return refuse("x509: invalid subject alternative names");
-  try {
-    return parseSans(decodeDer(el, "certificate-parse-failed"));
-  } catch (err) {
-    if (isPkiError(err)) throw new PkiError("certificate-parse-failed", err.message, { cause: err });
-    throw err;
-  }
 }
 
 function parseCrlDistributionPoints(value: Buffer): string[] {
