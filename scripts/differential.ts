@@ -1,6 +1,19 @@
 // The long differential run against Go (issue 12): `scripts/differential.sh [SEED] [MUTANTS]`, not run in CI.
+// `scripts/differential.sh show csr|cert BASE64` prints both readings of one input (from a test failure).
 import { binaryPath } from "../test/harness/binaries.js";
-import { classReport, runDifferential, summary } from "../test/helpers/go-differential-run.js";
+import { classReport, goReadings, runDifferential, summary } from "../test/helpers/go-differential-run.js";
+import { ourReading, readingDiff, type Kind } from "../test/helpers/go-reading.js";
+
+if (process.argv[2] === "show") {
+  const kind = process.argv[3] as Kind;
+  const input = Buffer.from(process.argv[4] ?? "", "base64");
+  const [go] = await goReadings(binaryPath("x509read"), [{ name: "input", kind, input }]);
+  const ours = ourReading(kind, input);
+  console.log(`go:\n${JSON.stringify(go, null, 1)}\nours (${ours.ms.toFixed(2)} ms):\n${JSON.stringify(ours.reading, null, 1)}`);
+  if (ours.exception) console.log("exception:", ours.exception);
+  console.log(`differs at: ${readingDiff(go!, ours.reading).join(", ") || "nothing"}`);
+  process.exit(0);
+}
 
 const seed = Number(process.argv[2] ?? 1);
 const count = Number(process.argv[3] ?? 500_000);

@@ -6,7 +6,7 @@
 import * as pki from "@k8s/pki";
 import { formatIp, isPkiError, parseCertificateDer, parseCsrDer, publicKeyInfo, verifySignature } from "@k8s/pki";
 import { performance } from "node:perf_hooks";
-import { child, oidString, walk } from "./der-walk.js";
+import { readTlv, splitSequence } from "./crafted-requests.js";
 
 export type Kind = "csr" | "cert";
 
@@ -76,7 +76,8 @@ const PUBLIC_KEY_ALGORITHM: Record<string, string> = {
   "1.2.840.10040.4.1": "DSA",
   "1.2.840.10045.2.1": "ECDSA",
   "1.3.101.112": "Ed25519",
-  "1.3.101.110": "X25519",
+  // X25519 (1.3.101.110) is not here: Go parses such a key but its PublicKeyAlgorithm stays Unknown, so the
+  // request's PublicKey is nil.
 };
 
 /** x509.SignatureAlgorithm.String() by OID (signatureAlgorithmDetails); RSA-PSS is decided by its parameters. */
@@ -122,25 +123,59 @@ const EXT_KEY_USAGE: Record<string, number> = {
 };
 
 /**
+ * The signed part, the AlgorithmIdentifier's parameters and the signature bytes of a parsed request or certificate,
+ * cut by the shallow reader of crafted-requests (which never descends into the signed part, so a field Go skips
+ * cannot make it fail).
+ */
+function outerParts(raw: Buffer): { tbs: Buffer; params?: Buffer; signature: Buffer } | undefined {
+  const top = splitSequence(Buffer.from(raw));
+  if (!top || top.length !== 3) return undefined;
+  const [tbs, alg, sig] = top as [Buffer, Buffer, Buffer];
+  const ai = splitSequence(alg);
+  const h = readTlv(sig, 0);
+  if (!h) return undefined;
+  return { tbs, params: ai?.[1], signature: rightAlign(sig.subarray(h.contentStart + 1), sig[h.contentStart] ?? 0) };
+}
+
+/** asn1.BitString.RightAlign: the bits shifted right by the unused-bit count, as Go hands a signature to verify. */
+function rightAlign(bytes: Buffer, unused: number): Buffer {
+  if (unused === 0 || unused > 7 || bytes.length === 0) return bytes;
+  const out = Buffer.alloc(bytes.length);
+  out[0] = bytes[0]! >> unused;
+  for (let i = 1; i < bytes.length; i++) out[i] = ((bytes[i - 1]! << (8 - unused)) | (bytes[i]! >> unused)) & 0xff;
+  return out;
+}
+
+/**
  * Go's name for the outer AlgorithmIdentifier of a request or certificate that @k8s/pki accepted. The parameters are
- * read with the independent der-walk reader because @k8s/pki does not return them; only Ed25519 (params must be
+ * read with the shallow reader above because @k8s/pki does not return them; only Ed25519 (params must be
  * absent) and RSA-PSS (params pick the hash) depend on them in Go's getSignatureAlgorithmFromAI.
  */
 function goSignatureAlgorithm(oid: string, rawWhole: Buffer): string {
-  let params: Buffer | undefined;
-  try {
-    const ai = child(walk(rawWhole), 1);
-    params = ai.children[1]?.raw;
-  } catch {
-    params = undefined;
-  }
+  const params = outerParts(rawWhole)?.params;
   if (oid === "1.3.101.112" && params && params.length > 0) return "0";
   if (oid === "1.2.840.113549.1.1.10") return (params && PSS_PARAMS[params.toString("hex")]) ?? "0";
   return SIGNATURE_ALGORITHM[oid] ?? "0";
 }
 
-function goKey(spki: Buffer): GoReading["key"] {
-  const info = publicKeyInfo(spki);
+/** Go's parsed PublicKey: from @k8s/pki's `publicKey` (its port of parsePublicKey), else from publicKeyInfo. */
+function goKey(parsed: { spki: Buffer; publicKey?: unknown }): GoReading["key"] {
+  const k = parsed.publicKey as { algo: string; n?: Uint8Array; curve?: string; bits?: number; size?: number } | undefined;
+  if (k) {
+    switch (k.algo) {
+      case "rsa":
+        return { algo: "RSA", bits: k.n ? bitLength(k.n) : (k.bits ?? k.size ?? 0) };
+      case "ecdsa":
+        return { algo: "ECDSA", curve: k.curve ?? "" };
+      case "ed25519":
+        return { algo: "Ed25519" };
+      case "dsa":
+        return k.bits ?? k.size ? { algo: "DSA", bits: k.bits ?? k.size } : { algo: "DSA" };
+      default:
+        return { algo: "unknown" };
+    }
+  }
+  const info = publicKeyInfo(parsed.spki);
   switch (info.algo) {
     case "rsa":
       return { algo: "RSA", bits: info.size };
@@ -151,6 +186,12 @@ function goKey(spki: Buffer): GoReading["key"] {
     default:
       return { algo: "unknown" };
   }
+}
+
+function bitLength(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return i === b.length ? 0 : (b.length - i - 1) * 8 + (32 - Math.clz32(b[i]!));
 }
 
 /** pkix.Name as x509read prints it, from our ParsedName. `all[].value` may be null once @k8s/pki reports undecoded values. */
@@ -258,23 +299,17 @@ function readCsr(r: GoReading, c: pki.ParsedCsr): void {
   goSans(r, c.sans);
   r.extensions = c.extensions.map((e) => [e.oid, e.critical, b64(e.value)]);
   r.publicKeyAlgorithm = PUBLIC_KEY_ALGORITHM[c.publicKeyAlgorithm] ?? "0";
-  r.key = r.publicKeyAlgorithm === "0" ? { algo: "unknown" } : goKey(c.spki);
+  r.key = r.publicKeyAlgorithm === "0" ? { algo: "unknown" } : goKey(c);
   r.spki = b64(c.spki);
   r.signatureAlgorithm = goSignatureAlgorithm(c.signatureAlgorithm, c.raw);
   r.signatureOk = csrSignatureOk(c);
 }
 
 function csrSignatureOk(c: pki.ParsedCsr): boolean {
-  // ParsedCsr does not carry the signed bytes and signature, so they are cut from its raw DER by the independent reader.
-  try {
-    const top = walk(c.raw);
-    const info = child(top, 0).raw;
-    const sig = child(top, 2).content.subarray(1);
-    const params = child(top, 1).children[1]?.raw;
-    return verifySignature(c.signatureAlgorithm, c.spki, info, sig, params);
-  } catch {
-    return false;
-  }
+  // ParsedCsr does not carry the signed bytes and signature, so they are cut from its raw DER.
+  // Not c.signature / c.tbs even where @k8s/pki has them: what is verified must be what Go verifies, cut from the DER.
+  const p = outerParts(c.raw);
+  return p !== undefined && verifySignature(c.signatureAlgorithm, c.spki, p.tbs, p.signature, p.params);
 }
 
 function readCert(r: GoReading, c: pki.Certificate): void {
@@ -284,16 +319,11 @@ function readCert(r: GoReading, c: pki.Certificate): void {
   goSans(r, c.sans);
   r.extensions = c.extensions.map((e) => [e.oid, e.critical, b64(e.value)]);
   r.publicKeyAlgorithm = PUBLIC_KEY_ALGORITHM[c.publicKeyAlgorithm] ?? "0";
-  r.key = r.publicKeyAlgorithm === "0" ? { algo: "unknown" } : goKey(c.spki);
+  r.key = r.publicKeyAlgorithm === "0" ? { algo: "unknown" } : goKey(c);
   r.spki = b64(c.spki);
   r.signatureAlgorithm = goSignatureAlgorithm(c.signatureAlgorithm, c.raw);
-  let params: Buffer | undefined;
-  try {
-    params = child(walk(c.raw), 1).children[1]?.raw;
-  } catch {
-    params = undefined;
-  }
-  r.signatureOk = verifySignature(c.signatureAlgorithm, c.spki, c.tbs, c.signature, params);
+  const p = outerParts(c.raw);
+  r.signatureOk = p !== undefined && verifySignature(c.signatureAlgorithm, c.spki, p.tbs, p.signature, p.params);
   r.version = c.version;
   r.serial = c.serialNumber.toString();
   r.notBefore = Math.floor(c.notBefore.getTime() / 1000);
@@ -311,6 +341,8 @@ function readCert(r: GoReading, c: pki.Certificate): void {
     if (n === undefined) r.unknownExtKeyUsage.push(o);
     else r.extKeyUsage.push(n);
   }
+  // Newer @k8s/pki keeps Go's split itself: known usages in extKeyUsage, the rest in unknownExtKeyUsage.
+  r.unknownExtKeyUsage.push(...((c as { unknownExtKeyUsage?: string[] }).unknownExtKeyUsage ?? []));
   r.ski = c.subjectKeyId ? Buffer.from(c.subjectKeyId).toString("hex") : "";
   r.aki = c.authorityKeyId ? Buffer.from(c.authorityKeyId).toString("hex") : "";
 }
