@@ -32,6 +32,7 @@ export type PkiErrorCode =
   | "csr-parse-failed"
   | "csr-bad-request"
   | "csr-generation-failed"
+  | "csr-not-canonical"
   | "input-invalid"
   | "file-exists"
   | "io-failed";
@@ -67,6 +68,7 @@ export const CFSSL_CODES: Readonly<Record<PkiErrorCode, number>> = {
   "csr-bad-request": 9300,
   "csr-generation-failed": 9400,
   // Not cfssl categories: cfssl reports these as plain Go errors (code 0 in its API).
+  "csr-not-canonical": 0,
   "input-invalid": 0,
   "file-exists": 0,
   "io-failed": 0,

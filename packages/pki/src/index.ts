@@ -1,6 +1,6 @@
 // @k8s/pki: a cfssl-compatible CA and CSR library.
 export { PkiError, isPkiError, CFSSL_CODES, CFSSL_MESSAGES, type PkiErrorCode, type PkiErrorOptions } from "./errors.js";
-export { encodePem, decodePemBlocks, type PemBlock } from "./pem.js";
+export { encodePem, encodePemBlock, decodePem, decodePemBlocks, goBytesToString, type PemBlock, type PemDecodeResult } from "./pem.js";
 export { parseGoDuration, formatGoDuration } from "./go/duration.js";
 export { classifyHost, splitHosts, parseGoIp, formatIp, ipForSan } from "./go/hosts.js";
 export { generateKey, validateKeyRequest, defaultKeyRequest, type KeyRequest } from "./keys/key-request.js";
@@ -17,6 +17,7 @@ export {
 } from "./csr/request.js";
 export { generateKeyAndCsr, createCsrDer, csrTemplateFromRequest, type KeyAndCsr, type CsrTemplate } from "./csr/generate.js";
 export { parseCsrPem, parseCsrDer, type ParsedCsr } from "./csr/parse.js";
+export { parseCanonicalCsrPem, type CanonicalRequestRules } from "./csr/canonical.js";
 export {
   parseSigningConfig,
   selectProfile,
@@ -30,8 +31,9 @@ export {
 export { resolveUsages, KEY_USAGES, EXT_KEY_USAGES, type ResolvedUsages } from "./config/usages.js";
 export { parseCertificatePem, parseCertificateDer, isCaCertificate, type Certificate } from "./x509/certificate.js";
 export { createCertificateDer, type CertificateTemplate, type Issuer } from "./x509/create-certificate.js";
-export { formatName, encodeName, emptyName, type DistinguishedName, type ParsedName, type AttributeValue } from "./x509/name.js";
-export { sanStrings, type SubjectAltNames } from "./x509/general-names.js";
+export { formatName, encodeName, emptyName, parseCsrName, parseCertificateName, type DistinguishedName, type ParsedName, type AttributeValue, type NameAttribute } from "./x509/name.js";
+export { sanStrings, parseSans, type SubjectAltNames } from "./x509/general-names.js";
+export type { GoPublicKey } from "./x509/go-public-key.js";
 export type { Extension, BasicConstraints, CertificatePolicy, PolicyQualifier } from "./x509/extensions.js";
 export { LocalSigner, createLocalSigner, type LocalSignerOptions } from "./signer/local-signer.js";
 export { parseSignSubject, type SignRequest, type SignSubject, type RequestedExtension } from "./signer/sign-request.js";

@@ -1,7 +1,7 @@
 // What the approver knows about one CertificateSigningRequest: the API
 // object's spec and status, and the PKCS#10 request parsed the way the API
-// server and the signers parse it.
-import { formatIp, ipForSan, parseCsrDer, publicKeyInfo, decodePemBlocks, type PublicKeyInfo } from "@k8s/pki";
+// server and the signers parse it, accepted only in canonical form.
+import { formatIp, ipForSan, isPkiError, parseCanonicalCsrPem, publicKeyInfo, type PublicKeyInfo } from "@k8s/pki";
 
 const ATTRIBUTE_NAMES: Record<string, string> = {
   "2.5.4.3": "CN",
@@ -46,23 +46,28 @@ export interface ParsedRequest {
   /** Normalised: IPv4-mapped IPv6 addresses become IPv4. */
   ips: string[];
   uris: string[];
-  /** SAN types other than DNS, email, IP and URI (otherName, directoryName, ...), by tag number. */
+  /** SAN types other than DNS, email, IP and URI (otherName, directoryName, ...), by identifier octet. */
   otherSanTags: number[];
   key: PublicKeyInfo;
 }
 
-export type ParseResult = { ok: true; request: ParsedRequest } | { ok: false; error: string };
+export type ParseResult =
+  | { ok: true; request: ParsedRequest }
+  /** `non-canonical-request`: not in the one form every reader agrees on; `unparseable-request`: Go itself refuses it. */
+  | { ok: false; rule: "non-canonical-request" | "unparseable-request"; error: string };
 
 /**
- * Parses spec.request like k8s.io/kubernetes' certificates helper ParseCSR:
- * the first PEM block only, which must be a CERTIFICATE REQUEST, with a valid
- * self-signature. Never throws.
+ * Parses spec.request (its bytes, one character per byte) as kube-apiserver
+ * and the signers do (Go's pem.Decode and x509.ParseCertificateRequest, the
+ * signature checked), and only in canonical form (see parseCanonicalCsrPem):
+ * one CERTIFICATE REQUEST block exactly as Go writes it, strict DER, subject
+ * values as PrintableString or UTF8String, one extensionRequest value with
+ * only a subjectAltName of DNS names and IPs. Never throws.
  */
-export function parseRequest(pem: string): ParseResult {
-  const block = decodePemBlocks(pem)[0];
-  if (!block || block.type !== "CERTIFICATE REQUEST") return { ok: false, error: "PEM block type must be CERTIFICATE REQUEST" };
+export function parseRequest(request: string | Uint8Array): ParseResult {
+  const bytes = typeof request === "string" ? Buffer.from(request, "latin1") : request;
   try {
-    const csr = parseCsrDer(block.bytes, true);
+    const csr = parseCanonicalCsrPem(bytes, { sanTypes: ["dns", "ip"] });
     const counts = new Map<string, number>();
     for (const a of csr.subject.all) counts.set(a.type, (counts.get(a.type) ?? 0) + 1);
     const repeated = [...counts.entries()].filter(([, n]) => n > 1).map(([t]) => ATTRIBUTE_NAMES[t] ?? t);
@@ -81,6 +86,7 @@ export function parseRequest(pem: string): ParseResult {
       },
     };
   } catch (e) {
-    return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    const error = e instanceof Error ? e.message : String(e);
+    return { ok: false, rule: isPkiError(e) && e.code === "csr-not-canonical" ? "non-canonical-request" : "unparseable-request", error };
   }
 }
