@@ -5,7 +5,17 @@ export { parseGoDuration, formatGoDuration } from "./go/duration.js";
 export { classifyHost, splitHosts, parseGoIp, formatIp, ipForSan } from "./go/hosts.js";
 export { generateKey, validateKeyRequest, defaultKeyRequest, type KeyRequest } from "./keys/key-request.js";
 export { parsePrivateKeyPem, encodePrivateKeyPem, fromKeyObject, type PrivateKey, type KeyAlgo } from "./keys/private-key.js";
-export { signatureAlgorithmFor, signatureAlgorithmName, verifySignature, type SignatureAlgorithm } from "./keys/signature.js";
+export {
+  signatureAlgorithmFor,
+  signatureAlgorithmName,
+  verifySignature,
+  checkSignatureGo,
+  goCheckSignature,
+  goSignatureAlgorithm,
+  goSignatureAlgorithmName,
+  GoSignatureAlgorithm,
+  type SignatureAlgorithm,
+} from "./keys/signature.js";
 export {
   parseCsrJson,
   requestSubject,
@@ -33,7 +43,7 @@ export { parseCertificatePem, parseCertificateDer, isCaCertificate, type Certifi
 export { createCertificateDer, type CertificateTemplate, type Issuer } from "./x509/create-certificate.js";
 export { formatName, encodeName, emptyName, parseCsrName, parseCertificateName, type DistinguishedName, type ParsedName, type AttributeValue, type NameAttribute } from "./x509/name.js";
 export { sanStrings, parseSans, type SubjectAltNames } from "./x509/general-names.js";
-export type { GoPublicKey } from "./x509/go-public-key.js";
+export { parseGoSpki, parseGoPublicKey, type GoPublicKey } from "./x509/go-public-key.js";
 export type { Extension, BasicConstraints, CertificatePolicy, PolicyQualifier } from "./x509/extensions.js";
 export { LocalSigner, createLocalSigner, type LocalSignerOptions } from "./signer/local-signer.js";
 export { parseSignSubject, type SignRequest, type SignSubject, type RequestedExtension } from "./signer/sign-request.js";
