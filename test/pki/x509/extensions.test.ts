@@ -14,9 +14,15 @@ import {
   encodeExtKeyUsage,
   encodeKeyUsage,
   KeyUsageBit as KU,
+  parseAki,
   parseBasicConstraints,
+  parseExtension,
+  parseExtKeyUsage,
   parseKeyUsage,
+  parseSki,
 } from "../../../packages/pki/src/x509/extensions.js";
+import { Cbs } from "../../../packages/pki/src/asn1/cryptobyte.js";
+import { isPkiError } from "@k8s/pki";
 import { repoRoot } from "../../helpers/cfssl.js";
 
 const fixture = (name: string): string => readFileSync(join(repoRoot, "test", "fixtures", "cfssl", name), "utf8");
@@ -93,5 +99,50 @@ describe("URLs, as in cfssl's kubernetes fixture profile", () => {
   it("extKeyUsage keeps the order given (serverAuth, clientAuth)", () => {
     expect(hex(encodeExtKeyUsage(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]))).toBe(ext(fixture("leaf.pem"), "2.5.29.37"));
     expect(hex(encodeExtKeyUsage(["1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.1"]))).toBe("301406082b0601050507030206082b06010505070301");
+  });
+});
+
+describe("decoders: Go's processExtensions rules, as PkiErrors", () => {
+  const b = (h: string): Buffer => Buffer.from(h.replace(/\s+/g, ""), "hex");
+  const err = (f: () => unknown): string => {
+    try {
+      f();
+      return "accepted";
+    } catch (e) {
+      if (!isPkiError(e)) throw e;
+      expect(e.code).toBe("certificate-parse-failed");
+      return e.message;
+    }
+  };
+
+  it.each([
+    ["keyUsage with non-zero padding bits", () => parseKeyUsage(b("03020107")), /invalid key usage/],
+    ["keyUsage padding above 7", () => parseKeyUsage(b("03020800")), /invalid key usage/],
+    ["keyUsage: an empty BIT STRING with padding", () => parseKeyUsage(b("030101")), /invalid key usage/],
+    ["basicConstraints cA 0x01", () => parseBasicConstraints(b("3003010101")), /invalid basic constraints/],
+    ["basicConstraints pathLen -1", () => parseBasicConstraints(b("30060101ff0201ff")), /invalid basic constraints/],
+    ["basicConstraints pathLen 2^64", () => parseBasicConstraints(b("30100101ff020b0100000000000000000000")), /invalid basic constraints/],
+    ["basicConstraints not a SEQUENCE", () => parseBasicConstraints(b("3103010100")), /invalid basic constraints/],
+    ["extKeyUsage with a NULL", () => parseExtKeyUsage(b("30020500")), /invalid extended key usages/],
+    ["extKeyUsage OID with a 0x80 arc start", () => parseExtKeyUsage(b("3004060280 01")), /invalid extended key usages/],
+    ["subjectKeyIdentifier marked critical", () => parseSki(b("040101"), true), /incorrectly marked critical/],
+    ["subjectKeyIdentifier not an OCTET STRING", () => parseSki(b("0500")), /invalid subject key identifier/],
+    ["authorityKeyIdentifier marked critical", () => parseAki(b("3000"), true), /incorrectly marked critical/],
+    ["extension critical 0x01", () => parseExtension(new Cbs(b("0603551d13 010101 04023000"))), /critical field/],
+    ["extension value as a BIT STRING", () => parseExtension(new Cbs(b("0603551d13 03023000"))), /value field/],
+  ])("%s is refused", (_what, f, message) => {
+    expect(err(f)).toMatch(message);
+  });
+
+  it.each([
+    ["keyUsage followed by other bytes (not read by Go)", () => parseKeyUsage(b("03020780 0500")), 1],
+    ["basicConstraints pathLen 2^63-1", () => parseBasicConstraints(b("300d0101ff02087fffffffffffffff")).maxPathLen, 2 ** 63],
+    ["basicConstraints: a BOOLEAN after the INTEGER is not looked at", () => parseBasicConstraints(b("3006020101010100")).isCa, false],
+    ["extension with an explicit FALSE", () => parseExtension(new Cbs(b("0603551d13 010100 04023000"))).critical, false],
+    ["extension with data after the value", () => parseExtension(new Cbs(b("0603551d13 04023000 0500"))).value.toString("hex"), "3000"],
+    ["AKI with only an issuer [1]", () => parseAki(b("3002a100")), undefined],
+    ["extKeyUsage keeps unknown OIDs", () => parseExtKeyUsage(b("3005 0603 2a0304")), ["1.2.3.4"]],
+  ])("%s", (_what, f, want) => {
+    expect(f()).toEqual(want);
   });
 });
