@@ -1,7 +1,10 @@
 // Base64 as Go's encoding/base64 StdEncoding decodes it, for the error
 // offsets cfssl and cfssljson print ("illegal base64 data at input byte N").
 
-const B64 = /[A-Za-z0-9+/]/;
+const isB64 = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
+const NL = 0x0a;
+const CR = 0x0d;
+const PAD = 0x3d;
 
 /**
  * Where Go's base64.StdEncoding.DecodeString fails on `s` (its CorruptInputError
@@ -17,21 +20,21 @@ export function goBase64ErrorOffset(s: string): number | undefined {
         if (j === 0) return undefined;
         return si - j;
       }
-      const c = s[si++]!;
-      if (B64.test(c)) continue;
-      if (c === "\n" || c === "\r") {
+      const c = s.charCodeAt(si++);
+      if (isB64(c)) continue;
+      if (c === NL || c === CR) {
         j--;
         continue;
       }
-      if (c !== "=") return si - 1;
+      if (c !== PAD) return si - 1;
       if (j < 2) return si - 1;
       if (j === 2) {
-        while (si < s.length && (s[si] === "\n" || s[si] === "\r")) si++;
+        while (si < s.length && (s.charCodeAt(si) === NL || s.charCodeAt(si) === CR)) si++;
         if (si === s.length) return s.length;
-        if (s[si] !== "=") return si - 1;
+        if (s.charCodeAt(si) !== PAD) return si - 1;
         si++;
       }
-      while (si < s.length && (s[si] === "\n" || s[si] === "\r")) si++;
+      while (si < s.length && (s.charCodeAt(si) === NL || s.charCodeAt(si) === CR)) si++;
       return si < s.length ? si : undefined;
     }
   }

@@ -380,45 +380,46 @@ function decodeOid(c: Buffer, node: Der): string {
  * (base 128, minimal, int32); without, they are refused as cryptobyte does.
  */
 export function readTlv(buf: Buffer, off: number, limit: number, errorCode: PkiErrorCode, highTags = false): Der {
-  const fail = (what: string): never => {
-    throw new PkiError(errorCode, `asn1: ${what}`);
-  };
-  if (off >= limit) fail("truncated tag or length");
+  if (off >= limit) throw tlvError(errorCode, "truncated tag or length");
   const tag = buf[off]!;
   let p = off + 1;
   let num = tag & 0x1f;
   if (num === 0x1f) {
-    if (!highTags) fail("high tag numbers are not supported");
+    if (!highTags) throw tlvError(errorCode, "high tag numbers are not supported");
     num = 0;
     for (let shifted = 0; ; shifted++) {
-      if (p >= limit) fail("truncated base 128 integer");
-      if (shifted === 5) fail("base 128 integer too large");
+      if (p >= limit) throw tlvError(errorCode, "truncated base 128 integer");
+      if (shifted === 5) throw tlvError(errorCode, "base 128 integer too large");
       const b = buf[p++]!;
-      if (shifted === 0 && b === 0x80) fail("integer is not minimally encoded");
+      if (shifted === 0 && b === 0x80) throw tlvError(errorCode, "integer is not minimally encoded");
       num = num * 128 + (b & 0x7f);
       if (!(b & 0x80)) break;
     }
-    if (num > MAX_INT32) fail("base 128 integer too large");
-    if (num < 0x1f) fail("non-minimal tag");
+    if (num > MAX_INT32) throw tlvError(errorCode, "base 128 integer too large");
+    if (num < 0x1f) throw tlvError(errorCode, "non-minimal tag");
   }
-  if (p >= limit) fail("truncated tag or length");
+  if (p >= limit) throw tlvError(errorCode, "truncated tag or length");
   const first = buf[p++]!;
   let len: number;
   if (first < 0x80) len = first;
-  else if (first === 0x80) return fail("indefinite length found (not DER)");
+  else if (first === 0x80) throw tlvError(errorCode, "indefinite length found (not DER)");
   else {
     const n = first & 0x7f;
     len = 0;
     for (let i = 0; i < n; i++) {
-      if (p >= limit) fail("truncated tag or length");
-      if (len >= 1 << 23) fail("length too large");
+      if (p >= limit) throw tlvError(errorCode, "truncated tag or length");
+      if (len >= 1 << 23) throw tlvError(errorCode, "length too large");
       len = len * 256 + buf[p++]!;
-      if (len === 0) fail("superfluous leading zeros in length");
+      if (len === 0) throw tlvError(errorCode, "superfluous leading zeros in length");
     }
-    if (len < 0x80) fail("non-minimal length");
+    if (len < 0x80) throw tlvError(errorCode, "non-minimal length");
   }
-  if (len > limit - p) fail("data truncated");
+  if (len > limit - p) throw tlvError(errorCode, "data truncated");
   return new Der(buf, tag, off, p, p + len, errorCode, num);
+}
+
+function tlvError(errorCode: PkiErrorCode, what: string): PkiError {
+  return new PkiError(errorCode, `asn1: ${what}`);
 }
 
 /** Decodes exactly one TLV spanning the whole input (trailing data is an error). */

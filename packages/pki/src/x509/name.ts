@@ -229,7 +229,9 @@ export class FieldReader {
 /** The first `count` fields of a SEQUENCE (see {@link FieldReader}); missing ones are undefined. */
 export function readFields(node: Der, count: number): (Der | undefined)[] {
   const r = new FieldReader(node);
-  return Array.from({ length: count }, () => r.next());
+  const out: (Der | undefined)[] = [];
+  for (let i = 0; i < count; i++) out.push(r.next());
+  return out;
 }
 
 /**
