@@ -129,7 +129,8 @@ const EXT_KEY_USAGE: Record<string, number> = {
  */
 function outerParts(raw: Buffer): { tbs: Buffer; params?: Buffer; signature: Buffer } | undefined {
   const top = splitSequence(Buffer.from(raw));
-  if (!top || top.length !== 3) return undefined;
+  // Go reads the first three elements and ignores any after the signature (both parsers do).
+  if (!top || top.length < 3) return undefined;
   const [tbs, alg, sig] = top as [Buffer, Buffer, Buffer];
   const ai = splitSequence(alg);
   const h = readTlv(sig, 0);
