@@ -32,6 +32,8 @@ const SIGNATURE_PARAMS: Record<string, "null" | "absent"> = {
   [OID.ed25519]: "absent",
 };
 
+const V4_MAPPED_PREFIX = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]);
+
 const GN_TAGS: Record<string, number> = { email: 0x81, dns: 0x82, uri: 0x86, ip: 0x87 };
 
 /**
@@ -74,8 +76,9 @@ const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
 function checkSubject(name: Der): void {
   name.expect(TAG.SEQUENCE, "subject");
   for (const rdn of name.children()) {
-    rdn.expect(TAG.SET, "subject RDN");
-    for (const atv of rdn.children()) {
+    const atvs = rdn.expect(TAG.SET, "subject RDN").children();
+    if (atvs.length === 0) notCanonical("an empty RDN in the subject");
+    for (const atv of atvs) {
       const [type, value] = count(atv.expect(TAG.SEQUENCE, "subject attribute"), 2, "a subject attribute");
       type!.expect(TAG.OID, "subject attribute type");
       if (value!.is(TAG.PRINTABLE_STRING)) {
@@ -127,6 +130,8 @@ function checkAttributes(attrs: Der, sanTypes: readonly string[]): void {
   const vals = values!.expect(TAG.SET, "attribute values").children();
   if (vals.length !== 1) notCanonical(`extensionRequest has ${vals.length} values, not 1`);
   const exts = vals[0]!.expect(TAG.SEQUENCE, "extensions").children();
+  // Go writes no attribute at all when there is nothing to request.
+  if (exts.length === 0) notCanonical("an extensionRequest with no extensions");
   const seen = new Set<string>();
   for (const ext of exts) {
     const kids = ext.expect(TAG.SEQUENCE, "extension").children();
@@ -160,6 +165,8 @@ function checkSans(value: Buffer, sanTypes: readonly string[]): void {
   for (const gn of kids) {
     if (!allowed.has(gn.tag)) notCanonical(`subject alternative name of tag 0x${gn.tag.toString(16)} (accepted: ${sanTypes.join(", ")})`);
     if (gn.tag === 0x87 && gn.content.length !== 4 && gn.content.length !== 16) notCanonical(`IP address of ${gn.content.length} bytes`);
+    // Go writes an IPv4 address in 4 bytes, never in its IPv4-mapped IPv6 form.
+    if (gn.tag === 0x87 && gn.content.length === 16 && gn.content.subarray(0, 12).equals(V4_MAPPED_PREFIX)) notCanonical("an IPv4 address written as IPv4-mapped IPv6");
   }
 }
 
