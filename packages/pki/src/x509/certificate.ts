@@ -50,7 +50,8 @@ export interface Certificate {
   crlDistributionPoints: string[];
   ocspServers: string[];
   issuingCertificateUrls: string[];
-  policies: string[];
+  /** Policy OIDs as content octets (see ProcessedExtensions). */
+  policies: Buffer[];
   /** Critical extensions Go does not handle (recorded, not refused, as in Go). */
   unhandledCriticalExtensions: string[];
   signature: Buffer;

@@ -22,8 +22,12 @@ export interface ProcessedExtensions {
   crlDistributionPoints: string[];
   ocspServers: string[];
   issuingCertificateUrls: string[];
-  /** Policy OIDs in dotted form (Go's Policies; arcs of any size). */
-  policies: string[];
+  /**
+   * Go's Policies: each policy OID's content octets (arcs of any size, as
+   * Go's x509.OID holds them; a dotted form of a 64 KB arc would cost more
+   * than the rest of the parse).
+   */
+  policies: Buffer[];
   /** Go's UnhandledCriticalExtensions. */
   unhandledCriticalExtensions: string[];
 }
@@ -209,11 +213,11 @@ function checkNameConstraints(value: Buffer): boolean {
 }
 
 /** Go's parseCertificatePoliciesExtension: policy OIDs (any arc size, minimal), no repeats. */
-function parsePolicies(value: Buffer): string[] {
+function parsePolicies(value: Buffer): Buffer[] {
   const der = Cbs.of(value).read(0x30);
   if (!der) return refuse("x509: invalid certificate policies");
   const seen = new Set<string>();
-  const out: string[] = [];
+  const out: Buffer[] = [];
   while (!der.empty) {
     const cp = der.read(0x30);
     const id = cp?.read(0x06);
@@ -228,34 +232,9 @@ function parsePolicies(value: Buffer): string[] {
       if (i === start && b[i] === 0x80) refuse("x509: invalid certificate policies");
       if ((b[i]! & 0x80) === 0) start = i + 1;
     }
-    out.push(policyOidString(b));
+    out.push(Buffer.from(b));
   }
   return out;
-}
-
-/** Dotted form of any-size arcs: a hex walk per arc keeps huge arcs linear. */
-function policyOidString(b: Buffer): string {
-  const arcs: bigint[] = [];
-  let v = 0n;
-  let small = 0;
-  let big = false;
-  for (const c of b) {
-    if (!big && small >= 2 ** 45) {
-      big = true;
-      v = BigInt(small);
-    }
-    if (big) v = (v << 7n) | BigInt(c & 0x7f);
-    else small = small * 128 + (c & 0x7f);
-    if ((c & 0x80) === 0) {
-      arcs.push(big ? v : BigInt(small));
-      v = 0n;
-      small = 0;
-      big = false;
-    }
-  }
-  const f = arcs[0]!;
-  const head = f < 80n ? [f / 40n, f % 40n] : [2n, f - 80n];
-  return [...head, ...arcs.slice(1)].join(".");
 }
 
 /** Runs Go's processExtensions over a v3 certificate's extensions (already checked for duplicates). */
