@@ -13,6 +13,9 @@ const ATTRIBUTE_NAMES: Record<string, string> = {
   "2.5.4.11": "OU",
 };
 
+const OID_CN = "2.5.4.3";
+const OID_O = "2.5.4.10";
+
 export const KUBELET_CLIENT_SIGNER = "kubernetes.io/kube-apiserver-client-kubelet";
 export const KUBELET_SERVING_SIGNER = "kubernetes.io/kubelet-serving";
 
@@ -41,6 +44,8 @@ export interface ParsedRequest {
   organization: string[];
   /** Subject attribute types that appear more than once (e.g. two CNs). */
   repeatedAttributes: string[];
+  /** Subject attribute types other than O and CN (a node's certificate has only those two). */
+  otherSubjectAttributes: string[];
   dns: string[];
   email: string[];
   /** Normalised: IPv4-mapped IPv6 addresses become IPv4. */
@@ -77,6 +82,7 @@ export function parseRequest(request: string | Uint8Array): ParseResult {
         commonName: csr.subject.commonName,
         organization: csr.subject.organization,
         repeatedAttributes: repeated,
+        otherSubjectAttributes: [...new Set(csr.subject.all.map((a) => a.type).filter((t) => t !== OID_O && t !== OID_CN))].map((t) => ATTRIBUTE_NAMES[t] ?? t),
         dns: csr.sans.dns,
         email: csr.sans.email,
         ips: csr.sans.ip.map((ip) => formatIp(ipForSan(ip))),

@@ -12,6 +12,7 @@ export type RuleName =
   | "organization"
   | "common-name"
   | "repeated-subject-attribute"
+  | "subject-attributes"
   | "usages"
   | "san-types"
   | "san-required"
@@ -156,6 +157,8 @@ const deny = (rule: RuleName, message: string): Decision => ({ action: "deny", r
 /** Checks shared by both signers on the subject, key and expiration. */
 function commonChecks(csr: CsrObject, req: ParsedRequest, policy: ApproverPolicy): Decision | undefined {
   if (req.repeatedAttributes.length > 0) return deny("repeated-subject-attribute", `subject repeats ${req.repeatedAttributes.join(", ")}`);
+  // The signers copy the whole subject into the certificate: a node's has its name and group and nothing else.
+  if (req.otherSubjectAttributes.length > 0) return deny("subject-attributes", `subject has attributes other than O and CN: ${req.otherSubjectAttributes.join(", ")}`);
   if (req.organization.length !== 1 || req.organization[0] !== "system:nodes") {
     return deny("organization", `subject organization must be exactly [system:nodes], got ${JSON.stringify(req.organization)}`);
   }
