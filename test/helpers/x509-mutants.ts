@@ -290,7 +290,10 @@ function weirdInt(rng: Rng): Buffer {
 }
 
 function weirdSanEntry(rng: Rng): Buffer {
-  switch (rng.int(12)) {
+  switch (rng.int(14)) {
+    case 12:
+    case 13:
+      return san.uri(uriText(rng));
     case 0:
       return san.constructedDns("evil.example");
     case 1:
@@ -300,11 +303,11 @@ function weirdSanEntry(rng: Rng): Buffer {
     case 3:
       return san.raw(0x82, Buffer.from([0x61, 0x80 + rng.int(128)]));
     case 4:
-      return san.uri(rng.pick(["http://[::1", "spiffe://a/b", "", "a b", "http://a\u0000/", "%zz", "//x"]));
+      return san.uri(uriText(rng));
     case 5:
       return san.email(rng.pick(["a@b", "", "é@x", "a"]));
     case 6:
-      return san.dns(rng.pick(["", "evil", "*.evil", "EVIL", "a..b", "-a", "a.", " a"]));
+      return rng.chance(0.5) ? san.dns(rng.pick(["", "evil", "*.evil", "EVIL", "a..b", "-a", "a.", " a"])) : san.raw(rng.pick([0x81, 0x82, 0x86]), stringBytes(rng));
     case 7:
       return tlv(0xa0, Buffer.concat([der.oid("1.3.6.1.4.1.311.20.2.3"), der.explicit(0, der.str("utf8", "evil"))]));
     case 8:
@@ -337,6 +340,105 @@ function weirdExtension(rng: Rng): Buffer {
     default:
       return ext(OIDS.subjectAltName, der.seq(san.dns("evil"), san.ip("10.96.0.1")), rng.chance(0.5) ? 0x01 : undefined);
   }
+}
+
+// ------------------------------------------------------------------------------------------------ grammars
+
+/** Bytes a string value may hold, biased to the edges of each string type's alphabet. */
+function stringBytes(rng: Rng): Buffer {
+  const pieces = [
+    () => Buffer.from(rng.pick(["a", "Z", "0", " ", "'", "*", "&", "_", "@", ":", "=", "?", "/", "-", ".", ","])),
+    () => Buffer.from([rng.pick([0x00, 0x7f, 0x80, 0xa0, 0xc3, 0xe9, 0xff, 0xfe, 0x0a, 0x1f])]),
+    () => Buffer.from(rng.pick(["é", "\u00a0", "\ufeff", "\uffff", "\ufdd0", "\u{1F600}", "\u0000"]), "utf8"),
+    () => Buffer.from([0xed, 0xa0, 0x80]), // an encoded surrogate: not valid UTF-8
+    () => Buffer.from([0xc0, 0x80]), // overlong NUL
+    () => Buffer.from([0xf4, 0x90, 0x80, 0x80]), // above U+10FFFF
+    () => Buffer.from([0x00, rng.int(256)]),
+    () => Buffer.from([0xd8, 0x00, 0xdc, 0x00]),
+    () => Buffer.from([0x00, 0x11, 0x00, 0x00]),
+    () => Buffer.from([0x00, 0x00, 0x00, rng.int(256)]),
+  ];
+  const parts: Buffer[] = [];
+  for (let i = 0, n = rng.int(7); i < n; i++) parts.push(rng.pick(pieces)());
+  return Buffer.concat(parts);
+}
+
+/** URI text from pieces url.Parse treats specially (schemes, brackets, escapes, ports, userinfo, controls). */
+function uriText(rng: Rng): string {
+  const scheme = rng.pick(["https://", "spiffe://", "http:", "urn:", "mailto:", "a+b.c-d:", "1a:", "://", "", "//", "HTTP://", "x:"]);
+  const user = rng.chance(0.15) ? rng.pick(["u@", "u:p@", "@", "u%41@", "a b@", "[@"]) : "";
+  const host = rng.pick(["node-a", "example.com", "[::1]", "[fe80::1%25eth0]", "[::1", "10.0.0.1", "a..b", "-a", "a_b", "ex%41mple", "é", "", "*.a", "a.", ".a", "A"]);
+  const port = rng.chance(0.2) ? rng.pick([":443", ":", ":x", ":65536", ":-1", ":0443"]) : "";
+  const path = rng.pick(["", "/", "/a/b", "/a%2fb", "/%zz", "/a b", "/a\u0000b", "/;x", "a/b", "/..", "/\u007f", "/%", "/%E9"]);
+  const query = rng.chance(0.2) ? rng.pick(["?a=b", "?", "?%zz", "?a b", "?;"]) : "";
+  const frag = rng.chance(0.15) ? rng.pick(["#f", "#", "#%zz", "#a#b"]) : "";
+  return scheme + user + host + port + path + query + frag;
+}
+
+/** A Time value: UTCTime or GeneralizedTime text from digit groups, offsets and fractions Go's layouts may refuse. */
+function timeValue(rng: Rng): Buffer {
+  const d2 = () => rng.pick(["00", "01", "09", "12", "13", "28", "29", "30", "31", "23", "24", "59", "60", "99", "0", "1a"]);
+  const utc = rng.chance(0.5);
+  const year = utc ? rng.pick(["49", "50", "99", "00", "25", "5"]) : rng.pick(["2025", "2049", "2050", "0000", "9999", "1950", "2024", "202"]);
+  let text = year + d2() + d2() + d2() + d2() + (rng.chance(0.85) ? d2() : "");
+  if (rng.chance(0.2)) text += rng.pick([".5", ".50", ".", ".0", ",5", ".123456789"]);
+  text += rng.pick(["Z", "Z", "Z", "z", "", "+0000", "-0130", "+01", "Z ", "ZZ"]);
+  return tlv(utc ? TAG.UTC_TIME : rng.chance(0.95) ? TAG.GENERALIZED_TIME : TAG.PRINTABLE, Buffer.from(text, "latin1"));
+}
+
+/** An identifier in the high-tag-number form (X.690 8.1.2.4), which cryptobyte and encoding/asn1 read differently. */
+function highTag(rng: Rng): Buffer {
+  const cls = rng.pick([0x00, 0x80, 0xa0, 0x20]);
+  return Buffer.from(rng.pick([[cls | 0x1f, 0x1f], [cls | 0x1f, 0x02], [cls | 0x1f, 0x81, 0x00], [cls | 0x1f, 0x80, 0x02], [cls | 0x1f, 0xff, 0xff, 0xff, 0x7f], [cls | 0x1f]]));
+}
+
+let spkiPool: Buffer[] | undefined;
+
+/** SubjectPublicKeyInfos for every branch of Go's parsePublicKey, valid and not. */
+function spkis(): Buffer[] {
+  if (spkiPool) return spkiPool;
+  const k = fixedKeys();
+  const spkiDer = (key: KeyObject) => createPublicKey(key).export({ type: "spki", format: "der" }) as Buffer;
+  const ecAlg = (curve: string) => der.seq(der.oid(OIDS.ecPublicKey), der.oid(curve));
+  const p256 = spkiDer(k.p256);
+  const point = p256.subarray(p256.length - 65);
+  const rsaSpki = (n: Buffer, e: Buffer, params: Buffer[] = [der.null()]) => der.seq(der.seq(der.oid(OIDS.rsaEncryption), ...params), der.bits(der.seq(n, e)));
+  const modulus = tlv(TAG.INTEGER, Buffer.concat([Buffer.from([0x00, 0xc1]), Buffer.alloc(255, 0x5b)]));
+  const pool: Buffer[] = [
+    p256,
+    spkiDer(k.p384),
+    spkiDer(k.ed25519),
+    der.seq(ecAlg("1.2.840.10045.3.1.7"), der.bits(Buffer.concat([Buffer.from([0x02]), point.subarray(1, 33)]))), // compressed
+    der.seq(ecAlg("1.2.840.10045.3.1.7"), der.bits(Buffer.concat([Buffer.from([0x04]), Buffer.alloc(64, 1)]))), // off the curve
+    der.seq(ecAlg("1.2.840.10045.3.1.7"), der.bits(Buffer.from([0x00]))), // infinity
+    der.seq(ecAlg("1.2.840.10045.3.1.7"), der.bits(point.subarray(0, 64))), // short
+    der.seq(ecAlg("1.3.132.0.10"), der.bits(point)), // secp256k1
+    der.seq(ecAlg("1.3.132.0.33"), der.bits(point)), // P-224 OID, P-256 point
+    der.seq(der.seq(der.oid(OIDS.ecPublicKey), der.null()), der.bits(point)),
+    der.seq(der.seq(der.oid(OIDS.ecPublicKey)), der.bits(point)),
+    der.seq(der.seq(der.oid(OIDS.ecPublicKey), der.seq(der.int(1))), der.bits(point)), // explicit curve parameters
+    der.seq(der.seq(der.oid(OIDS.ed25519), der.null()), der.bits(Buffer.alloc(32, 9))),
+    der.seq(der.seq(der.oid(OIDS.ed25519)), der.bits(Buffer.alloc(31, 9))),
+    der.seq(der.seq(der.oid("1.3.101.110")), der.bits(Buffer.alloc(32, 9))), // X25519
+    der.seq(der.seq(der.oid("1.3.101.113")), der.bits(Buffer.alloc(57, 9))), // Ed448
+    der.seq(der.seq(der.oid("1.2.840.10040.4.1"), der.seq(der.int(23n), der.int(11n), der.int(4n))), der.bits(der.int(8n))), // DSA
+    der.seq(der.seq(der.oid("1.2.840.10040.4.1")), der.bits(der.int(8n))),
+    rsaSpki(modulus, der.int(65537)),
+    rsaSpki(modulus, der.int(65537), []),
+    rsaSpki(modulus, der.int(3)),
+    rsaSpki(modulus, der.int(1)),
+    rsaSpki(modulus, der.int(65536)),
+    rsaSpki(modulus, der.int(-3)),
+    rsaSpki(modulus, der.int(2n ** 31n + 1n)),
+    rsaSpki(modulus, der.int(2n ** 64n + 1n)),
+    rsaSpki(der.int(-5n), der.int(65537)),
+    rsaSpki(der.int(0n), der.int(65537)),
+    rsaSpki(tlv(TAG.INTEGER, Buffer.from([0x00, 0x00, 0xc1, 0x01])), der.int(65537)),
+    rsaSpki(der.int(2n ** 1023n + 1n), der.int(65537)),
+    der.seq(der.seq(der.oid(OIDS.rsaPss)), der.bits(der.seq(modulus, der.int(65537)))),
+  ];
+  spkiPool = pool;
+  return pool;
 }
 
 // ------------------------------------------------------------------------------------------------ tree mutations
@@ -433,6 +535,31 @@ const TREE_OPS: [weight: number, name: string, op: TreeOp][] = [
     if (op === 0) c[i] = rng.pick([0x00, 0x80, 0xff, 0x7f, 0x20, 0x2a, c[i]! ^ (1 << rng.int(8))]);
     l.node.content = op === 1 ? Buffer.concat([c.subarray(0, i), c.subarray(i + 1)]) : op === 2 ? Buffer.concat([c, rng.bytes(1 + rng.int(3))]) : c;
     return "content-bytes";
+  }],
+  [4, "string-bytes", (rng, root) => {
+    const l = pickNode(rng, root, (x) => isString(x.node));
+    if (!l) return undefined;
+    if (rng.chance(0.3)) l.node.id = Buffer.from([rng.pick([0x0c, 0x12, 0x13, 0x14, 0x16, 0x1a, 0x1c, 0x1e, 0x19, 0x1b, 0x15, 0x1d])]);
+    l.node.content = stringBytes(rng);
+    return "string-bytes";
+  }],
+  [2, "high-tag", (rng, root) => {
+    const l = pickNode(rng, root, (x) => x.parent !== undefined);
+    if (!l) return undefined;
+    l.node.id = highTag(rng);
+    return "high-tag";
+  }],
+  [2, "time", (rng, root) => {
+    const l = pickNode(rng, root, (x) => x.node.id[0] === TAG.UTC_TIME || x.node.id[0] === TAG.GENERALIZED_TIME);
+    if (!l) return undefined;
+    replaceWith(l, timeValue(rng));
+    return "time";
+  }],
+  [2, "spki", (rng, root) => {
+    const l = pickNode(rng, root, (x) => x.node.kids?.[0]?.kids?.[0]?.id[0] === TAG.OID && x.node.kids.length === 2 && x.node.kids[1]!.id[0] === TAG.BIT_STRING);
+    if (!l) return undefined;
+    replaceWith(l, rng.pick(spkis()));
+    return "spki";
   }],
   [3, "empty", (rng, root) => {
     const l = pickNode(rng, root, (x) => x.parent !== undefined);
@@ -799,6 +926,33 @@ function mutatePemText(rng: Rng, text: string, other: string): string {
   }
 }
 
+/**
+ * PEM text assembled from the tokens pem.Decode looks for (BEGIN and END markers, dashes, line ends, header lines,
+ * base64 of a real request), so each input tests which block, which headers and which rest Go finds.
+ */
+function pemGrammar(rng: Rng, a: Buffer, b: Buffer, type: string): string {
+  const b64 = (d: Buffer) => {
+    const t = d.toString("base64");
+    const w = rng.pick([64, 64, 64, 76, 16, 0]);
+    return w ? t.replace(new RegExp(`(.{${w}})`, "g"), "$1\n").replace(/\n$/, "") : t;
+  };
+  const eol = () => rng.pick(["\n", "\n", "\n", "\r\n", "\r", "", " \n", "\t\n", "\n\n"]);
+  const typ = () => rng.pick([type, type, type, "CERTIFICATE", "X", "", `${type} `, type.toLowerCase(), `${type}-`]);
+  const tokens: (() => string)[] = [
+    () => `-----BEGIN ${typ()}-----` + eol(),
+    () => `-----END ${typ()}-----` + eol(),
+    () => b64(a) + eol(),
+    () => b64(b) + eol(),
+    () => rng.pick(["Proc-Type: 4,ENCRYPTED", "DEK-Info: x", "K_1: v", "a:b", " : ", "X:", "k: v: w", "Key : Val "]) + eol(),
+    () => rng.pick(["-----", "-----BEGIN ", "-----END ", "BEGIN", ":", "=", "==", "\f", "\v", "\u00a0", "\ufeff", " ", "\t", "junk", "\u0000"]),
+    () => eol(),
+  ];
+  const blocks = () => `-----BEGIN ${typ()}-----${eol()}${rng.chance(0.2) ? tokens[4]!() : ""}${b64(rng.chance(0.5) ? a : b)}${eol()}-----END ${typ()}-----${eol()}`;
+  let out = "";
+  for (let i = 0, n = 2 + rng.int(8); i < n; i++) out += rng.chance(0.35) ? blocks() : rng.pick(tokens)();
+  return out;
+}
+
 // ------------------------------------------------------------------------------------------------ generation
 
 export interface MutantOptions {
@@ -865,9 +1019,13 @@ export function* mutants(opts: MutantOptions): Generator<Mutant> {
         const edited = byteEdit(rng, tbs);
         const d = der.seq(edited, encodeTree(top.kids![1]!), der.bits(signBytes(base.key, edited, base.signWith)));
         yield { name: `${kind}/bytes-resigned#${i}: ${base.name}`, kind, input: Buffer.from(pemOf(kind, d)) };
-      } else if (strategy < 90) {
+      } else if (strategy < 88) {
         // Byte-level anywhere.
         yield { name: `${kind}/bytes#${i}: ${base.name}`, kind, input: Buffer.from(pemOf(kind, byteEdit(rng, Buffer.from(base.der)))) };
+      } else if (strategy < 94) {
+        const other = rng.pick(kind === "csr" ? csrs : certs);
+        const text = pemGrammar(rng, base.der, other.der, kind === "csr" ? "CERTIFICATE REQUEST" : "CERTIFICATE");
+        yield { name: `${kind}/pem-grammar#${i}: ${base.name}`, kind, input: Buffer.from(text, "utf8") };
       } else {
         // PEM text.
         const other = rng.pick(kind === "csr" ? csrs : certs);
