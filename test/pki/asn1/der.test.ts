@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { isPkiError } from "@k8s/pki";
 import { decodeDer, integer, oid, setOf, time, tlv, unsignedInteger, printableString, utf8String } from "../../../packages/pki/src/asn1/der.js";
+import { parseGoGeneralizedTime, parseGoUtcTime } from "../../../packages/pki/src/asn1/go-time.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const der = (h: string) => decodeDer(Buffer.from(h, "hex"), "certificate-parse-failed");
@@ -84,7 +85,7 @@ describe("lengths (X.690 8.1.3: definite, minimal)", () => {
   });
 
   it("decode errors in content: empty INTEGER, truncated OID, bad time", () => {
-    for (const [h, read] of [["0200", "toBigInt"], ["06022a86", "toOid"], ["170548656c6c6f", "toDate"]] as const) {
+    for (const [h, read] of [["0200", "toBigInt"], ["06022a86", "toOid"], ["02020001", "toBigInt"], ["010101", "toBoolean"], ["030107", "toBitString"]] as const) {
       expect(() => (der(h) as unknown as Record<string, () => unknown>)[read]!()).toThrow(expect.objectContaining({ name: "PkiError" }));
     }
   });
@@ -98,7 +99,9 @@ describe("Time (RFC 5280 4.1.2.5)", () => {
     ["1949-12-31T23:59:59Z", "180f31393439313233313233353935395a"],
   ])("%s: UTCTime through 2049, GeneralizedTime from 2050 and before 1950", (iso, want) => {
     expect(hex(time(new Date(iso)))).toBe(want);
-    expect(der(want).toDate().toISOString()).toBe(new Date(iso).toISOString());
+    const t = der(want);
+    const read = t.tag === 0x17 ? parseGoUtcTime(t.content.toString("latin1")) : parseGoGeneralizedTime(t.content.toString("latin1"));
+    expect(read?.toISOString()).toBe(new Date(iso).toISOString());
   });
 });
 
@@ -112,6 +115,62 @@ describe("SET OF and strings", () => {
   it("PrintableString is Latin-1 bytes; UTF8String is UTF-8", () => {
     expect(hex(printableString("Ab1"))).toBe("1303416231");
     expect(hex(utf8String("ü"))).toBe("0c02c3bc");
-    expect(der("0c02c3bc").toText()).toBe("ü");
+    expect(der("0c02c3bc").content.toString("utf8")).toBe("ü");
+  });
+});
+
+describe("Go's DER reading rules", () => {
+  const code = (h: string, highTags = false): string => {
+    try {
+      decodeDer(Buffer.from(h, "hex"), "input-invalid", highTags);
+      return "ok";
+    } catch (e) {
+      return isPkiError(e) ? e.message : `not a PkiError: ${String(e)}`;
+    }
+  };
+  it.each([
+    ["high tag number, refused as cryptobyte does", "1f2100", false, /high tag/],
+    ["high tag number, read as encoding/asn1 does", "1f2100", true, /^ok$/],
+    ["high tag number written in more octets than needed", "1f0100", true, /non-minimal tag/],
+    ["high tag number with a leading 0x80", "1f802100", true, /not minimally encoded/],
+    ["length with a leading zero octet", "0481000100", false, /leading zeros|non-minimal/],
+    ["long form for a short length", "048101" + "00", false, /non-minimal length/],
+    ["indefinite length", "3080", false, /indefinite/],
+    ["length past the input", "0405000000", false, /truncated/],
+  ])("%s", (_what, h, high, want) => {
+    expect(code(h, high)).toMatch(want);
+  });
+
+  it.each([
+    ["an arc of 2^31-1", "06062a87ffffff7f", "1.2.2147483647"],
+    ["the first arc above 80", "06028837", "2.999"],
+  ])("reads OID %s", (_what, h, dotted) => {
+    expect(decodeDer(Buffer.from(h, "hex")).toOid()).toBe(dotted);
+  });
+
+  it.each([
+    ["an arc of 2^31", "06062a8880808000"],
+    ["an arc of six octets", "06072a818080808000"],
+    ["an arc with a leading 0x80", "06032a807f"],
+    ["a truncated arc", "06022a86"],
+    ["no arcs", "0600"],
+  ])("refuses OID %s", (_what, h) => {
+    expect(() => decodeDer(Buffer.from(h, "hex")).toOid()).toThrow(expect.objectContaining({ name: "PkiError" }));
+  });
+
+  it("reads a 240 KB INTEGER in linear time, and refuses it where Go wants an int64", () => {
+    const body = Buffer.alloc(240_000, 0x7f);
+    const len = Buffer.from([0x83, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]);
+    const node = decodeDer(Buffer.concat([Buffer.from([0x02]), len, body]));
+    const t0 = performance.now();
+    expect(node.toBigInt() > 0n).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(() => node.toInt64()).toThrow(/too large/);
+    expect(() => node.toNumber()).toThrow(/too large/);
+  });
+
+  it("right-aligns a BIT STRING as Go's RightAlign", () => {
+    // 0b1010_0000 0b1100_0000 with 6 unused bits -> 10 bits 1010000011 -> 0b10 0b1000_0011
+    expect(decodeDer(Buffer.from("030306a0c0", "hex")).toRightAlignedBits().toString("hex")).toBe("0283");
   });
 });

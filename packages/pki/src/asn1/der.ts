@@ -290,43 +290,6 @@ export class Der {
     for (let i = 1; i < bytes.length; i++) out[i] = ((bytes[i - 1]! << (8 - unusedBits)) | (bytes[i]! >> unusedBits)) & 0xff;
     return out;
   }
-
-  /** Any of the string types, decoded to a JS string (lenient; parsers of untrusted names use name.ts's Go rules). */
-  toText(): string {
-    const c = this.content;
-    switch (this.tag) {
-      case TAG.UTF8_STRING:
-        return c.toString("utf8");
-      case TAG.PRINTABLE_STRING:
-      case TAG.IA5_STRING:
-      case TAG.T61_STRING:
-      case 0x12: // NumericString
-      case 0x1a: // VisibleString
-        return c.toString("latin1");
-      case TAG.BMP_STRING: {
-        let s = "";
-        for (let i = 0; i + 1 < c.length; i += 2) s += String.fromCharCode((c[i]! << 8) | c[i + 1]!);
-        return s;
-      }
-      default:
-        return this.fail(`unsupported string tag 0x${this.tag.toString(16)}`);
-    }
-  }
-
-  toDate(): Date {
-    const s = this.content.toString("latin1");
-    let m: RegExpMatchArray | null;
-    if (this.tag === TAG.UTC_TIME && (m = /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)?Z$/.exec(s))) {
-      const yy = Number(m[1]);
-      const year = yy < 50 ? 2000 + yy : 1900 + yy;
-      return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0)));
-    }
-    if (this.tag === TAG.GENERALIZED_TIME && (m = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d+))?Z$/.exec(s))) {
-      const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-      return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));
-    }
-    return this.fail(`invalid time ${JSON.stringify(s)}`);
-  }
 }
 
 // OIDs repeat in every certificate (attribute types, extensions): decode each
