@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { createCsrDer, encodePem, generateKey, generateKeyAndCsr, parseCsrJson, emptyName, type PrivateKey } from "@k8s/pki";
 import { decide, DEFAULT_POLICY, dnsAllowed, ipInCidr, type ApproverPolicy, type Decision, type Facts } from "../../../packages/bootstrap/src/approver/policy.js";
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, type CsrObject } from "../../../packages/bootstrap/src/approver/csr-facts.js";
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { buildCsr, OIDS } from "../../helpers/crafted-requests.js";
 
 // The parser says which requests are not canonical; the policy's part is to
 // deny them under their own rule. Requests marked "non-canonical:" stand for
@@ -43,12 +45,12 @@ const nodeFacts = (addresses: string[]): Facts => ({ node: { exists: true, addre
 const noNode = { exists: false, addresses: [] };
 
 let rsa1024: PrivateKey;
+let rsa1024Object: KeyObject;
 beforeAll(async () => {
   // A key cfssl's generator refuses (too weak) but a hand-made CSR may carry.
-  const { generateKeyPairSync } = await import("node:crypto");
   const { fromKeyObject } = await import("@k8s/pki");
-  rsa1024 = fromKeyObject(generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey);
-  void generateKey;
+  rsa1024Object = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey;
+  rsa1024 = fromKeyObject(rsa1024Object);
 });
 
 describe("decide: kubelet client certificates", () => {
@@ -76,8 +78,9 @@ describe("decide: kubelet client certificates", () => {
     ["CN with an invalid node name", { CN: "system:node:N_1", names: [{ O: "system:nodes" }] }, {}, "common-name"],
     ["a DNS SAN", { ...node("n1"), hosts: ["n1"] }, {}, "san-forbidden"],
     ["an IP SAN", { ...node("n1"), hosts: ["10.0.0.1"] }, {}, "san-forbidden"],
-    ["an email SAN", { ...node("n1"), hosts: ["n1@example.com"] }, {}, "san-forbidden"],
-    ["a URI SAN", { ...node("n1"), hosts: ["spiffe://cluster/n1"] }, {}, "san-forbidden"],
+    // SAN types other than DNS and IP are not canonical: the parser refuses them before the policy's own rule would.
+    ["an email SAN", { ...node("n1"), hosts: ["n1@example.com"] }, {}, "non-canonical-request"],
+    ["a URI SAN", { ...node("n1"), hosts: ["spiffe://cluster/n1"] }, {}, "non-canonical-request"],
     ["server auth usages", node("n1"), { usages: ["digital signature", "key encipherment", "server auth"] }, "usages"],
     ["an extra usage", node("n1"), { usages: [...CLIENT_USAGES, "server auth"] }, "usages"],
     ["a repeated usage", node("n1"), { usages: ["digital signature", "client auth", "client auth"] }, "usages"],
@@ -96,10 +99,10 @@ describe("decide: kubelet client certificates", () => {
     expect(decide(obj(pem), policy, { sarAllowed: true })).toMatchObject({ action: "deny" });
   });
 
-  it("denies a weak RSA key", async () => {
-    const subject = { ...emptyName(), organization: ["system:nodes"], commonName: "system:node:n1" };
-    const pem = encodePem("CERTIFICATE REQUEST", createCsrDer({ subject, sans: { dns: [], email: [], ip: [], uri: [], other: [] }, extraExtensions: [] }, rsa1024));
-    expect(decide(obj(pem), policy, { sarAllowed: true })).toMatchObject({ action: "deny", rule: "key-type" });
+  it("denies a weak RSA key", () => {
+    // Signed with SHA-256 as Go signs, so that only the key breaks a rule (our encoder signs RSA-1024 with SHA-1).
+    const pem = buildCsr({ key: rsa1024Object, subjectRdns: [[[OIDS.organization, "system:nodes"]], [[OIDS.commonName, "system:node:n1"]]] }).pem;
+    expect(decide(obj(pem), policy, { sarAllowed: true, node: noNode })).toMatchObject({ action: "deny", rule: "key-type" });
   });
 
   it("denies a request whose signature does not verify", async () => {
@@ -109,11 +112,12 @@ describe("decide: kubelet client certificates", () => {
     expect(decide(obj(encodePem("CERTIFICATE REQUEST", der)), policy)).toMatchObject({ action: "deny", rule: "unparseable-request" });
   });
 
-  it("reads only the first PEM block, which must be a CERTIFICATE REQUEST", async () => {
+  it("reads exactly one PEM block, which must be a CERTIFICATE REQUEST", async () => {
     const good = await csrPem(node("n1"));
     const bad = await csrPem({ CN: "system:node:n1", names: [{ O: "system:masters" }] });
-    // Two blocks are no longer canonical once the parser knows it; either way the first one is what is judged.
-    expect(decide(obj(bad + good), policy, { sarAllowed: true })).toMatchObject({ action: "deny", rule: expect.stringMatching(/^(organization|non-canonical-request)$/) });
+    // Two blocks, or another block type, are not what the kubelet writes.
+    expect(decide(obj(bad + good), policy, { sarAllowed: true })).toMatchObject({ action: "deny", rule: "non-canonical-request" });
+    expect(decide(obj(good + bad), policy, { sarAllowed: true })).toMatchObject({ action: "deny", rule: "non-canonical-request" });
     expect(decide(obj(good.replace(/CERTIFICATE REQUEST/g, "NEW CERTIFICATE REQUEST")), policy)).toMatchObject({ action: "deny", rule: expect.stringMatching(/^(unparseable|non-canonical)-request$/) });
   });
 });
@@ -155,8 +159,8 @@ describe("decide: kubelet serving certificates", () => {
     ["a name that only starts with the node name", { ...node("n1"), hosts: ["n1.evil.example"] }, {}, f, "dns-name"],
     ["a wildcard", { ...node("n1"), hosts: ["*.cluster.example"] }, {}, f, "dns-name"],
     ["another node's IP", { ...node("n1"), hosts: ["10.0.0.12"] }, {}, f, "ip-address"],
-    ["an email SAN", { ...node("n1"), hosts: ["n1", "a@b.c"] }, {}, f, "san-types"],
-    ["a URI SAN", { ...node("n1"), hosts: ["n1", "https://n1"] }, {}, f, "san-types"],
+    ["an email SAN", { ...node("n1"), hosts: ["n1", "a@b.c"] }, {}, f, "non-canonical-request"],
+    ["a URI SAN", { ...node("n1"), hosts: ["n1", "https://n1"] }, {}, f, "non-canonical-request"],
     ["no SAN", node("n1"), {}, f, "san-required"],
     ["CN of another node", { ...node("n2"), hosts: ["n1"] }, {}, f, "common-name"],
     ["wrong O", { CN: "system:node:n1", names: [{ O: "system:masters" }], hosts: ["n1"] }, {}, f, "organization"],
