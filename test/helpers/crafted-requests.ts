@@ -671,6 +671,36 @@ export function craftedRequests(opts: CraftOptions): CraftedRequest[] {
   add("string-types", "o-integer", csr({ subjectRdns: [[[OIDS.organization, der.int(1)]], [[OIDS.commonName, `system:node:${node}`]]] }).pem);
   add("string-types", "cn-octet-string", csr({ subjectRdns: [[[OIDS.commonName, der.octets(Buffer.from(`system:node:${evil}`))]]] }).pem);
   add("string-types", "cn-null", csr({ subjectRdns: [[[OIDS.commonName, der.null()]]] }).pem);
+  // encoding/asn1 decodes these universal types into a CSR subject's `any` value (not a string, so Go's fields skip
+  // them) and refuses the request when the content is not valid for the type.
+  const typed: [string, Buffer][] = [
+    ["boolean-ff", der.bool(true)],
+    ["boolean-01", tlv(TAG.BOOLEAN, Buffer.from([0x01]))],
+    ["boolean-long", tlv(TAG.BOOLEAN, Buffer.from("system:nodes"))],
+    ["integer-2-pow-63", der.int(2n ** 63n)],
+    ["integer-minus-2-pow-63", der.int(-(2n ** 63n))],
+    ["integer-non-minimal", tlv(TAG.INTEGER, Buffer.from([0, 1]))],
+    ["integer-empty", tlv(TAG.INTEGER, Buffer.alloc(0))],
+    ["bit-string", der.bits(Buffer.from([0x80]), 7)],
+    ["bit-string-bad-padding", der.bits(Buffer.from([0x81]), 7)],
+    ["bit-string-empty", tlv(TAG.BIT_STRING, Buffer.alloc(0))],
+    ["oid", der.oid("1.2.3")],
+    ["oid-empty", tlv(TAG.OID, Buffer.alloc(0))],
+    ["oid-non-minimal", tlv(TAG.OID, Buffer.from([0x2a, 0x80, 0x01]))],
+    ["utc-time", der.utcTime("250101000000Z")],
+    ["utc-time-bad", der.utcTime("251301000000Z")],
+    ["generalized-time", der.generalizedTime("20250101000000Z")],
+    ["generalized-time-bad", der.generalizedTime("2025")],
+    ["null-with-content", tlv(TAG.NULL, Buffer.from([0]))],
+    ["enumerated", tlv(0x0a, Buffer.from([1]))],
+    ["real", tlv(0x09, Buffer.from([0x40]))],
+    ["sequence", der.seq(der.str("utf8", `system:node:${evil}`))],
+    ["context-0", tlv(0x80, Buffer.from(`system:node:${evil}`))],
+    ["utf8-constructed", tlv(0x2c, der.str("utf8", `system:node:${evil}`))],
+  ];
+  for (const [nm, v] of typed) {
+    add("string-types", `o-value-${nm}`, csr({ subjectRdns: [[[OIDS.organization, v]], [[OIDS.commonName, `system:node:${node}`]]] }).pem);
+  }
   add("string-types", "unknown-attr-visible", csr({ subjectRdns: [...nodeSubject(node), [["1.2.3.4", "x", "visible"]]] }).pem);
   add("string-types", "two-cn-rdns-evil-last", csr({ subjectRdns: [[[OIDS.organization, "system:nodes"]], [[OIDS.commonName, `system:node:${node}`]], [[OIDS.commonName, `system:node:${evil}`]]] }).pem);
   add("string-types", "multi-valued-rdn", csr({ subjectRdns: [[[OIDS.organization, "system:nodes"], [OIDS.commonName, `system:node:${node}`], [OIDS.commonName, `system:node:${evil}`]]] }).pem);
