@@ -7,11 +7,12 @@
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as k8s from "@kubernetes/client-node";
-import { Approver, applyRbac, createLogger, csrRbacObjects, resolveApproverConfig, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from "@k8s/bootstrap";
+import { Approver, applyRbac, approverManifests, createLogger, csrRbacObjects, resolveApproverConfig, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from "@k8s/bootstrap";
 import { generateKeyAndCsr, parseCsrJson } from "@k8s/pki";
 import { createBootstrapToken } from "../harness/bootstrap-token.js";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane.js";
 import { withTempDir } from "../harness/fixtures.js";
+import { waitFor } from "../harness/process.js";
 import { tokenKubeConfig, waitForAcceptedToken } from "../harness/token-client.js";
 import { craftedRequests, type CraftedRequest } from "../helpers/crafted-requests.js";
 
@@ -59,6 +60,12 @@ async function registerNode(name: string, ip: string): Promise<void> {
   );
 }
 
+function startApprover(kc: k8s.KubeConfig): Promise<Approver> {
+  const config = resolveApproverConfig({ listen: "127.0.0.1:0", leaderElect: false, cidr: [CIDR] });
+  const a = new Approver({ kubeConfig: kc, config, logger: createLogger("json", (l) => void logs.push(l)) });
+  return a.start().then(() => a);
+}
+
 beforeAll(async () => {
   cp = await startControlPlane({ dir: tmp.path, controllerManager: true, csrApproving: false });
   admin = cp.kubeConfig();
@@ -71,9 +78,7 @@ beforeAll(async () => {
     kcs[`node-${n}`] = certKubeConfig(cert, key);
   }
   await Promise.all([registerNode("a", A_IP), registerNode("b", B_IP), waitForAcceptedToken(kcs.token)]);
-  const config = resolveApproverConfig({ kubeconfig: cp.adminKubeconfigPath, listen: "127.0.0.1:0", leaderElect: false, cidr: [CIDR] });
-  approver = new Approver({ kubeConfig: admin, config, logger: createLogger("json", (l) => void logs.push(l)) });
-  await approver.start();
+  approver = await startApprover(admin);
 });
 afterAll(async () => {
   await approver?.stop();
@@ -241,5 +246,56 @@ describe("the approver against issue 12's attacks, on the real API and signer", 
       if (v?.type === "Denied") expect(v.reason, r.request).toBe(/rule non-canonical-request/.test(v.message ?? "") ? "NonCanonicalRequest" : "AutoDenied");
     }
     expect(problems).toEqual([]);
+  });
+
+  // Last, since it replaces the approver: Node lookups that fail (here: RBAC
+  // refuses them) leave the CSR pending; nothing is approved on a missing fact.
+  it("leaves CSRs pending while Node lookups fail, and decides them once they work", async () => {
+    await approver.stop();
+    const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const role = approverManifests().find((o) => o.kind === "ClusterRole") as { rules: k8s.V1PolicyRule[] };
+    const user = "k8s-pki-approver-restricted";
+    const { cert, key } = await cp.pki.mintClientCert(user, []);
+    const restricted = certKubeConfig(cert, key);
+    const grant = async (nodeVerbs: string[]): Promise<void> => {
+      const rules = role.rules.filter((r) => !r.resources?.includes("nodes"));
+      if (nodeVerbs.length) rules.push({ apiGroups: [""], resources: ["nodes"], verbs: nodeVerbs });
+      const body = { metadata: { name: user }, rules };
+      await rbac.replaceClusterRole({ name: user, body }).catch(() => rbac.createClusterRole({ body }));
+    };
+    await grant([]);
+    await rbac.createClusterRoleBinding({
+      body: { metadata: { name: user }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: user }, subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }] },
+    });
+    const pending = async (name: string): Promise<boolean> => !verdictOf(await certs(admin).readCertificateSigningRequest({ name }));
+    const errors = (a: Approver): number => Number(/outcome="error",reason="fact-lookup"\} (\d+)/.exec(a.registry.render())?.[1] ?? 0);
+    const create = async (who: Who, pem: string, spec: Spec): Promise<string> => {
+      const r = await submit(who, pem, spec);
+      if (!("name" in r)) throw new Error(`refused by kube-apiserver: ${r.message}`);
+      return r.name;
+    };
+
+    // No access to Nodes at all: the registered-node check cannot be made for a bootstrap request.
+    let a = await startApprover(restricted);
+    const client = await create("token", await ordinaryCsr(nodeSubject("e")), CLIENT);
+    await waitFor(() => errors(a) >= 2, { what: "failed Node lookups, retried", timeoutMs: 30_000 });
+    expect(await pending(client)).toBe(true);
+    await a.stop();
+
+    // get but not list: the bootstrap request is decided, the serving one under --cidr cannot be (no list of Nodes).
+    await grant(["get"]);
+    a = await startApprover(restricted);
+    const serving = await create("node-d", await ordinaryCsr(nodeSubject("d", ["d", "10.99.0.50"])), SERVING);
+    await waitFor(async () => !(await pending(client)), { what: "the bootstrap CSR decided once Nodes can be read", timeoutMs: 30_000 });
+    await waitFor(() => errors(a) >= 2, { what: "failed Node lists, retried", timeoutMs: 30_000 });
+    expect(verdictOf(await certs(admin).readCertificateSigningRequest({ name: client }))?.type).toBe("Approved");
+    expect(await pending(serving)).toBe(true);
+    await a.stop();
+
+    // With the approver's whole role the serving request is approved too: the wait was only the error.
+    await grant(["get", "list"]);
+    approver = await startApprover(restricted);
+    await waitFor(async () => !(await pending(serving)), { what: "the serving CSR decided once Nodes can be listed", timeoutMs: 30_000 });
+    expect(verdictOf(await certs(admin).readCertificateSigningRequest({ name: serving }))?.type).toBe("Approved");
   });
 });
