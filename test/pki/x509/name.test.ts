@@ -120,6 +120,8 @@ describe("subject values: the CSR reader and the certificate reader differ as Go
     ["UniversalString (a nil value in a CSR)", 0x1c, "0000006e", null, "refused"],
     ["UniversalString above U+10FFFF", 0x1c, "00110000", null, "refused"],
     ["INTEGER (an int64, not a string)", 0x02, "01", null, "refused"],
+    ["BOOLEAN TRUE (a bool, not a string)", 0x01, "ff", null, "refused"],
+    ["BOOLEAN that is not DER", 0x01, "01", "refused", "refused"],
     ["INTEGER of nine octets", 0x02, "010000000000000000", "refused", "refused"],
     ["UTCTime that is not a time", 0x17, "41", "refused", "refused"],
     ["constructed UTF8String", 0x2c, "0c016e", null, "refused"],

@@ -174,8 +174,8 @@ function goStringValue(tag: number, c: Buffer): { value: string } | { error: str
 
 /**
  * The value of a subject attribute as encoding/asn1 fills an `any` (the CSR
- * path): strings become strings; INTEGER, BIT STRING, OID, times and OCTET
- * STRING are decoded (and may fail the whole parse) but are not strings; any
+ * path): strings become strings; BOOLEAN, INTEGER, BIT STRING, OID, times
+ * and OCTET STRING are decoded (and may fail the whole parse) but are not strings; any
  * other tag, and every constructed or non-universal value, is left nil.
  */
 function csrAttributeValue(v: Der): string | null {
@@ -187,6 +187,9 @@ function csrAttributeValue(v: Der): string | null {
     return s.value;
   }
   switch (v.tag) {
+    case TAG.BOOLEAN:
+      v.toBoolean();
+      return null;
     case TAG.INTEGER:
       v.toInt64();
       return null;
