@@ -13,7 +13,7 @@
 //   buildCsr         a CertificationRequest signed with a node:crypto key (resign for mutants)
 //   pem.*            PEM text, written as Go's pem.Encode writes it, plus the framing tricks
 //   craftedRequests  the named catalogue of hostile requests, grouped by defect class
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from "node:crypto";
+import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, type KeyObject } from "node:crypto";
 
 // ---------------------------------------------------------------------------------------------------------------
 // DER
@@ -318,6 +318,14 @@ export interface SigAlg {
   hash: string | null;
   /** AlgorithmIdentifier parameters: NULL for RSA PKCS#1 v1.5 (as Go writes it), absent otherwise. */
   params?: Buffer;
+  /** RSA-PSS salt length; signs with PSS padding instead of PKCS#1 v1.5. */
+  pssSalt?: number;
+}
+
+/** RSASSA-PSS-params as Go writes them: hash, MGF1 with the same hash, salt = hash length, default trailer. */
+function pssParams(hashOid: string, salt: number): Buffer {
+  const h = der.seq(der.oid(hashOid), der.null());
+  return der.seq(der.explicit(0, h), der.explicit(1, der.seq(der.oid("1.2.840.113549.1.1.8"), h)), der.explicit(2, der.int(salt)));
 }
 
 export const SIG_ALGS = {
@@ -329,6 +337,10 @@ export const SIG_ALGS = {
   "rsa-sha1": { oid: OIDS.sha1WithRSA, hash: "sha1", params: der.null() },
   "rsa-md5": { oid: OIDS.md5WithRSA, hash: "md5", params: der.null() },
   ed25519: { oid: OIDS.ed25519, hash: null },
+  "rsa-pss-sha256": { oid: OIDS.rsaPss, hash: "sha256", params: pssParams("2.16.840.1.101.3.4.2.1", 32), pssSalt: 32 },
+  "rsa-pss-sha384": { oid: OIDS.rsaPss, hash: "sha384", params: pssParams("2.16.840.1.101.3.4.2.2", 48), pssSalt: 48 },
+  /** PSS with a salt Go does not accept (it wants salt = hash length). */
+  "rsa-pss-sha256-salt-20": { oid: OIDS.rsaPss, hash: "sha256", params: pssParams("2.16.840.1.101.3.4.2.1", 20), pssSalt: 20 },
 } as const satisfies Record<string, SigAlg>;
 
 export type SigAlgName = keyof typeof SIG_ALGS;
@@ -354,6 +366,9 @@ export function algorithmIdentifier(alg: SigAlg): Buffer {
 export function signBytes(key: KeyObject, data: Uint8Array, signWith?: SigAlg): Buffer {
   const alg = signWith ?? defaultSigAlg(key);
   if (key.asymmetricKeyType === "ed25519") return nodeSign(null, data, key);
+  if (alg.pssSalt !== undefined && key.asymmetricKeyType === "rsa") {
+    return nodeSign(alg.hash ?? "sha256", data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.pssSalt });
+  }
   return nodeSign(alg.hash ?? "sha256", data, key);
 }
 
@@ -787,6 +802,9 @@ export function craftedRequests(opts: CraftOptions): CraftedRequest[] {
   add("signature", "rsa-md5", buildCsr({ key: rsaKey, subjectRdns: sub, sigAlg: SIG_ALGS["rsa-md5"] }).pem);
   add("signature", "rsa-sha1", buildCsr({ key: rsaKey, subjectRdns: sub, sigAlg: SIG_ALGS["rsa-sha1"] }).pem);
   add("signature", "rsa-no-null-params", buildCsr({ key: rsaKey, subjectRdns: sub, sigAlg: { oid: OIDS.sha256WithRSA, hash: "sha256" } }).pem);
+  add("signature", "rsa-pss-sha256", buildCsr({ key: rsaKey, subjectRdns: sub, sigAlg: SIG_ALGS["rsa-pss-sha256"] }).pem);
+  add("signature", "rsa-pss-sha384", buildCsr({ key: rsaKey, subjectRdns: sub, sigAlg: SIG_ALGS["rsa-pss-sha384"] }).pem);
+  add("signature", "rsa-pss-salt-20", buildCsr({ key: rsaKey, subjectRdns: sub, sigAlg: SIG_ALGS["rsa-pss-sha256-salt-20"] }).pem);
   add("signature", "ecdsa-oid-over-rsa", buildCsr({ key: rsaKey, subjectRdns: sub, sigAlg: SIG_ALGS["ecdsa-sha256"] }).pem);
   add("signature", "spki-of-another-key", buildCsr({ key, subjectRdns: sub, spki: spkiOf(generateKey()) }).pem);
 

@@ -701,6 +701,10 @@ function csrBases(k: KeySet): Base[] {
     key: k.p256,
   });
   out.push(...cfsslBases("csr"));
+  if (k.rsa) {
+    const signWith = SIG_ALGS["rsa-pss-sha256"];
+    out.push({ kind: "csr", name: "rsa-pss/serving", der: buildCsr({ key: k.rsa, subjectRdns: sub, attributes: [serving], sigAlg: signWith }).der, key: k.rsa, signWith });
+  }
   if (k.rsa) out.push({ kind: "csr", name: "rsa/serving", der: buildCsr({ key: k.rsa, subjectRdns: sub, attributes: [serving] }).der, key: k.rsa });
   return out;
 }
@@ -714,7 +718,27 @@ function certBases(k: KeySet): Base[] {
     ext(OIDS.authorityKeyId, der.seq(der.implicit(0, Buffer.alloc(20, 7)))),
     sanExt([san.dns("node-a"), san.ip("10.0.0.10"), san.email("a@b"), san.uri("https://x/")]),
   ];
+  const gn = (tag: number, v: string | Buffer) => der.implicit(tag, typeof v === "string" ? Buffer.from(v, "latin1") : v);
+  // Every extension Go's processExtensions parses, so mutations reach each of its parsers.
+  const fullExts = [
+    ...leafExts,
+    ext("2.5.29.30", der.seq(
+      tlv(0xa0, Buffer.concat([der.seq(gn(2, ".example.com")), der.seq(gn(7, Buffer.from([10, 0, 0, 0, 255, 0, 0, 0]))), der.seq(gn(1, "example.com")), der.seq(gn(6, ".example.com"))])),
+      tlv(0xa1, der.seq(gn(2, "evil.example.com"))),
+    ), true),
+    ext("2.5.29.31", der.seq(der.seq(der.explicit(0, tlv(0xa0, gn(6, "http://crl.example/ca.crl")))))),
+    ext("1.3.6.1.5.5.7.1.1", der.seq(der.seq(der.oid("1.3.6.1.5.5.7.48.1"), gn(6, "http://ocsp.example")), der.seq(der.oid("1.3.6.1.5.5.7.48.2"), gn(6, "http://ca.example/ca.crt")))),
+    ext("2.5.29.32", der.seq(der.seq(der.oid("2.23.140.1.2.1")), der.seq(der.oid("1.2.3.4.5"), der.seq(der.seq(der.oid("1.3.6.1.5.5.7.2.1"), der.str("ia5", "http://cps")))))),
+    ext("2.5.29.33", der.seq(der.seq(der.oid("1.2.3"), der.oid("1.2.4")))),
+    ext("2.5.29.36", der.seq(der.implicit(0, Buffer.from([1])), der.implicit(1, Buffer.from([2])))),
+    ext("2.5.29.54", der.int(0)),
+  ];
   const out: Base[] = [];
+  out.push({ kind: "cert", name: "p256/full", der: buildCertificate({ key: k.p256, subjectRdns: nodeSubject("node-a"), extensions: fullExts }).der, key: k.p256 });
+  if (k.rsa) {
+    const signWith = SIG_ALGS["rsa-pss-sha256"];
+    out.push({ kind: "cert", name: "rsa-pss/full", der: buildCertificate({ key: k.rsa, sigAlg: signWith, extensions: fullExts }).der, key: k.rsa, signWith });
+  }
   for (const [kn, key] of [
     ["p256", k.p256],
     ["ed25519", k.ed25519],
