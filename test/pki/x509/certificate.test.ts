@@ -363,6 +363,12 @@ describe("public key: Go's parsePublicKey", () => {
     expect(accepted(cert({ spki: key })).publicKey).toEqual({ algo: "unknown" });
   });
 
+  it("a DSA key is read with the bit length of P, as Go's dsa.PublicKey holds it", () => {
+    const p = Buffer.concat([Buffer.from([0x00, 0x80]), Buffer.alloc(127, 1)]);
+    const key = spki(seq(oid("1.2.840.10040.4.1"), seq(tlv(0x02, p), integer(3), integer(2))), integer(5));
+    expect(accepted(cert({ spki: key })).publicKey).toEqual({ algo: "dsa", bits: 1024 });
+  });
+
   it("a valid ECDSA key is read", () => {
     const c = accepted(cert());
     expect(c.publicKey).toMatchObject({ algo: "ecdsa", curve: "P-256" });

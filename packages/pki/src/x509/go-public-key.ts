@@ -16,7 +16,7 @@ export type GoPublicKey =
   | { algo: "rsa"; /** modulus, big-endian without leading zeros */ n: Buffer; e: bigint }
   | { algo: "ecdsa"; curve: "P-224" | "P-256" | "P-384" | "P-521"; /** uncompressed point */ point: Buffer }
   | { algo: "ed25519"; key: Buffer }
-  | { algo: "dsa" }
+  | { algo: "dsa"; /** bit length of the prime P */ bits: number }
   | { algo: "unknown" };
 
 /** Go's PublicKeyAlgorithm for a key OID: X25519 is not one of them (it stays unknown, unparsed). */
@@ -82,20 +82,30 @@ export function parseGoPublicKey(algOid: string, params: Buffer, bits: { bytes: 
       if (data.length !== 32) return "x509: wrong Ed25519 public key size";
       return { algo: "ed25519", key: Buffer.from(data) };
     case "dsa": {
-      const y = Cbs.of(data).readBigInt();
+      // Read as INTEGER contents: only signs and P's length matter, and a huge value costs nothing this way.
+      const y = Cbs.of(data).readIntegerContent();
       if (y === undefined) return "x509: invalid DSA public key";
       const outer = Cbs.of(params);
       const seqc = outer.read(0x30);
-      const pp = seqc?.readBigInt();
-      const q = pp === undefined ? undefined : seqc!.readBigInt();
-      const g = q === undefined ? undefined : seqc!.readBigInt();
+      const pp = seqc?.readIntegerContent();
+      const q = pp === undefined ? undefined : seqc!.readIntegerContent();
+      const g = q === undefined ? undefined : seqc!.readIntegerContent();
       if (g === undefined) return "x509: invalid DSA parameters";
-      if (y <= 0n || pp! <= 0n || q! <= 0n || g <= 0n) return "x509: zero or negative DSA parameter";
-      return { algo: "dsa" };
+      if (![y, pp!, q!, g].every(isPositive)) return "x509: zero or negative DSA parameter";
+      return { algo: "dsa", bits: bitLength(pp!) };
     }
     default:
       return { algo: "unknown" };
   }
+}
+
+/** A minimally encoded INTEGER's content is positive: sign bit clear and not the single zero octet. */
+const isPositive = (c: Buffer): boolean => (c[0]! & 0x80) === 0 && !(c.length === 1 && c[0] === 0);
+
+/** big.Int BitLen of a positive minimally encoded INTEGER's content. */
+function bitLength(c: Buffer): number {
+  const v = c[0] === 0 ? c.subarray(1) : c;
+  return v.length === 0 ? 0 : (v.length - 1) * 8 + (32 - Math.clz32(v[0]!));
 }
 
 /** Coordinates below the field prime (Go's SetBytes) and on the curve (OpenSSL's import checks it). */
