@@ -760,6 +760,24 @@ export function craftedRequests(opts: CraftOptions): CraftedRequest[] {
   add("dos", "oid-arc-2-pow-31-minus-1", csr({ subjectRdns: [...sub, [["1.2.2147483647", "x"]]] }).pem);
   add("dos", "oid-arc-2-pow-63", csr({ subjectRdns: sub, attributes: [extensionRequest([ext("1.2.9223372036854775808", der.null())])] }).pem);
   add("dos", "many-rdns", csr({ subjectRdns: Array.from({ length: 2000 }, (_, i) => [[OIDS.organizationalUnit, `u${i}`] as Atv]) }).pem);
+  // Deep nesting where Go never descends (unknown attribute and extension values, otherName, a subject value that is
+  // a SEQUENCE): a recursive reader overflows the stack, which is not a PkiError.
+  const nested = (depth: number, leaf: Buffer = der.null()) => {
+    let v = leaf;
+    for (let i = 0; i < depth; i++) v = der.seq(v);
+    return v;
+  };
+  for (const depth of [1000, 15000]) {
+    add("dos", `deep-unknown-attribute-${depth}`, csr({ subjectRdns: sub, attributes: [attribute("1.2.3.4", [nested(depth)])] }).pem);
+    add("dos", `deep-unknown-extension-${depth}`, csr({ subjectRdns: sub, attributes: [extensionRequest([ext("1.2.3.4", nested(depth))])] }).pem);
+    add("dos", `deep-subject-value-${depth}`, csr({ subjectRdns: [...sub, [[OIDS.organizationalUnit, nested(depth)]]] }).pem);
+    add("dos", `deep-other-name-${depth}`, csr({ subjectRdns: sub, attributes: [extensionRequest([sanExt([tlv(0xa0, Buffer.concat([der.oid("1.2.3"), der.explicit(0, nested(depth))]))])])] }).pem);
+  }
+  add("dos", "many-extensions", csr({ subjectRdns: sub, attributes: [extensionRequest(Array.from({ length: 3000 }, (_, i) => ext(`1.2.3.${i}`, der.null())))] }).pem);
+  add("dos", "many-attributes", csr({ subjectRdns: sub, attributes: Array.from({ length: 3000 }, (_, i) => attribute(`1.2.3.${i}`, [der.null()])) }).pem);
+  add("dos", "many-san-ips", csr({ subjectRdns: sub, attributes: [extensionRequest([sanExt(Array.from({ length: 5000 }, (_, i) => san.ip(Buffer.from([10, 0, i >> 8, i & 255]))))])] }).pem);
+  add("dos", "many-san-uris", csr({ subjectRdns: sub, attributes: [extensionRequest([sanExt(Array.from({ length: 2000 }, (_, i) => san.uri(`https://n${i}.example/p?q=${i}#f`)))])] }).pem);
+  add("dos", "long-dns-name", csr({ subjectRdns: sub, attributes: [extensionRequest([sanExt([san.dns("a.".repeat(30_000) + "b")])])] }).pem);
   add("dos", "huge-key-usage", csr({ subjectRdns: sub, attributes: [extensionRequest([ext(OIDS.keyUsage, der.bits(Buffer.alloc(50_000, 0xff)))])] }).pem);
 
   // --- DER encoding -------------------------------------------------------------------------------------------

@@ -1055,7 +1055,13 @@ export function* mutants(opts: MutantOptions): Generator<Mutant> {
         const other = rng.pick(kind === "csr" ? csrs : certs);
         const text = mutatePemText(rng, pemOf(kind, base.der), pemOf(kind, other.der));
         const text2 = rng.chance(0.2) ? mutatePemText(rng, text, pemOf(kind, other.der)) : text;
-        yield { name: `${kind}/pem#${i}: ${base.name}`, kind, input: Buffer.from(text2, "utf8") };
+        let bytes = Buffer.from(text2, "utf8");
+        if (rng.chance(0.3)) {
+          // Raw bytes that are not UTF-8 (a lone 0xA0, NEL 0x85, 0xFF): a reader that decodes the text first sees other characters.
+          const at = rng.int(bytes.length + 1);
+          bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from([rng.pick([0xa0, 0x85, 0xff, 0x80, 0xc2, 0x0b, 0x0c, 0x00, 0x1c])]), bytes.subarray(at)]);
+        }
+        yield { name: `${kind}/pem#${i}: ${base.name}`, kind, input: bytes };
       }
     } catch (e) {
       throw new Error(`mutant #${i} (${base.name}) failed to generate: ${(e as Error).message}`);
