@@ -108,8 +108,15 @@ function bitLength(c: Buffer): number {
   return v.length === 0 ? 0 : (v.length - 1) * 8 + (32 - Math.clz32(v[0]!));
 }
 
+// OpenSSL's point check costs 0.2 ms (P-256) to 1.3 ms (P-521), and a CA's key is
+// read again with every certificate it signs: points found valid are remembered.
+// At most 256 entries of at most 133 octets, so the cache is bounded in bytes too.
+const validPoints = new Set<string>();
+
 /** Coordinates below the field prime (Go's SetBytes) and on the curve (OpenSSL's import checks it). */
 function ecPointOnCurve(curveOid: string, point: Buffer): boolean {
+  const key = curveOid + ":" + point.toString("latin1");
+  if (validPoints.has(key)) return true;
   const c = CURVES[curveOid]!;
   const p = Buffer.from(c.p.padStart(c.len * 2, "0"), "hex");
   const x = point.subarray(1, 1 + c.len);
@@ -117,6 +124,8 @@ function ecPointOnCurve(curveOid: string, point: Buffer): boolean {
   if (Buffer.compare(x, p) >= 0 || Buffer.compare(y, p) >= 0) return false;
   try {
     ecKeyObject(curveOid, point);
+    if (validPoints.size >= 256) validPoints.clear();
+    validPoints.add(key);
     return true;
   } catch {
     return false;
