@@ -824,6 +824,14 @@ export function craftedRequests(opts: CraftOptions): CraftedRequest[] {
   add("signature", "rsa-pss-sha384", buildCsr({ key: rsaKey, subjectRdns: sub, sigAlg: SIG_ALGS["rsa-pss-sha384"] }).pem);
   add("signature", "rsa-pss-salt-20", buildCsr({ key: rsaKey, subjectRdns: sub, sigAlg: SIG_ALGS["rsa-pss-sha256-salt-20"] }).pem);
   add("signature", "ecdsa-oid-over-rsa", buildCsr({ key: rsaKey, subjectRdns: sub, sigAlg: SIG_ALGS["ecdsa-sha256"] }).pem);
+  // Key sizes and exponents crypto/rsa refuses at verification (1024-bit minimum, small exponents) but parses.
+  for (const [bits, e] of [[512, 65537], [1024, 65537], [1024, 3], [2048, 3], [2048, 17]] as const) {
+    const k = generateKeyPairSync("rsa", { modulusLength: bits, publicExponent: e }).privateKey;
+    add("signature", `rsa-${bits}-e${e}`, buildCsr({ key: k, subjectRdns: sub }).pem);
+  }
+  add("signature", "ecdsa-p521", buildCsr({ key: generateKeyPairSync("ec", { namedCurve: "P-521" }).privateKey, subjectRdns: sub }).pem);
+  add("signature", "ecdsa-p224", buildCsr({ key: generateKeyPairSync("ec", { namedCurve: "P-224" }).privateKey, subjectRdns: sub, sigAlg: SIG_ALGS["ecdsa-sha256"] }).pem);
+  add("signature", "ecdsa-secp256k1", buildCsr({ key: generateKeyPairSync("ec", { namedCurve: "secp256k1" }).privateKey, subjectRdns: sub, sigAlg: SIG_ALGS["ecdsa-sha256"] }).pem);
   add("signature", "spki-of-another-key", buildCsr({ key, subjectRdns: sub, spki: spkiOf(generateKey()) }).pem);
 
   // --- 5. policy shapes (well-formed; only the approver's rules should refuse them) ---------------------------

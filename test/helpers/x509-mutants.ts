@@ -316,8 +316,14 @@ function weirdSanEntry(rng: Rng): Buffer {
       return san.raw(0x88, oidContent("1.2.3"));
     case 10:
       return san.raw(rng.pick([0x83, 0x85, 0xa5, 0xa6, 0xa7, 0x89, 0x9f]), rng.bytes(rng.int(6)));
-    default:
-      return san.ip(rng.bytes(4));
+    default: {
+      if (rng.chance(0.5)) return san.ip(rng.bytes(4));
+      // IPv6 with runs of zero groups where net.IP.String compresses (or does not), and v4-mapped/compatible forms.
+      const b = Buffer.alloc(16);
+      for (let g = 0; g < 8; g++) if (rng.chance(0.4)) b.writeUInt16BE(rng.pick([1, 0xffff, 0xdb8, 0x2001, rng.int(0x10000)]), g * 2);
+      if (rng.chance(0.2)) b.writeUInt16BE(0xffff, 10);
+      return san.ip(b);
+    }
   }
 }
 
