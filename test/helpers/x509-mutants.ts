@@ -464,8 +464,9 @@ const TREE_OPS: [weight: number, name: string, op: TreeOp][] = [
     if (!l) return undefined;
     l.node.id = Buffer.from([rng.pick(INTERESTING_TAGS)]);
     if (l.node.kids && !(l.node.id[0]! & 0x20)) {
-      l.node.content = encodeTree({ ...l.node, id: Buffer.from([0x30]), encap: undefined, form: undefined }).subarray(2);
-      l.node.content = Buffer.concat(l.node.kids.map(encodeTree));
+      // A primitive tag keeps the same content octets, now opaque.
+      const whole = encodeTree({ ...l.node, form: undefined });
+      l.node.content = whole.subarray(readTlv(whole, 0)!.contentStart);
       l.node.kids = undefined;
       l.node.encap = undefined;
     }
