@@ -465,8 +465,8 @@ const TREE_OPS: [weight: number, name: string, op: TreeOp][] = [
     l.node.id = Buffer.from([rng.pick(INTERESTING_TAGS)]);
     if (l.node.kids && !(l.node.id[0]! & 0x20)) {
       // A primitive tag keeps the same content octets, now opaque.
-      const whole = encodeTree({ ...l.node, form: undefined });
-      l.node.content = whole.subarray(readTlv(whole, 0)!.contentStart);
+      const inner = Buffer.concat(l.node.kids.map(encodeTree));
+      l.node.content = l.node.encap === "bit" ? Buffer.concat([Buffer.from([0]), inner]) : inner;
       l.node.kids = undefined;
       l.node.encap = undefined;
     }
