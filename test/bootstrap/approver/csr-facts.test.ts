@@ -50,9 +50,10 @@ function settle(csr: CsrObject, who: Requester): Decision {
 }
 
 // What the requester is entitled to: node-a's own client certificate (also
-// without the final newline, which the canonical form allows) and its own
-// serving certificate; nothing for node-b, which is registered.
-const CLIENT = ["control/client", "control/client-rsa", "control/client-ed25519", "pem/no-final-newline"];
+// without the final newline, which the canonical form allows, and with any
+// key the policy allows: RSA 2048 with a small odd exponent, P-521) and its
+// own serving certificate; nothing for node-b, which is registered.
+const CLIENT = ["control/client", "control/client-rsa", "control/client-ed25519", "pem/no-final-newline", "signature/rsa-2048-e3", "signature/rsa-2048-e17", "signature/ecdsa-p521"];
 const ENTITLED: Record<Requester, string[]> = {
   bootstrap: CLIENT,
   renewal: CLIENT,

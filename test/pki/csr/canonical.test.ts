@@ -26,6 +26,14 @@ const CANONICAL = new Set([
   "dos/many-rdns",
   "dos/oid-arc-2-pow-31-minus-1",
   "der/subject-set-not-sorted",
+  "dos/many-san-ips",
+  "dos/long-dns-name",
+  "signature/rsa-1024-e65537",
+  "signature/rsa-1024-e3",
+  "signature/rsa-2048-e3",
+  "signature/rsa-2048-e17",
+  "signature/ecdsa-p521",
+  "signature/ecdsa-p224",
 ]);
 // Hostile in what they ask, refused already for their form (an extension other than subjectAltName).
 const POLICY_BUT_NOT_CANONICAL = new Set(["policy/client-with-ca-true"]);

@@ -42,10 +42,11 @@ export function parseGoUtcTime(s: string): Date | undefined {
   const yy = Number(m[1]);
   // time.Parse maps 69-99 to 19xx and 00-68 to 20xx; the caller then moves 2050-2068 back a century.
   const parseYear = yy >= 69 ? 1900 + yy : 2000 + yy;
-  const d = build(parseYear, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), hasSeconds ? Number(m[6]) : 0, 0, hasSeconds ? m[7]! : m[6]!);
-  if (!d) return undefined;
-  if (d.getUTCFullYear() >= 2050) d.setUTCFullYear(d.getUTCFullYear() - 100);
-  return d;
+  // Go moves the parsed time back a century when ITS year (in the written
+  // zone, not UTC) is 2050 or later, so the written year decides.
+  const year = parseYear >= 2050 ? parseYear - 100 : parseYear;
+  if (!build(parseYear, Number(m[2]), Number(m[3]), 0, 0, 0, 0, "Z")) return undefined;
+  return build(year, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), hasSeconds ? Number(m[6]) : 0, 0, hasSeconds ? m[7]! : m[6]!);
 }
 
 const GENERALIZED = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d{0,8}[1-9]))?(Z|[+-]\d{4})$/;
@@ -54,7 +55,8 @@ const GENERALIZED = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d{0,8}[1-9]))?
 export function parseGoGeneralizedTime(s: string): Date | undefined {
   const m = GENERALIZED.exec(s);
   if (!m) return undefined;
-  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  // Milliseconds from the digits themselves (".57" is 570 ms; a float product would give 569).
+  const ms = m[7] ? Number(m[7].padEnd(3, "0").slice(0, 3)) : 0;
   return build(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms, m[8]!);
 }
 

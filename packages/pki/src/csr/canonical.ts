@@ -42,25 +42,31 @@ const GN_TAGS: Record<string, number> = { email: 0x81, dns: 0x82, uri: 0x86, ip:
  * STRINGs whose unused bits are zero, SET OF members in sorted order, and no
  * byte that is not part of a well-formed element.
  */
-function assertStrictDer(node: Der, path: string): void {
-  if (node.constructed) {
-    if (node.cls === 0 && node.num !== 16 && node.num !== 17) notCanonical(`${path}: constructed form of universal tag ${node.num}`);
-    const kids = node.children();
-    if (node.is(TAG.SET)) {
-      for (let i = 1; i < kids.length; i++) if (Buffer.compare(kids[i - 1]!.raw, kids[i]!.raw) > 0) notCanonical(`${path}: SET OF members not in DER order`);
+function assertStrictDer(root: Der, rootPath: string): void {
+  // An explicit stack: nesting depth is the sender's choice, the call stack is not.
+  const stack: [Der, number][] = [[root, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    const path = `${rootPath}, an element at depth ${depth}`;
+    if (node.constructed) {
+      if (node.cls === 0 && node.num !== 16 && node.num !== 17) notCanonical(`${path}: constructed form of universal tag ${node.num}`);
+      const kids = node.children();
+      if (node.is(TAG.SET)) {
+        for (let i = 1; i < kids.length; i++) if (Buffer.compare(kids[i - 1]!.raw, kids[i]!.raw) > 0) notCanonical(`${path}: SET OF members not in DER order`);
+      }
+      for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, depth + 1]);
+      continue;
     }
-    kids.forEach((k, i) => assertStrictDer(k, `${path}/${i}`));
-    return;
-  }
-  if (node.cls === 0 && (node.num === 16 || node.num === 17)) notCanonical(`${path}: primitive SEQUENCE or SET`);
-  try {
-    if (node.is(TAG.INTEGER)) node.integerContent();
-    else if (node.is(TAG.BOOLEAN)) node.toBoolean();
-    else if (node.is(TAG.BIT_STRING)) node.toBitString();
-    else if (node.is(TAG.NULL) && node.content.length !== 0) notCanonical(`${path}: NULL with content`);
-  } catch (e) {
-    if (e instanceof PkiError && e.code === "csr-not-canonical") throw e;
-    notCanonical(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+    if (node.cls === 0 && (node.num === 16 || node.num === 17)) notCanonical(`${path}: primitive SEQUENCE or SET`);
+    try {
+      if (node.is(TAG.INTEGER)) node.integerContent();
+      else if (node.is(TAG.BOOLEAN)) node.toBoolean();
+      else if (node.is(TAG.BIT_STRING)) node.toBitString();
+      else if (node.is(TAG.NULL) && node.content.length !== 0) notCanonical(`${path}: NULL with content`);
+    } catch (e) {
+      if (e instanceof PkiError && e.code === "csr-not-canonical") throw e;
+      notCanonical(`${path}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 }
 

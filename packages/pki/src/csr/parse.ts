@@ -7,7 +7,7 @@ import { OID } from "../asn1/oids.js";
 import { PkiError } from "../errors.js";
 import { goCheckSignature, goSignatureAlgorithm } from "../keys/signature.js";
 import { decodePem } from "../pem.js";
-import { parseBasicConstraints, type BasicConstraints, type Extension } from "../x509/extensions.js";
+import { type BasicConstraints, type Extension } from "../x509/extensions.js";
 import { goPublicKeyAlgorithm, parseGoPublicKey, type GoPublicKey } from "../x509/go-public-key.js";
 import { emptySans, parseSans, type SubjectAltNames } from "../x509/general-names.js";
 import { FieldReader, parseCsrName, readFields, type ParsedName } from "../x509/name.js";
@@ -107,6 +107,31 @@ function requestedExtensions(attrs: Der[]): Extension[] {
   return out;
 }
 
+/**
+ * A requested basicConstraints as cfssl's signer reads it (encoding/asn1 into
+ * {IsCA bool optional; MaxPathLen int optional default -1}, nothing after the
+ * SEQUENCE): unlike a certificate's, a negative pathLen is read as written.
+ */
+function requestedBasicConstraints(value: Buffer): BasicConstraints {
+  const seq = decodeDer(value, "csr-parse-failed", true);
+  if (!seq.is(TAG.SEQUENCE)) fail("asn1: structure error: tags don't match (basicConstraints)");
+  const r = new FieldReader(seq);
+  let next = r.next();
+  let isCa = false;
+  if (next?.is(TAG.BOOLEAN)) {
+    isCa = next.toBoolean();
+    next = r.next();
+  }
+  let maxPathLen = -1;
+  if (next?.is(TAG.INTEGER)) {
+    const v = next.toInt64();
+    // A JavaScript number holds it exactly only up to 2^53; beyond, refuse rather than round.
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) fail("basicConstraints: pathLen too large");
+    maxPathLen = Number(v);
+  }
+  return { isCa, maxPathLen, maxPathLenZero: maxPathLen === 0 };
+}
+
 /** Parses DER; `verify` also checks the self-signature as Go's CheckSignature does (cfssl's 9300 on failure). */
 export function parseCsrDer(der: Uint8Array, verify = true): ParsedCsr {
   let parsed: ParsedCsr;
@@ -160,7 +185,7 @@ function parseStructure(der: Uint8Array): ParsedCsr {
     if (e.oid === OID.subjectAltName) sans = parseSans(e.value, "csr-parse-failed");
     else if (e.oid === OID.basicConstraints) {
       try {
-        basicConstraints = parseBasicConstraints(e.value);
+        basicConstraints = requestedBasicConstraints(e.value);
       } catch (err) {
         basicConstraintsError = err instanceof Error ? err.message : String(err);
       }
