@@ -109,10 +109,18 @@ const EXT_KEY_USAGE: Record<string, number> = {
  * cannot make it fail).
  */
 function outerParts(raw: Buffer): { tbs: Buffer; params?: Buffer; signature: Buffer } | undefined {
-  const top = splitSequence(Buffer.from(raw));
-  // Go reads the first three elements and ignores any after the signature (both parsers do).
-  if (!top || top.length < 3) return undefined;
-  const [tbs, alg, sig] = top as [Buffer, Buffer, Buffer];
+  // Go reads the first three elements and never looks at what follows the signature, even bytes that are not DER.
+  const buf = Buffer.from(raw);
+  const outer = readTlv(buf, 0);
+  if (!outer) return undefined;
+  const parts: Buffer[] = [];
+  for (let p = outer.contentStart; parts.length < 3; ) {
+    const h = readTlv(buf, p, outer.end);
+    if (!h) return undefined;
+    parts.push(buf.subarray(p, h.end));
+    p = h.end;
+  }
+  const [tbs, alg, sig] = parts as [Buffer, Buffer, Buffer];
   const ai = splitSequence(alg);
   const h = readTlv(sig, 0);
   if (!h) return undefined;

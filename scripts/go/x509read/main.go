@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"os"
 	"time"
+	"unicode/utf8"
 )
 
 type input struct {
@@ -112,6 +113,20 @@ func (o output) MarshalJSON() ([]byte, error) {
 		joined = append(append(joined[:len(joined)-1], ','), extra[1:]...)
 	}
 	return joined, nil
+}
+
+// byteString keeps every byte of a Go string that is not UTF-8 (a PEM type or header is whatever bytes the text
+// held): JSON would turn each bad byte into U+FFFD, so such a string is written one character per byte instead
+// (Latin-1), the convention @k8s/pki's goBytesToString follows.
+func byteString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	r := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		r[i] = rune(s[i])
+	}
+	return string(r)
 }
 
 func strs(s []string) []string {
@@ -269,8 +284,12 @@ func main() {
 		var o output
 		block, rest := pem.Decode(raw)
 		if block != nil {
+			headers := make(map[string]string, len(block.Headers))
+			for k, v := range block.Headers {
+				headers[byteString(k)] = byteString(v)
+			}
 			o.PEM = &pemOut{
-				Type: block.Type, Headers: block.Headers, Rest: base64.StdEncoding.EncodeToString(rest),
+				Type: byteString(block.Type), Headers: headers, Rest: base64.StdEncoding.EncodeToString(rest),
 				Bytes: base64.StdEncoding.EncodeToString(block.Bytes),
 			}
 			switch req.Kind {
