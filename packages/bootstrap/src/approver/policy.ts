@@ -257,7 +257,7 @@ export function decide(csr: CsrObject, policy: ApproverPolicy, facts: Facts = {}
   if (csr.conditions.includes("Failed")) return { action: "ignore", reason: "already failed" };
   const parsed = parseRequest(csr.request);
   if (!parsed.ok) {
-    const rule: RuleName = "rule" in parsed && parsed.rule === "non-canonical-request" ? "non-canonical-request" : "unparseable-request";
+    const rule: RuleName = parsed.rule === "non-canonical-request" ? "non-canonical-request" : "unparseable-request";
     return deny(rule, rule === "non-canonical-request" ? `the request is not in canonical form: ${parsed.error}` : `unable to parse the request: ${parsed.error}`);
   }
   return csr.signerName === KUBELET_CLIENT_SIGNER ? decideClient(csr, parsed.request, policy, facts) : decideServing(csr, parsed.request, policy, facts);
