@@ -68,6 +68,12 @@ export interface GoReading {
   unknownExtKeyUsage?: string[];
   ski?: string;
   aki?: string;
+  crl?: string[];
+  ocsp?: string[];
+  issuingUrl?: string[];
+  /** base64 of each policy OID's content octets */
+  policies?: string[];
+  unhandledCritical?: string[];
 }
 
 // ------------------------------------------------------------------------------------------------ Go's tables
@@ -308,6 +314,11 @@ function readCert(r: GoReading, c: pki.Certificate): void {
   r.unknownExtKeyUsage.push(...c.unknownExtKeyUsage);
   r.ski = c.subjectKeyId ? Buffer.from(c.subjectKeyId).toString("hex") : "";
   r.aki = c.authorityKeyId ? Buffer.from(c.authorityKeyId).toString("hex") : "";
+  r.crl = [...c.crlDistributionPoints];
+  r.ocsp = [...c.ocspServers];
+  r.issuingUrl = [...c.issuingCertificateUrls];
+  r.policies = c.policies.map(b64);
+  r.unhandledCritical = [...c.unhandledCriticalExtensions];
 }
 
 // ------------------------------------------------------------------------------------------------ comparison

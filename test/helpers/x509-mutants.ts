@@ -21,6 +21,7 @@ import {
   ext,
   extKeyUsageExt,
   extensionRequest,
+  integerContent,
   keyUsageExt,
   nodeSubject,
   oidContent,
@@ -445,6 +446,59 @@ function spkis(): Buffer[] {
   ];
   spkiPool = pool;
   return pool;
+}
+
+/** A certificate extension from the grammar of each one processExtensions parses (contents, not just shapes). */
+function certExtension(rng: Rng): Buffer {
+  const gn = (tag: number, v: string | Buffer) => der.implicit(tag, typeof v === "string" ? Buffer.from(v, "latin1") : v);
+  const constraintBase = () =>
+    rng.pick([
+      () => gn(2, rng.pick([".example.com", "example.com", "", ".", "a..b", "*.a", "-a.b", "A.B", "é"])),
+      () => gn(7, rng.pick([Buffer.from([10, 0, 0, 0, 255, 0, 0, 0]), Buffer.from([10, 0, 0, 0, 255, 0, 255, 0]), Buffer.from([10, 0, 0, 1]), Buffer.alloc(32, 0xff), Buffer.alloc(16), rng.bytes(8)])),
+      () => gn(1, rng.pick(["a@b.com", "@b.com", ".b.com", "b.com", "a@", "a@b@c", "\"a\"@b"])),
+      () => gn(6, rng.pick(["a.com", ".a.com", "1.2.3.4", "[::1]", "", "http://a.com"])),
+      () => tlv(0xa4, der.seq(der.set(der.seq(der.oid(OIDS.commonName), der.str("utf8", "x"))))),
+      () => tlv(0xa0, Buffer.concat([der.oid("1.2.3"), der.explicit(0, der.null())])),
+      () => gn(8, oidContent("1.2.3")),
+    ])();
+  const subtree = () => der.seq(constraintBase(), ...(rng.chance(0.1) ? [der.implicit(0, Buffer.from([rng.int(3)]))] : []), ...(rng.chance(0.1) ? [der.implicit(1, Buffer.from([1]))] : []));
+  const subtrees = () => Array.from({ length: rng.int(3) }, subtree);
+  const uriish = () => rng.pick([gn(6, uriText(rng)), gn(2, "crl.example"), tlv(0xa6, der.str("ia5", "http://x")), gn(6, stringBytes(rng))]);
+  switch (rng.int(9)) {
+    case 0:
+      return ext("2.5.29.30", der.seq(...(rng.chance(0.8) ? [tlv(0xa0, Buffer.concat(subtrees()))] : []), ...(rng.chance(0.5) ? [tlv(0xa1, Buffer.concat(subtrees()))] : [])), rng.chance(0.6));
+    case 1: {
+      const dp = () =>
+        der.seq(
+          ...(rng.chance(0.8) ? [der.explicit(0, rng.chance(0.8) ? tlv(0xa0, Buffer.concat(Array.from({ length: 1 + rng.int(2) }, uriish))) : tlv(0xa1, der.seq(der.oid(OIDS.commonName), der.str("utf8", "x"))))] : []),
+          ...(rng.chance(0.1) ? [der.implicit(1, Buffer.from([0x06, 0x40]))] : []),
+          ...(rng.chance(0.1) ? [tlv(0xa2, gn(2, "issuer"))] : []),
+        );
+      return ext("2.5.29.31", der.seq(...Array.from({ length: rng.int(3) }, dp)), rng.chance(0.1));
+    }
+    case 2: {
+      const ad = () => der.seq(der.oid(rng.pick(["1.3.6.1.5.5.7.48.1", "1.3.6.1.5.5.7.48.2", "1.3.6.1.5.5.7.48.3"])), uriish());
+      return ext("1.3.6.1.5.5.7.1.1", der.seq(...Array.from({ length: rng.int(3) }, ad)), rng.chance(0.1));
+    }
+    case 3: {
+      const policy = () =>
+        der.seq(
+          rng.chance(0.85) ? der.oid(rng.pick(["2.23.140.1.2.1", "2.5.29.32.0", "1.2.3", `1.2.${"9".repeat(rng.pick([5, 20, 60]))}`, "1.2.3"])) : weirdOid(rng),
+          ...(rng.chance(0.3) ? [der.seq(der.seq(der.oid(rng.pick(["1.3.6.1.5.5.7.2.1", "1.3.6.1.5.5.7.2.2"])), rng.pick([der.str("ia5", "http://cps"), der.seq(der.str("utf8", "notice")), der.int(1)])))] : []),
+        );
+      return ext("2.5.29.32", der.seq(...Array.from({ length: rng.int(4) }, policy)), rng.chance(0.2));
+    }
+    case 4:
+      return ext("2.5.29.33", der.seq(...Array.from({ length: rng.int(3) }, () => der.seq(der.oid(rng.pick(["1.2.3", "2.5.29.32.0"])), der.oid("1.2.4")))), rng.chance(0.5));
+    case 5:
+      return ext("2.5.29.36", der.seq(...(rng.chance(0.6) ? [der.implicit(0, integerContent(BigInt(rng.pick([0, 1, -1, 2 ** 31, 300]))))] : []), ...(rng.chance(0.6) ? [der.implicit(1, integerContent(BigInt(rng.pick([0, 5, -2]))))] : [])), rng.chance(0.5));
+    case 6:
+      return ext("2.5.29.54", rng.pick([der.int(0), der.int(-1), der.int(2n ** 40n), der.null()]), rng.chance(0.5));
+    case 7:
+      return ext(OIDS.authorityKeyId, der.seq(der.implicit(0, Buffer.alloc(20, 7))), rng.chance(0.5));
+    default:
+      return ext(rng.pick([OIDS.subjectKeyId, OIDS.keyUsage, OIDS.extKeyUsage, OIDS.basicConstraints, OIDS.subjectAltName, "1.2.3.4"]), rng.bytes(rng.int(6)), rng.chance(0.5));
+  }
 }
 
 // ------------------------------------------------------------------------------------------------ tree mutations
@@ -1034,6 +1088,19 @@ export function* mutants(opts: MutantOptions): Generator<Mutant> {
         if (kind === "csr" && rng.chance(0.45)) {
           const [nm, op] = rng.pick(CSR_OPS);
           if (op(rng, tbs)) ops.push(nm);
+        }
+        if (kind === "cert" && rng.chance(0.35)) {
+          // Into the [3] extensions (or a new one): contents every parser of processExtensions must judge as Go does.
+          let exts = tbs.kids?.find((k) => k.id[0] === 0xa3)?.kids?.[0];
+          if (!exts?.kids && tbs.kids) {
+            const field: Node = { id: Buffer.from([0xa3]), kids: [{ id: Buffer.from([0x30]), kids: [] }] };
+            tbs.kids.push(field);
+            exts = field.kids![0];
+          }
+          if (exts?.kids) {
+            exts.kids.splice(rng.int(exts.kids.length + 1), rng.chance(0.3) ? 1 : 0, parseTree(certExtension(rng))!);
+            ops.push("cert-extension");
+          }
         }
         ops.push(...applyTreeOps(rng, tbs, 1 + rng.int(rng.chance(0.2) ? 4 : 2)));
         const d = resignTbs(base, encodeTree(tbs), encodeTree(top.kids![1]!));

@@ -92,6 +92,12 @@ type certOut struct {
 	UnknownExtKeyUsage    []string `json:"unknownExtKeyUsage"`
 	SKI                   string   `json:"ski"`
 	AKI                   string   `json:"aki"`
+	CRL                   []string `json:"crl"`
+	OCSP                  []string `json:"ocsp"`
+	IssuingURL            []string `json:"issuingUrl"`
+	// Policies as base64 of the OID's content octets (x509.OID.MarshalBinary): arcs may exceed 64 bits.
+	Policies          []string `json:"policies"`
+	UnhandledCritical []string `json:"unhandledCritical"`
 }
 
 // MarshalJSON flattens the reading and the certificate-only fields into one object, so CSR and certificate lines
@@ -115,8 +121,8 @@ func (o output) MarshalJSON() ([]byte, error) {
 	return joined, nil
 }
 
-// byteString keeps every byte of a Go string that is not UTF-8 (a PEM type or header is whatever bytes the text
-// held): JSON would turn each bad byte into U+FFFD, so such a string is written one character per byte instead
+// byteString keeps every byte of a Go string that is not UTF-8 (a PEM type or header, a CRL URL are whatever bytes
+// the input held): JSON would turn each bad byte into U+FFFD, so such a string is written one character per byte instead
 // (Latin-1), the convention @k8s/pki's goBytesToString follows.
 func byteString(s string) string {
 	if utf8.ValidString(s) {
@@ -129,23 +135,25 @@ func byteString(s string) string {
 	return string(r)
 }
 
+// strs is never null in JSON and keeps every byte (see byteString): Go keeps a CRL or OCSP URL as raw bytes.
 func strs(s []string) []string {
-	if s == nil {
-		return []string{}
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = byteString(v)
 	}
-	return s
+	return out
 }
 
 func readName(n pkix.Name) *nameOut {
 	out := &nameOut{
-		CN: n.CommonName, O: strs(n.Organization), OU: strs(n.OrganizationalUnit), C: strs(n.Country),
+		CN: byteString(n.CommonName), O: strs(n.Organization), OU: strs(n.OrganizationalUnit), C: strs(n.Country),
 		ST: strs(n.Province), L: strs(n.Locality), Street: strs(n.StreetAddress), Postal: strs(n.PostalCode),
-		Serial: n.SerialNumber, Names: [][2]any{},
+		Serial: byteString(n.SerialNumber), Names: [][2]any{},
 	}
 	for _, atv := range n.Names {
 		var v any
 		if s, ok := atv.Value.(string); ok {
-			v = s
+			v = byteString(s)
 		}
 		out.Names = append(out.Names, [2]any{atv.Type.String(), v})
 	}
@@ -256,6 +264,15 @@ func readCert(o *output, der []byte) {
 	}
 	for _, u := range c.UnknownExtKeyUsage {
 		co.UnknownExtKeyUsage = append(co.UnknownExtKeyUsage, u.String())
+	}
+	co.CRL, co.OCSP, co.IssuingURL = strs(c.CRLDistributionPoints), strs(c.OCSPServer), strs(c.IssuingCertificateURL)
+	co.Policies, co.UnhandledCritical = []string{}, []string{}
+	for _, p := range c.Policies {
+		b, _ := p.MarshalBinary()
+		co.Policies = append(co.Policies, base64.StdEncoding.EncodeToString(b))
+	}
+	for _, u := range c.UnhandledCriticalExtensions {
+		co.UnhandledCritical = append(co.UnhandledCritical, u.String())
 	}
 	o.Cert = co
 }
