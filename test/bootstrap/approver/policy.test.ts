@@ -134,9 +134,12 @@ describe("decide: kubelet serving certificates", () => {
   it("approves the node's own name and Node address after the selfnodeserver SAR", async () => {
     const c = obj(await csrPem({ ...node("n1"), hosts: ["n1", "n1.cluster.example", "10.0.0.11"] }), serving());
     expect(decide(c, policy)).toEqual({ action: "need", node: "n1" });
-    expect(decide(c, policy, nodeFacts(["10.0.0.11"]))).toEqual({ action: "need", sar: { subresource: "selfnodeserver" } });
-    expect(decide(c, policy, { ...nodeFacts(["10.0.0.11"]), sarAllowed: true })).toMatchObject({ action: "approve", rule: "selfnodeserver" });
-    expect(decide(c, policy, { ...nodeFacts(["10.0.0.11"]), sarAllowed: false })).toMatchObject({ action: "wait" });
+    // n1.cluster.example is not the node's own name: no other Node may own it.
+    expect(decide(c, policy, nodeFacts(["10.0.0.11"]))).toEqual({ action: "need", nodeAddresses: true });
+    const known = { ...nodeFacts(["10.0.0.11"]), nodeAddresses: [] };
+    expect(decide(c, policy, known)).toEqual({ action: "need", sar: { subresource: "selfnodeserver" } });
+    expect(decide(c, policy, { ...known, sarAllowed: true })).toMatchObject({ action: "approve", rule: "selfnodeserver" });
+    expect(decide(c, policy, { ...known, sarAllowed: false })).toMatchObject({ action: "wait" });
   });
 
   it("treats an IPv4-mapped IPv6 SAN as the IPv4 address", async () => {
@@ -262,7 +265,7 @@ describe("decide: node takeover through a bootstrap credential", () => {
 describe("decide: serving certificate names and counts", () => {
   const serving: Partial<CsrObject> = { signerName: KUBELET_SERVING_SIGNER, usages: SERVING_USAGES, username: "system:node:n1", groups: ["system:nodes", "system:authenticated"] };
   const ips = (n: number): string[] => Array.from({ length: n }, (_, i) => `10.0.0.${i + 1}`);
-  const own = (n: number): Facts => ({ node: { exists: true, addresses: ips(n) }, sarAllowed: true });
+  const own = (n: number): Facts => ({ node: { exists: true, addresses: ips(n) }, nodeAddresses: [], sarAllowed: true });
   let key: PrivateKey;
   beforeAll(async () => {
     key = await generateKey({ algo: "ecdsa", size: 256 });
@@ -309,6 +312,27 @@ describe("decide: --cidr and the addresses of other Nodes", () => {
   ];
   it.each(cases)("%s", async (_name, n, hosts, facts, want) => {
     expect(decide(obj(await csrPem({ ...node(n), hosts }), serving(n)), { ...policy, cidrs: ["10.0.0.0/24", "fd00::/64"] }, facts)).toMatchObject(want);
+  });
+});
+
+describe("decide: --dns-pattern never hands out another Node's name", () => {
+  const serving = (n: string): Partial<CsrObject> => ({ signerName: KUBELET_SERVING_SIGNER, usages: SERVING_USAGES, username: `system:node:${n}`, groups: ["system:nodes"] });
+  const nodes = [
+    { name: "ip-10-0-0-12.ec2.internal", addresses: ["10.0.0.12"], dnsNames: ["ip-10-0-0-12.ec2.internal", "web-2.example"] },
+    { name: "ip-10-0-0-11.ec2.internal", addresses: ["10.0.0.11"], dnsNames: ["ip-10-0-0-11.ec2.internal"] },
+  ];
+  const broad = { dnsPatterns: ["ip-[0-9-]+\\.ec2\\.internal", "web-[0-9]+\\.example"] };
+  type Case = [string, string[], Facts, Partial<Decision>];
+  const me = "ip-10-0-0-11.ec2.internal";
+  const cases: Case[] = [
+    ["its own name needs no list", [me], { sarAllowed: true }, { action: "approve" }],
+    ["a pattern-matched name asks for the Nodes first", ["web-1.example"], { sarAllowed: true }, { action: "need", nodeAddresses: true }],
+    ["a free pattern-matched name", ["web-1.example"], { sarAllowed: true, nodeAddresses: nodes }, { action: "approve" }],
+    ["another Node's name", ["ip-10-0-0-12.ec2.internal"], { sarAllowed: true, nodeAddresses: nodes }, { action: "deny", rule: "dns-name", message: expect.stringContaining("belongs to node ip-10-0-0-12") }],
+    ["another Node's DNS address, in other case", ["WEB-2.example"], { sarAllowed: true, nodeAddresses: nodes }, { action: "deny", rule: "dns-name" }],
+  ];
+  it.each(cases)("%s", async (_name, hosts, facts, want) => {
+    expect(decide(obj(await csrPem({ ...node(me), hosts }), serving(me)), { ...policy, ...broad }, facts)).toMatchObject(want);
   });
 });
 

@@ -40,6 +40,9 @@ export async function checkSar(api: ApiClients, csr: CsrObject, subresource: App
 }
 
 const ipAddresses = (node: V1Node): string[] => (node.status?.addresses ?? []).map((a) => a.address).filter((a) => /^[0-9.]+$|:/.test(a));
+// The names a Node answers to besides its own: Hostname, InternalDNS and ExternalDNS addresses.
+const dnsNames = (node: V1Node): string[] =>
+  (node.status?.addresses ?? []).filter((a) => a.type === "Hostname" || a.type === "InternalDNS" || a.type === "ExternalDNS").map((a) => a.address);
 
 /** The Node's IP addresses (every address type whose value is an IP), or exists: false. */
 export async function lookupNode(api: ApiClients, name: string): Promise<NonNullable<Facts["node"]>> {
@@ -52,13 +55,13 @@ export async function lookupNode(api: ApiClients, name: string): Promise<NonNull
   }
 }
 
-/** Every Node's IP addresses, all pages of the list; any error is the caller's to retry. */
+/** Every Node's IP addresses and DNS names, all pages of the list; any error is the caller's to retry. */
 export async function listNodeAddresses(api: ApiClients): Promise<NodeAddresses[]> {
   const out: NodeAddresses[] = [];
   let _continue: string | undefined;
   do {
     const page = await api.core.listNode({ limit: 500, _continue });
-    for (const n of page.items) out.push({ name: n.metadata?.name ?? "", addresses: ipAddresses(n) });
+    for (const n of page.items) out.push({ name: n.metadata?.name ?? "", addresses: ipAddresses(n), dnsNames: dnsNames(n) });
     _continue = page.metadata?._continue || undefined;
   } while (_continue);
   return out;

@@ -46,6 +46,8 @@ export interface Facts {
 export interface NodeAddresses {
   name: string;
   addresses: string[];
+  /** Hostname, InternalDNS and ExternalDNS addresses (absent: none known). */
+  dnsNames?: string[];
 }
 
 export type Decision =
@@ -240,6 +242,17 @@ function decideServing(csr: CsrObject, req: ParsedRequest, policy: ApproverPolic
         const taken = new Set(other.addresses);
         for (const ip of req.ips) if (taken.has(ip)) return deny("ip-address", `IP address ${ip} belongs to node ${other.name}`);
       }
+    }
+  }
+  // A pattern describes a shape, not an owner: a name it lets through must not
+  // be another Node's name or one of its DNS addresses.
+  const viaPattern = req.dns.filter((d) => d !== node);
+  if (viaPattern.length > 0) {
+    if (facts.nodeAddresses === undefined) return { action: "need", nodeAddresses: true };
+    for (const other of facts.nodeAddresses) {
+      if (other.name === node) continue;
+      const owned = new Set([other.name, ...(other.dnsNames ?? [])].map((n) => n.toLowerCase()));
+      for (const d of viaPattern) if (owned.has(d.toLowerCase())) return deny("dns-name", `DNS name ${JSON.stringify(d)} belongs to node ${other.name}`);
     }
   }
   if (facts.sarAllowed === undefined) return { action: "need", sar: { subresource: "selfnodeserver" } };
