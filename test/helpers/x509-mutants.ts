@@ -916,6 +916,12 @@ export function certVariants(k: KeySet): { name: string; der: Buffer }[] {
   add("not-after-before-not-before", { notBefore: der.utcTime("300101000000Z"), notAfter: der.utcTime("200101000000Z") });
   add("dup-extension", { extensions: [basicConstraintsExt(true), basicConstraintsExt(false)] });
   add("dup-san", { extensions: [sanExt([san.dns("a")]), sanExt([san.dns("b")])] });
+  // Go keeps these URLs as the bytes written (no IA5 check): UTF-8 text must read as that text, other bytes kept.
+  const uri = (b: Buffer) => der.implicit(6, b);
+  for (const [nm, b] of [["utf8", Buffer.from("http://é.example/\uffff", "utf8")], ["latin1", Buffer.from([0x68, 0x3a, 0xe9, 0xff])]] as const) {
+    add(`crl-url-${nm}`, { extensions: [ext("2.5.29.31", der.seq(der.seq(der.explicit(0, tlv(0xa0, uri(b))))))] });
+    add(`aia-urls-${nm}`, { extensions: [ext("1.3.6.1.5.5.7.1.1", der.seq(der.seq(der.oid("1.3.6.1.5.5.7.48.1"), uri(b)), der.seq(der.oid("1.3.6.1.5.5.7.48.2"), uri(b))))] });
+  }
   add("unknown-critical", { extensions: [ext("1.2.3.4", der.null(), true)] });
   add("bc-pathlen-negative", { extensions: [basicConstraintsExt(true, der.int(-1))] });
   add("bc-pathlen-huge", { extensions: [basicConstraintsExt(true, der.hugeInt(60_000))] });
