@@ -581,8 +581,12 @@ function toByteString(s: string): string {
   return out;
 }
 
+const utf8Decoder = new TextDecoder();
+
 function fromByteString(s: string): string {
-  return new TextDecoder().decode(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+  // Most URLs are ASCII, where bytes and characters are the same thing.
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  return utf8Decoder.decode(Uint8Array.from(s, (c) => c.charCodeAt(0)));
 }
 
 /** net/url shouldEscape (gen_encoding_table.go) for the modes parsing and String() use. */

@@ -47,47 +47,40 @@ export function encodeSans(s: SubjectAltNames): Buffer {
  */
 export function parseSans(value: Uint8Array | Der, errorCode: PkiErrorCode = "certificate-parse-failed"): SubjectAltNames {
   const buf = value instanceof Der ? value.raw : Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  const fail = (what: string): never => {
-    throw new PkiError(errorCode, what);
-  };
   const out = emptySans();
   let seq: Der;
   try {
     seq = readTlv(buf, 0, buf.length, errorCode);
   } catch {
-    return fail("x509: invalid subject alternative names");
+    throw new PkiError(errorCode, "x509: invalid subject alternative names");
   }
-  if (!seq.is(TAG.SEQUENCE)) fail("x509: invalid subject alternative names");
+  if (!seq.is(TAG.SEQUENCE)) throw new PkiError(errorCode, "x509: invalid subject alternative names");
   let off = seq.contentStart;
   while (off < seq.end) {
     let gn: Der;
     try {
       gn = readTlv(buf, off, seq.end, errorCode);
     } catch {
-      return fail("x509: invalid subject alternative name");
+      throw new PkiError(errorCode, "x509: invalid subject alternative name");
     }
     off = gn.end;
     const c = gn.content;
-    const ia5 = (what: string): string => {
-      for (const b of c) if (b >= 0x80) fail(`x509: SAN ${what} is malformed`);
-      return c.toString("latin1");
-    };
     switch (gn.tag) {
       case 0x81:
-        out.email.push(ia5("rfc822Name"));
+        out.email.push(ia5Name(c, "rfc822Name", errorCode));
         break;
       case 0x82:
-        out.dns.push(ia5("dNSName"));
+        out.dns.push(ia5Name(c, "dNSName", errorCode));
         break;
       case 0x86: {
-        const text = ia5("uniformResourceIdentifier");
+        const text = ia5Name(c, "uniformResourceIdentifier", errorCode);
         const uri = parseGoSanUri(text);
-        if (uri === undefined) fail(`x509: cannot parse URI ${JSON.stringify(text)}`);
-        out.uri.push(uri!);
+        if (uri === undefined) throw new PkiError(errorCode, `x509: cannot parse URI ${JSON.stringify(text)}`);
+        out.uri.push(uri);
         break;
       }
       case 0x87:
-        if (c.length !== 4 && c.length !== 16) fail(`x509: cannot parse IP address of length ${c.length}`);
+        if (c.length !== 4 && c.length !== 16) throw new PkiError(errorCode, `x509: cannot parse IP address of length ${c.length}`);
         out.ip.push(Buffer.from(c));
         break;
       default:
@@ -97,6 +90,12 @@ export function parseSans(value: Uint8Array | Der, errorCode: PkiErrorCode = "ce
     }
   }
   return out;
+}
+
+/** An IA5String name: bytes below 0x80 only, as Go's isIA5String checks. */
+function ia5Name(c: Buffer, what: string, errorCode: PkiErrorCode): string {
+  for (let i = 0; i < c.length; i++) if (c[i]! >= 0x80) throw new PkiError(errorCode, `x509: SAN ${what} is malformed`);
+  return c.toString("latin1");
 }
 
 /** Renders SANs for humans and JSON: DNS, then email, IP and URI. */
