@@ -160,6 +160,7 @@ describe("render", () => {
       "signers(kubernetes.io/kube-apiserver-client-kubelet,kubernetes.io/kubelet-serving):approve",
       "subjectaccessreviews:create",
       "nodes:get",
+      "nodes:list",
       "events:create",
     ]);
     expect(verbs(approver[2])).toEqual(["leases:create", "leases(k8s-pki-approver):get", "leases(k8s-pki-approver):update"]);

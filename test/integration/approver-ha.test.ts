@@ -62,10 +62,11 @@ async function createClientCsr(i: number): Promise<string> {
       });
       return c.metadata!.name!;
     } catch (e) {
-      // While the API server restarts, creation fails (refused connections, 5xx, and 401 until
-      // its token authenticator has re-read the Secrets): keep trying, as a kubelet does.
+      // While the API server restarts, creation fails (refused connections, 5xx, 401 until
+      // its token authenticator has re-read the Secrets, and 403 until its RBAC cache has
+      // synced, which on a loaded machine can outlast /readyz): keep trying, as a kubelet does.
       const code = (e as { code?: unknown }).code;
-      const transient = typeof code !== "number" || code >= 500 || code === 401 || code === 429;
+      const transient = typeof code !== "number" || code >= 500 || code === 401 || code === 403 || code === 429;
       if (!transient || Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 200));
     }
