@@ -2,6 +2,7 @@
 // extension Go understands is read with Go's rules, and a certificate is
 // refused exactly where Go refuses it (a malformed nameConstraints or CRL
 // distribution point refuses the whole certificate in Go, so it does here).
+import { goBytesToString } from "../pem.js";
 import { Cbs } from "../asn1/cryptobyte.js";
 import { OID } from "../asn1/oids.js";
 import { PkiError } from "../errors.js";
@@ -321,7 +322,8 @@ function parseCrlDistributionPoints(value: Buffer): string[] {
       if (!full.peek(0x86)) break;
       const uri = full.read(0x86);
       if (!uri) return refuse("x509: invalid CRL distribution point");
-      out.push(latin1(uri.bytes()));
+      // Go keeps the bytes as they are: UTF-8 reads as UTF-8.
+      out.push(goBytesToString(uri.bytes()));
     }
   }
   return out;
@@ -356,7 +358,7 @@ function parseAia(e: Extension, out: ProcessedExtensions): void {
     if (!aia.peek(0x86)) continue;
     const uri = aia.read(0x86);
     if (!uri) return refuse("x509: invalid authority info access");
-    if (method === OID.accessOcsp) out.ocspServers.push(latin1(uri.bytes()));
-    else if (method === OID.accessCaIssuers) out.issuingCertificateUrls.push(latin1(uri.bytes()));
+    if (method === OID.accessOcsp) out.ocspServers.push(goBytesToString(uri.bytes()));
+    else if (method === OID.accessCaIssuers) out.issuingCertificateUrls.push(goBytesToString(uri.bytes()));
   }
 }
