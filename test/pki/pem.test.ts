@@ -28,6 +28,9 @@ const CASES: [string, string, Want][] = [
   ["a header without a blank line", B + "Proc-Type: 4,ENCRYPTED\n" + body + E, { headers: { "Proc-Type": "4,ENCRYPTED" }, bytes: "010203" }],
   ["a header key with an underscore and a digit", B + "X_a9: v\n\n" + body + E, { headers: { X_a9: "v" }, bytes: "010203" }],
   ["header key and value trimmed", B + "  K  :   v v  \n\n" + body + E, { headers: { K: "v v" }, bytes: "010203" }],
+  ["header value trimmed of U+00A0 and U+0085 (unicode.IsSpace)", B + "K: \u00a0v\u0085\n\n" + body + E, { headers: { K: "v" }, bytes: "010203" }],
+  ["header key trimmed of U+3000", B + "\u3000K\u3000: v\n\n" + body + E, { headers: { K: "v" }, bytes: "010203" }],
+  ["header value trimmed of vertical tab and form feed", B + "K:\v v \f\n\n" + body + E, { headers: { K: "v" }, bytes: "010203" }],
   ["a bad block, then a good one", B + "!!!!\n" + E + B + body + E, { bytes: "010203" }],
   ["two BEGINs: the last one before END", B + B + body + E, { bytes: "010203" }],
   ["an empty block", B + E, { bytes: "" }],
@@ -49,6 +52,11 @@ describe("decodePem (Go's pem.Decode)", () => {
   it("takes bytes as they are: invalid UTF-8 around a block changes nothing", () => {
     const text = Buffer.concat([Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from(B + body + E)]);
     expect(decodePem(text)?.block.bytes.toString("hex")).toBe("010203");
+  });
+
+  it("a lone 0xA0 byte (not UTF-8) is no space to Go: the header keeps it", () => {
+    const text = Buffer.concat([Buffer.from(B + "K: "), Buffer.from([0xa0, 0x76, 0xa0]), Buffer.from("\n\n" + body + E)]);
+    expect(decodePem(text)?.block.headers).toEqual({ K: "\u00a0v\u00a0" });
   });
 
   it("decodePemBlocks finds each block on the rest, in order", () => {

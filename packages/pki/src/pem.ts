@@ -95,11 +95,9 @@ function trimSpace(b: Buffer): Buffer {
     // utf8.DecodeLastRune: back up over at most three continuation bytes.
     let k = end - 1;
     while (k > start && k > end - 4 && (b[k]! & 0xc0) === 0x80) k--;
-    let { r, n } = decodeRune(b, k);
-    if (k + n !== end) {
-      r = -1;
-      k = end - 1;
-    }
+    const { r, n } = decodeRune(b, k);
+    // A sequence that does not end exactly at `end` is utf8.RuneError: not a space.
+    if (k + n !== end) break;
     if (!(r >= 0 && (r < 0x80 ? isAsciiSpace(r) : isUnicodeSpace(r)))) break;
     end = k;
   }

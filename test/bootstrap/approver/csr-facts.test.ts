@@ -10,7 +10,6 @@ const NODE = "node-a";
 const NODE_IP = "10.0.0.10";
 const crafted = craftedRequests({ nodeName: NODE, evilName: "node-b", nodeIp: NODE_IP, evilIp: "10.96.0.1" });
 
-type Signer = typeof KUBELET_CLIENT_SIGNER | typeof KUBELET_SERVING_SIGNER;
 /** Who asks: a bootstrap token (client), node-a renewing its client certificate, node-a asking for its serving one. */
 type Requester = "bootstrap" | "renewal" | "serving";
 
