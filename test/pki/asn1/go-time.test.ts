@@ -58,3 +58,12 @@ describe("parseGoGeneralizedTime", () => {
     expect(parseGoGeneralizedTime(s)).toBeUndefined();
   });
 });
+
+describe("the certificate reader's GeneralizedTime (cryptobyte: no fraction)", () => {
+  it.each([
+    ["20200101000000Z", "2020-01-01T00:00:00.000Z"],
+    ["20200101000000.5Z", undefined],
+  ])("%s", (s, iso) => {
+    expect(parseGoGeneralizedTime(s, { fraction: false })?.toISOString()).toBe(iso);
+  });
+});

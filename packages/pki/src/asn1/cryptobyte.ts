@@ -4,7 +4,7 @@
 // length, INTEGER and BOOLEAN must be DER), so the certificate parser follows
 // Go call for call on this reader instead of on a generic DER tree.
 // Every method returns undefined on failure: callers throw Go's message.
-import { cryptobyteGeneralizedTime, cryptobyteUtcTime } from "./cryptobyte-time.js";
+import { parseGoGeneralizedTime, parseGoUtcTime } from "./go-time.js";
 
 /** One ASN.1 element read by {@link Cbs.readAny}. */
 export interface Asn1Element {
@@ -153,12 +153,12 @@ export class Cbs {
 
   readUtcTime(): Date | undefined {
     const c = this.read(0x17);
-    return c && cryptobyteUtcTime(c.bytes().toString("latin1"));
+    return c && parseGoUtcTime(c.bytes().toString("latin1"));
   }
 
   readGeneralizedTime(): Date | undefined {
     const c = this.read(0x18);
-    return c && cryptobyteGeneralizedTime(c.bytes().toString("latin1"));
+    return c && parseGoGeneralizedTime(c.bytes().toString("latin1"), { fraction: false });
   }
 }
 

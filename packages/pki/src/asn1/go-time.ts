@@ -1,8 +1,11 @@
 // UTCTime and GeneralizedTime as Go reads them (encoding/asn1 parseUTCTime and
-// parseGeneralizedTime, cryptobyte ReadASN1UTCTime/ReadASN1GeneralizedTime):
-// time.Parse with a fixed layout, then a refusal unless formatting the result
-// gives back the very same text. That round trip leaves exactly one spelling
-// per instant, so a strict pattern plus Go's range checks decides the same set.
+// parseGeneralizedTime for requests, cryptobyte ReadASN1UTCTime and
+// ReadASN1GeneralizedTime for certificates): time.Parse with a fixed layout,
+// then a refusal unless formatting the result gives back the very same text.
+// That round trip leaves exactly one spelling per instant, so a strict pattern
+// plus Go's range checks decides the same set. The two readers differ in one
+// place: encoding/asn1's GeneralizedTime layout has a fraction of a second,
+// cryptobyte's has none.
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeap = (y: number): boolean => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
@@ -51,15 +54,15 @@ export function parseGoUtcTime(s: string): Date | undefined {
 
 const GENERALIZED = /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(?:\.(\d{0,8}[1-9]))?(Z|[+-]\d{4})$/;
 
-/** A GeneralizedTime's text as Go reads it (a fraction without trailing zeros, at most 9 digits), or undefined. */
-export function parseGoGeneralizedTime(s: string): Date | undefined {
+/**
+ * A GeneralizedTime's text as Go reads it, or undefined. With `fraction`
+ * (encoding/asn1, the default) a fraction without trailing zeros and of at
+ * most 9 digits is allowed; without (cryptobyte, certificates) none is.
+ */
+export function parseGoGeneralizedTime(s: string, opts: { fraction?: boolean } = {}): Date | undefined {
   const m = GENERALIZED.exec(s);
-  if (!m) return undefined;
+  if (!m || (m[7] !== undefined && opts.fraction === false)) return undefined;
   // Milliseconds from the digits themselves (".57" is 570 ms; a float product would give 569).
   const ms = m[7] ? Number(m[7].padEnd(3, "0").slice(0, 3)) : 0;
   return build(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms, m[8]!);
 }
-
-/** Short names the certificate reader uses. */
-export const goUtcTime = parseGoUtcTime;
-export const goGeneralizedTime = parseGoGeneralizedTime;
