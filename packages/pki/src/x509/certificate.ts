@@ -7,13 +7,13 @@ import { decodeDer } from "../asn1/der.js";
 import { isPkiError, PkiError } from "../errors.js";
 import { goSignatureAlgorithm } from "../keys/signature.js";
 import { decodePemBlocks } from "../pem.js";
-import { parseExtension, type BasicConstraints, type Extension } from "./extensions.js";
-import { type SubjectAltNames } from "./general-names.js";
+import { parseExtension, type Extension } from "./extensions.js";
 import { goPublicKeyAlgorithm, parseGoPublicKey, type GoPublicKey } from "./go-public-key.js";
 import { parseCertificateName, type ParsedName } from "./name.js";
-import { processExtensions } from "./process-extensions.js";
+import { processExtensions, type ProcessedExtensions } from "./process-extensions.js";
 
-export interface Certificate {
+/** A certificate: its fields, and what Go's processExtensions reads from its extensions. */
+export interface Certificate extends ProcessedExtensions {
   raw: Buffer;
   tbs: Buffer;
   /** 1, 2 or 3. */
@@ -37,23 +37,6 @@ export interface Certificate {
   publicKey: GoPublicKey;
   /** Extensions of a v3 certificate; Go ignores any in v1 and v2 certificates. */
   extensions: Extension[];
-  basicConstraints?: BasicConstraints;
-  /** Go's x509.KeyUsage bits; 0 when absent. */
-  keyUsage: number;
-  /** Extended key usages Go has a constant for. */
-  extKeyUsage: string[];
-  /** Go's UnknownExtKeyUsage. */
-  unknownExtKeyUsage: string[];
-  subjectKeyId?: Buffer;
-  authorityKeyId?: Buffer;
-  sans: SubjectAltNames;
-  crlDistributionPoints: string[];
-  ocspServers: string[];
-  issuingCertificateUrls: string[];
-  /** Policy OIDs as content octets (see ProcessedExtensions). */
-  policies: Buffer[];
-  /** Critical extensions Go does not handle (recorded, not refused, as in Go). */
-  unhandledCriticalExtensions: string[];
   signature: Buffer;
 }
 
