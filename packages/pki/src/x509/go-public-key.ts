@@ -109,13 +109,15 @@ function bitLength(c: Buffer): number {
 }
 
 // OpenSSL's point check costs 0.2 ms (P-256) to 1.3 ms (P-521), and a CA's key is
-// read again with every certificate it signs: points found valid are remembered.
-// At most 256 entries of at most 133 octets, so the cache is bounded in bytes too.
-const validPoints = new Set<string>();
+// read again with every certificate it signs: points found valid are remembered,
+// with the key object the check made, so the signature check right after the
+// parse imports nothing again. At most 256 entries of at most 133 octets.
+const validPoints = new Map<string, KeyObject>();
+const pointKey = (curveOid: string, point: Buffer): string => curveOid + ":" + point.toString("latin1");
 
 /** Coordinates below the field prime (Go's SetBytes) and on the curve (OpenSSL's import checks it). */
 function ecPointOnCurve(curveOid: string, point: Buffer): boolean {
-  const key = curveOid + ":" + point.toString("latin1");
+  const key = pointKey(curveOid, point);
   if (validPoints.has(key)) return true;
   const c = CURVES[curveOid]!;
   const p = Buffer.from(c.p.padStart(c.len * 2, "0"), "hex");
@@ -123,9 +125,9 @@ function ecPointOnCurve(curveOid: string, point: Buffer): boolean {
   const y = point.subarray(1 + c.len);
   if (Buffer.compare(x, p) >= 0 || Buffer.compare(y, p) >= 0) return false;
   try {
-    ecKeyObject(curveOid, point);
+    const ko = ecKeyObject(curveOid, point);
     if (validPoints.size >= 256) validPoints.clear();
-    validPoints.add(key);
+    validPoints.set(key, ko);
     return true;
   } catch {
     return false;
@@ -148,8 +150,10 @@ export function goPublicKeyObject(k: GoPublicKey): KeyObject | undefined {
   switch (k.algo) {
     case "rsa":
       return createPublicKey({ key: { kty: "RSA", n: b64url(k.n), e: b64url(bigintBytes(k.e)) }, format: "jwk" });
-    case "ecdsa":
-      return ecKeyObject(CURVE_OIDS[k.curve]!, k.point);
+    case "ecdsa": {
+      const curveOid = CURVE_OIDS[k.curve]!;
+      return validPoints.get(pointKey(curveOid, k.point)) ?? ecKeyObject(curveOid, k.point);
+    }
     case "ed25519":
       return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64url(k.key) }, format: "jwk" });
     default:
