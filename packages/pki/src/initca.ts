@@ -66,6 +66,10 @@ export async function initCa(req: CertificateRequest, opts: InitCaOptions = {}):
   if (!opts.key) validateCaSubject(req);
   const policy = policyFor(req, !opts.key);
   const { key, keyPem, csrPem } = await generateKeyAndCsr(req, opts.key);
+  // cfssl's local.NewSigner refuses a default profile without a lifetime (Valid():
+  // "no expiry set"), after the key and CSR are made: a zero `ca.expiry` would
+  // otherwise make a CA that has expired when it is made.
+  if (policy.default.expiry === 0n) throw new PkiError("policy-invalid", undefined, { field: "ca.expiry" });
   const signer = new LocalSigner({ caKey: key, config: policy, now: opts.now, randomBytes: opts.randomBytes });
   // initca.New passes the hosts again so they are reclassified; NewFromSigner does not.
   const cert = await signer.sign({ request: csrPem, hosts: opts.key ? undefined : req.hosts.length > 0 ? req.hosts : undefined });

@@ -887,13 +887,14 @@ function parseUrl(raw: string, rule: ColonRule): GoUrl | undefined {
  * plain domain (domainToReverseLabels), then `URL.String()`.
  *
  * @param bytes the IA5String's bytes, one character per byte.
- * @returns the URI as Go prints it, or undefined where Go refuses the SAN.
+ * @returns the URI as Go prints it, or the reason Go refuses the SAN
+ *   (`invalid domain` as Go says it; a parse failure in our own words).
  */
-export function parseGoSanUri(bytes: string): string | undefined {
+export function parseGoSanUri(bytes: string): { uri: string } | { error: string } {
   const u = parseUrl(bytes, { strictColons: true });
-  if (u === undefined) return undefined;
-  if (u.host !== "" && !validReverseLabels(u.host)) return undefined;
-  return fromByteString(urlString(u));
+  if (u === undefined) return { error: `parse ${JSON.stringify(bytes)}: not a URL Go's url.Parse accepts` };
+  if (u.host !== "" && !validReverseLabels(u.host)) return { error: "invalid domain" };
+  return { uri: fromByteString(urlString(u)) };
 }
 
 // x509's domainToReverseLabels: no empty label (so no leading, trailing or

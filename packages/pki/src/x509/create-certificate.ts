@@ -16,7 +16,7 @@ import {
   encodeSki,
   type Extension,
 } from "./extensions.js";
-import { encodeSans, hasSans, type SubjectAltNames } from "./general-names.js";
+import { checkIssuableSans, encodeSans, hasSans, type SubjectAltNames } from "./general-names.js";
 import { encodeName, type DistinguishedName } from "./name.js";
 
 /** Everything that goes into a certificate, as Go's x509.Certificate template holds it. */
@@ -66,7 +66,9 @@ function buildExtensions(t: CertificateTemplate, subjectDer: Buffer, authorityKe
   if (t.ocspServers.length > 0 || t.issuingCertificateUrls.length > 0) {
     add(OID.authorityInfoAccess, false, encodeAia(t.ocspServers, t.issuingCertificateUrls));
   }
-  if (hasSans(t.sans)) {
+  // Go skips building the SAN (and checking its names) when ExtraExtensions carries one.
+  if (hasSans(t.sans) && !extra.has(OID.subjectAltName)) {
+    checkIssuableSans(t.sans);
     // RFC 5280 4.2.1.6: the SAN must be critical when the subject is empty.
     add(OID.subjectAltName, subjectDer.equals(EMPTY_NAME), encodeSans(t.sans));
   }

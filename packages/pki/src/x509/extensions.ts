@@ -191,17 +191,17 @@ export function parseAki(value: Buffer, critical = false): Buffer | undefined {
   return Buffer.from(k.bytes());
 }
 
-/** authorityInfoAccess: OCSP entries first, then caIssuers (Go's order). */
+/** authorityInfoAccess: OCSP entries first, then caIssuers (Go's order); each URL's UTF-8 bytes, as Go writes []byte(url). */
 export function encodeAia(ocsp: string[], issuers: string[]): Buffer {
   return seq(
-    ...ocsp.map((u) => seq(oid(OID.accessOcsp), ctxPrim(6, Buffer.from(u, "latin1")))),
-    ...issuers.map((u) => seq(oid(OID.accessCaIssuers), ctxPrim(6, Buffer.from(u, "latin1")))),
+    ...ocsp.map((u) => seq(oid(OID.accessOcsp), ctxPrim(6, Buffer.from(u, "utf8")))),
+    ...issuers.map((u) => seq(oid(OID.accessCaIssuers), ctxPrim(6, Buffer.from(u, "utf8")))),
   );
 }
 
-/** cRLDistributionPoints with one fullName URI per point, as Go writes them. */
+/** cRLDistributionPoints with one fullName URI per point, as Go writes them (UTF-8 bytes, unchecked). */
 export function encodeCrlDp(urls: string[]): Buffer {
-  return seq(...urls.map((u) => seq(ctx(0, ctx(0, ctxPrim(6, Buffer.from(u, "latin1")))))));
+  return seq(...urls.map((u) => seq(ctx(0, ctx(0, ctxPrim(6, Buffer.from(u, "utf8")))))));
 }
 
 export interface PolicyQualifier {

@@ -27,6 +27,19 @@ function ia5(s: string, what: string): Buffer {
   return Buffer.from(s, "latin1");
 }
 
+/**
+ * Refuses SANs Go's x509.ParseCertificate would refuse, so no certificate is
+ * issued that kube-apiserver, the kubelet and every Go client then cannot
+ * load (cfssl's `sign -hostname` issues such a certificate; its `gencert`
+ * refuses with this same message when it reads back its own CSR).
+ */
+export function checkIssuableSans(s: SubjectAltNames): void {
+  for (const u of s.uri) {
+    const r = parseGoSanUri(u);
+    if ("error" in r) throw new PkiError("csr-parse-failed", `x509: cannot parse URI ${JSON.stringify(u)}: ${r.error}`, { field: "hosts" });
+  }
+}
+
 /** The SubjectAltName extension value (GeneralNames), as Go marshals it. */
 export function encodeSans(s: SubjectAltNames): Buffer {
   const parts: Buffer[] = [];
@@ -75,8 +88,8 @@ export function parseSans(value: Uint8Array | Der, errorCode: PkiErrorCode = "ce
       case 0x86: {
         const text = ia5Name(c, "uniformResourceIdentifier", errorCode);
         const uri = parseGoSanUri(text);
-        if (uri === undefined) throw new PkiError(errorCode, `x509: cannot parse URI ${JSON.stringify(text)}`);
-        out.uri.push(uri);
+        if ("error" in uri) throw new PkiError(errorCode, `x509: cannot parse URI ${JSON.stringify(text)}: ${uri.error}`);
+        out.uri.push(uri.uri);
         break;
       }
       case 0x87:
