@@ -66,6 +66,25 @@ export async function loadCaKey(ctx: CfsslContext): Promise<PrivateKey> {
   return parsePrivateKeyPem(data, "ca-key");
 }
 
+/**
+ * The CA certificate and key, read and parsed in cfssl's order
+ * (local.NewSignerFromFile): `-ca` read, `-ca-key` read (1001), `-ca` parsed,
+ * `-ca-key` parsed; 2000 first when `-ca-key` is not given at all.
+ */
+export async function loadCaPair(ctx: CfsslContext): Promise<{ caCert: Certificate; caKey: PrivateKey }> {
+  const spec = str(ctx, "ca-key");
+  if (spec === "") throw new PkiError("key-unknown", undefined, { field: "ca-key" });
+  const caBytes = await readBytes(ctx.io, str(ctx, "ca"));
+  let keyBytes: Buffer;
+  try {
+    keyBytes = await readBytes(ctx.io, spec);
+  } catch (e) {
+    throw new PkiError("certificate-read-failed", e instanceof Error ? e.message : String(e), { field: "ca-key", cause: e });
+  }
+  const caCert = parseSingleCertificate(caBytes, "ca");
+  return { caCert, caKey: parsePrivateKeyPem(keyBytes, "ca-key") };
+}
+
 export function needRemoteUnsupported(ctx: CfsslContext): void {
   if (str(ctx, "remote") !== "") throw new PlainError("k8s-pki does not implement remote signing (-remote); sign locally with -ca and -ca-key");
 }

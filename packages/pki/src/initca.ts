@@ -117,7 +117,8 @@ export function requestFromCertificate(cert: Certificate): CertificateRequest {
  * subject, SANs, pathlen and lifetime, starting now.
  */
 export async function renewCa(cert: Certificate, key: PrivateKey, opts: Entropy = {}): Promise<string> {
-  if (!cert.basicConstraints?.isCa) throw new PkiError("certificate-unknown", "input certificate is not a CA cert", { field: "ca" });
+  // A plain error in cfssl (errors.New), printed as its bare message, not as {"code":...}.
+  if (!cert.basicConstraints?.isCa) throw new PkiError("input-invalid", "input certificate is not a CA cert", { field: "ca" });
   if (!cert.spki.equals(key.spki)) throw new PkiError("key-mismatch", undefined, { field: "ca-key" });
   return (await initCa(requestFromCertificate(cert), { ...opts, key })).cert;
 }

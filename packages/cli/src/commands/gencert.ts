@@ -1,6 +1,6 @@
 // k8s-pki gencert: cfssl gencert (initca, renewca, or key + CSR + signed certificate).
-import { createLocalSigner, genCert, initCa, parseCsrJson, parsePrivateKeyPem, renewCa, splitHosts } from "@k8s/pki";
-import { bool, loadCaCert, loadCaKey, needRemoteUnsupported, popArg, printCert, str, type CfsslContext } from "../cfssl-context.js";
+import { createLocalSigner, generateKeyAndCsr, initCa, parseCsrJson, parseGoDuration, parsePrivateKeyPem, renewCa, splitHosts, type CertificateRequest } from "@k8s/pki";
+import { bool, loadCaCert, loadCaPair, needRemoteUnsupported, popArg, printCert, str, type CfsslContext } from "../cfssl-context.js";
 import { logLine, PlainError, readBytes, readStdinOrFile } from "../io.js";
 
 export const NO_HOSTS_WARNING =
@@ -21,9 +21,11 @@ export async function gencert(ctx: CfsslContext): Promise<void> {
   if (bool(ctx, "initca")) {
     if (str(ctx, "ca-key") !== "") {
       const key = parsePrivateKeyPem(await readBytes(io, str(ctx, "ca-key")), "ca-key");
+      checkCaDurations(req, false);
       const out = await initCa(req, { key });
       printCert(io, { cert: out.cert, csr: out.csr });
     } else {
+      checkCaDurations(req, true);
       printCert(io, await initCa(req));
     }
     return;
@@ -39,13 +41,33 @@ export async function gencert(ctx: CfsslContext): Promise<void> {
     if (str(ctx, "ca") === "") return logLine(io, "ERROR", "need a CA certificate (provide one with -ca)");
     if (str(ctx, "ca-key") === "") return logLine(io, "ERROR", "need a CA key (provide one with -ca-key)");
   }
-  const caKey = await loadCaKey(ctx);
-  const signer = createLocalSigner({ caCert: await loadCaCert(ctx), caKey, config: ctx.config });
-  const out = await genCert(req, signer, {
-    profile: str(ctx, "profile"),
+  // cfssl makes the key and CSR before it reads the CA files, so their faults come first.
+  const { keyPem, csrPem } = await generateKeyAndCsr(req);
+  const signer = createLocalSigner({ ...(await loadCaPair(ctx)), config: ctx.config });
+  const cert = await signer.sign({
+    request: csrPem,
     hosts: hostname !== "" ? hosts : undefined,
+    profile: str(ctx, "profile"),
     crlOverride: str(ctx, "crl") || undefined,
   });
   if (hosts.length === 0 && req.hosts.length === 0) logLine(io, "WARNING", NO_HOSTS_WARNING);
-  printCert(io, out);
+  printCert(io, { cert, csr: csrPem, key: keyPem });
+}
+
+/**
+ * cfssl's initca reads `ca.expiry` (and, for a new key, `ca.backdate`) with
+ * time.ParseDuration before anything else and returns Go's plain error
+ * (`time: invalid duration "bogus"`, no cfssl code), ahead of the subject check.
+ */
+function checkCaDurations(req: CertificateRequest, withBackdate: boolean): void {
+  const check = (s: string | undefined): void => {
+    if (!s) return;
+    try {
+      parseGoDuration(s);
+    } catch (e) {
+      throw new PlainError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  check(req.ca?.expiry);
+  if (withBackdate) check(req.ca?.backdate);
 }

@@ -1,6 +1,6 @@
 // k8s-pki sign: cfssl sign (sign an existing CSR, optionally overriding subject and hosts).
 import { createLocalSigner, parseSignSubject, splitHosts, type SignSubject } from "@k8s/pki";
-import { loadCaCert, loadCaKey, needRemoteUnsupported, popArg, printCert, str, type CfsslContext } from "../cfssl-context.js";
+import { loadCaPair, needRemoteUnsupported, popArg, printCert, str, type CfsslContext } from "../cfssl-context.js";
 import { logLine, PlainError, readPlain, readStdinOrFile } from "../io.js";
 
 export async function sign(ctx: CfsslContext): Promise<void> {
@@ -19,8 +19,7 @@ export async function sign(ctx: CfsslContext): Promise<void> {
     if (str(ctx, "ca") === "") return logLine(io, "ERROR", "need CA certificate (provide one with -ca)");
     if (str(ctx, "ca-key") === "") return logLine(io, "ERROR", "need CA key (provide one with -ca-key)");
   }
-  const caKey = await loadCaKey(ctx);
-  const signer = createLocalSigner({ caCert: await loadCaCert(ctx), caKey, config: ctx.config });
+  const signer = createLocalSigner({ ...(await loadCaPair(ctx)), config: ctx.config });
   const hostname = str(ctx, "hostname");
   const cert = await signer.sign({
     request: csr,

@@ -2,7 +2,7 @@
 // decoded with Go JSON semantics and checked with cfssl's rules and messages.
 import { PkiError } from "../errors.js";
 import { parseGoDuration } from "../go/duration.js";
-import { getField, goBool, goInt, goString, goStringArray, parseGoJson } from "../go/json.js";
+import { getField, GoNumberLiteral, goBool, goInt, goString, goStringArray, isJsonObject, jsonType, parseGoJson } from "../go/json.js";
 import type { CertificatePolicy, PolicyQualifier } from "../x509/extensions.js";
 import { compileGoRegexp } from "./go-regexp.js";
 import { resolveUsages } from "./usages.js";
@@ -82,14 +82,15 @@ const invalid = (message: string, field?: string, cause?: unknown): PkiError =>
   new PkiError("policy-invalid", message, { field, cause });
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObj = isJsonObject;
+/** The JSON text Go hands to an UnmarshalJSON method, for the messages that quote it. */
+const rawJson = (v: unknown): string => (v instanceof GoNumberLiteral ? v.text : JSON.stringify(v));
 
 /** A nested struct or map field; Go's type error names the field's type. */
 function goObject(v: unknown, ctx: { struct: string; field: string; path?: string }, goType: string): Obj | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isObj(v)) {
-    const t = Array.isArray(v) ? "array" : typeof v === "boolean" ? "bool" : typeof v;
-    throw new PkiError("input-invalid", `json: cannot unmarshal ${t} into Go struct field ${ctx.struct}.${ctx.path ?? ctx.field} of type ${goType}`, { field: ctx.path ?? ctx.field });
+    throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(v)} into Go struct field ${ctx.struct}.${ctx.path ?? ctx.field} of type ${goType}`, { field: ctx.path ?? ctx.field });
   }
   return v;
 }
@@ -151,7 +152,7 @@ function goTime(v: unknown, field: string): Date | undefined {
 
 /** cfssl's config.OID JSON form: a quoted dotted string, each part read with strconv.Atoi. */
 function parseOidString(v: unknown, field: string): string {
-  if (typeof v !== "string") throw new PkiError("input-invalid", `OID JSON string not wrapped in quotes.${JSON.stringify(v)}`, { field });
+  if (typeof v !== "string") throw new PkiError("input-invalid", `OID JSON string not wrapped in quotes.${rawJson(v)}`, { field });
   // cfssl's check is an unanchored \d(\.\d+)*: any digit passes it.
   if (!/\d/.test(v)) throw new PkiError("input-invalid", "Invalid OID", { field });
   return v
@@ -227,8 +228,8 @@ function decodeProfile(raw: Obj, path: string): DecodedProfile {
   p.copyExtensions = goBool(get("copy_extensions"), f("copy_extensions")) ?? false;
   // zlint's LintStatus JSON form: one of its labels. k8s-pki does not lint, but refuses what cfssl cannot load.
   const lint = get("lint_error_level");
-  if (lint !== undefined && !LINT_LABELS.has(JSON.stringify(lint).replaceAll('"', ""))) {
-    throw new PkiError("input-invalid", `bad LintStatus JSON value: ${JSON.stringify(lint)}`, { field: `${path}.lint_error_level` });
+  if (lint !== undefined && !LINT_LABELS.has(rawJson(lint).replaceAll('"', ""))) {
+    throw new PkiError("input-invalid", `bad LintStatus JSON value: ${rawJson(lint)}`, { field: `${path}.lint_error_level` });
   }
   p.notBefore = goTime(get("not_before"), `${path}.not_before`);
   p.notAfter = goTime(get("not_after"), `${path}.not_after`);
@@ -242,19 +243,19 @@ function decodeProfile(raw: Obj, path: string): DecodedProfile {
   const authRemoteKey = authRemote ? goString(getField(authRemote, "auth_key"), ar("auth_key")) ?? "" : "";
   const allowed = get("allowed_extensions");
   if (allowed !== undefined && allowed !== null && !Array.isArray(allowed)) {
-    throw new PkiError("input-invalid", `json: cannot unmarshal ${typeof allowed} into Go struct field ${s}.${path}.allowed_extensions of type []config.OID`, { field: `${path}.allowed_extensions` });
+    throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(allowed)} into Go struct field ${s}.${path}.allowed_extensions of type []config.OID`, { field: `${path}.allowed_extensions` });
   }
   p.allowedExtensions = Array.isArray(allowed) ? allowed.map((o) => parseOidString(o, `${path}.allowed_extensions`)) : [];
   const policies = get("Policies");
   if (policies !== undefined && policies !== null) {
     if (!Array.isArray(policies)) {
-      throw new PkiError("input-invalid", `json: cannot unmarshal ${typeof policies} into Go struct field ${s}.${path}.Policies of type []config.CertificatePolicy`, { field: `${path}.Policies` });
+      throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(policies)} into Go struct field ${s}.${path}.Policies of type []config.CertificatePolicy`, { field: `${path}.Policies` });
     }
     p.policies = policies.map((pol, i) => {
       const po = goObject(pol, { struct: s, field: "Policies", path: `${path}.Policies` }, "config.CertificatePolicy") ?? {};
       const quals = getField(po, "Qualifiers");
       if (quals !== undefined && quals !== null && !Array.isArray(quals)) {
-        throw new PkiError("input-invalid", `json: cannot unmarshal ${typeof quals} into Go struct field CertificatePolicy.${path}.Policies.Qualifiers of type []config.CertificatePolicyQualifier`, { field: `${path}.Policies` });
+        throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(quals)} into Go struct field CertificatePolicy.${path}.Policies.Qualifiers of type []config.CertificatePolicyQualifier`, { field: `${path}.Policies` });
       }
       return {
         id: parseOidString(getField(po, "ID"), `${path}.policies[${i}].ID`),
@@ -381,9 +382,9 @@ function unmarshalConfig(top: Obj): { signing?: Obj; remotes: Obj; authKeys: Obj
 export function parseSigningConfig(input: string | Uint8Array): SigningConfig {
   let decoded: ReturnType<typeof unmarshalConfig>;
   try {
-    const root = parseGoJson(input);
+    const root = parseGoJson(input, { keepNumberText: true });
     if (root !== null && !isObj(root)) {
-      throw new PkiError("input-invalid", `json: cannot unmarshal ${Array.isArray(root) ? "array" : typeof root} into Go value of type config.Config`);
+      throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(root)} into Go value of type config.Config`);
     }
     decoded = unmarshalConfig(root ?? {});
   } catch (e) {

@@ -1,7 +1,7 @@
 // CertificateRequest: cfssl's CSR JSON (csr.CertificateRequest), decoded with
 // Go JSON semantics, and the subject and SANs it turns into.
 import { PkiError } from "../errors.js";
-import { getField, goBool, goInt, goString, goStringArray, parseGoJson } from "../go/json.js";
+import { getField, goBool, goInt, goString, goStringArray, isJsonObject, jsonType, parseGoJson } from "../go/json.js";
 import { classifyHost } from "../go/hosts.js";
 import { goBase64ErrorOffset } from "../base64.js";
 import { defaultKeyRequest, type KeyRequest } from "../keys/key-request.js";
@@ -46,24 +46,51 @@ export interface CertificateRequest {
 }
 
 type Obj = Record<string, unknown>;
-const typeName = (v: unknown): string => (Array.isArray(v) ? "array" : v === null ? "null" : typeof v === "boolean" ? "bool" : typeof v);
 
-function obj(v: unknown, struct: string, field: string): Obj | undefined {
+/** CertificateRequest's JSON field names, in Go's declaration order (for key routing). */
+const REQUEST_FIELDS = ["CN", "names", "hosts", "key", "ca", "serialnumber", "delegation_enabled", "extensions", "crl_url"] as const;
+
+function obj(v: unknown, struct: string, path: string, goType: string): Obj | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "object" || Array.isArray(v)) {
-    throw new PkiError("input-invalid", `json: cannot unmarshal ${typeName(v)} into Go struct field ${struct}.${field} of type ${field === "key" ? "csr.KeyRequest" : "csr.CAConfig"}`, { field });
-  }
-  return v as Obj;
+  if (!isJsonObject(v)) throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(v)} into Go struct field ${struct}.${path} of type ${goType}`, { field: path });
+  return v;
+}
+
+function array(v: unknown, struct: string, path: string, goType: string): unknown[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(v)} into Go struct field ${struct}.${path} of type ${goType}`, { field: path });
+  return v;
+}
+
+/**
+ * Runs one decoder per struct field in the order the fields' keys appear in
+ * the text, so that the first type error reported is the first Go meets: Go's
+ * decoder walks the object in document order and keeps its first error. (The
+ * key order is that of the last occurrence, as {@link getField} reads.)
+ */
+function inDocumentOrder(o: Obj, decoders: [string, (v: unknown) => void][], fields: readonly string[]): void {
+  const keys = Object.keys(o);
+  // The last key that routes to the field (the one whose value getField returns).
+  const at = (name: string): number => {
+    for (let i = keys.length - 1; i >= 0; i--) if (getField({ [keys[i]!]: true }, name, fields) !== undefined) return i;
+    return -1;
+  };
+  const order = decoders.map(([name, run], i) => ({ name, run, pos: at(name), i })).filter((d) => d.pos >= 0);
+  order.sort((a, b) => a.pos - b.pos || a.i - b.i);
+  for (const d of order) d.run(getField(o, d.name, fields));
 }
 
 /**
  * Decodes cfssl CSR JSON. Keys match case-insensitively and unknown keys are
- * ignored (Go semantics). The key section starts from cfssl's ECDSA P-256
- * default and is decoded over it, so `{"algo":"rsa"}` keeps size 256 and
- * fails key generation just as it does in cfssl.
+ * ignored (Go semantics); fields are decoded in document order, so the first
+ * type error is Go's. Paths in messages are Go's: struct field names joined
+ * by dots, without array indexes (`Name.names.O`). The key section starts
+ * from cfssl's ECDSA P-256 default and is decoded over it, so
+ * `{"algo":"rsa"}` keeps size 256 and fails key generation just as it does
+ * in cfssl.
  */
 export function parseCsrJson(input: string | Uint8Array | object): CertificateRequest {
-  const root = typeof input === "string" || input instanceof Uint8Array ? parseGoJson(input) : JSON.parse(JSON.stringify(input));
+  const root = typeof input === "string" || input instanceof Uint8Array ? parseGoJson(input, { keepNumberText: true }) : JSON.parse(JSON.stringify(input));
   const req: CertificateRequest = {
     CN: "",
     names: [],
@@ -75,96 +102,132 @@ export function parseCsrJson(input: string | Uint8Array | object): CertificateRe
     crl_url: "",
   };
   if (root === null) return req;
-  if (typeof root !== "object" || Array.isArray(root)) {
-    throw new PkiError("input-invalid", `json: cannot unmarshal ${typeName(root)} into Go value of type csr.CertificateRequest`);
+  if (!isJsonObject(root)) {
+    throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(root)} into Go value of type csr.CertificateRequest`);
   }
-  const r = root as Obj;
   const S = "CertificateRequest";
-  req.CN = goString(getField(r, "CN"), { struct: S, field: "CN" }) ?? "";
-  req.hosts = goStringArray(getField(r, "hosts"), { struct: S, field: "hosts" }) ?? [];
-  req.serialnumber = goString(getField(r, "serialnumber"), { struct: S, field: "serialnumber" }) ?? "";
-  req.delegation_enabled = goBool(getField(r, "delegation_enabled"), { struct: S, field: "delegation_enabled" }) ?? false;
-  req.crl_url = goString(getField(r, "crl_url"), { struct: S, field: "crl_url" }) ?? "";
-
-  const names = getField(r, "names");
-  if (names !== undefined && names !== null) {
-    if (!Array.isArray(names)) throw new PkiError("input-invalid", `json: cannot unmarshal ${typeName(names)} into Go struct field ${S}.names of type []csr.Name`, { field: "names" });
-    req.names = names.map((n, i) => {
-      const no = obj(n, S, `names[${i}]`) ?? {};
-      const ctx = (field: string) => ({ struct: "Name", field, path: `names[${i}].${field}` });
-      const oids = getField(no, "OID");
-      const oidMap: Record<string, string> = {};
-      if (oids !== undefined && oids !== null) {
-        if (typeof oids !== "object" || Array.isArray(oids)) throw new PkiError("input-invalid", `json: cannot unmarshal ${typeName(oids)} into Go struct field Name.names.OID of type map[string]string`, { field: `names[${i}].OID` });
-        for (const [k, v] of Object.entries(oids as Obj)) {
-          if (typeof v !== "string") throw new PkiError("input-invalid", `json: cannot unmarshal ${typeName(v)} into Go struct field Name.names.OID of type string`, { field: `names[${i}].OID.${k}` });
-          oidMap[k] = v;
-        }
-      }
-      return {
-        C: goString(getField(no, "C"), ctx("C")) ?? "",
-        ST: goString(getField(no, "ST"), ctx("ST")) ?? "",
-        L: goString(getField(no, "L"), ctx("L")) ?? "",
-        O: goString(getField(no, "O"), ctx("O")) ?? "",
-        OU: goString(getField(no, "OU"), ctx("OU")) ?? "",
-        E: goString(getField(no, "E"), ctx("E")) ?? "",
-        SerialNumber: goString(getField(no, "SerialNumber"), ctx("SerialNumber")) ?? "",
-        OID: oidMap,
-      };
-    });
-  }
-
-  const key = getField(r, "key");
-  const ko = obj(key, S, "key");
-  if (ko) {
-    const a = goString(getField(ko, "algo"), { struct: "KeyRequest", field: "algo", path: "key.algo" });
-    const s = goInt(getField(ko, "size"), { struct: "KeyRequest", field: "size", path: "key.size" });
-    if (a !== undefined) req.key.algo = a;
-    if (s !== undefined) req.key.size = s;
-  }
-
-  const ca = obj(getField(r, "ca"), S, "ca");
-  if (ca) {
-    const c = (field: string) => ({ struct: "CAConfig", field, path: `ca.${field}` });
-    req.ca = {
-      pathlen: goInt(getField(ca, "pathlen"), c("pathlen")) ?? 0,
-      pathlenzero: goBool(getField(ca, "pathlenzero"), c("pathlenzero")) ?? false,
-      expiry: goString(getField(ca, "expiry"), c("expiry")) ?? "",
-      backdate: goString(getField(ca, "backdate"), c("backdate")) ?? "",
-    };
-  }
-
-  const exts = getField(r, "extensions");
-  if (exts !== undefined && exts !== null) {
-    if (!Array.isArray(exts)) throw new PkiError("input-invalid", `json: cannot unmarshal ${typeName(exts)} into Go struct field ${S}.extensions of type []pkix.Extension`, { field: "extensions" });
-    req.extensions = exts.map((e, i) => {
-      const eo = obj(e, S, `extensions[${i}]`) ?? {};
-      const id = getField(eo, "Id");
-      const idCtx = { field: `extensions[${i}].Id` };
-      if (id !== undefined && id !== null && !Array.isArray(id)) {
-        throw new PkiError("input-invalid", `json: cannot unmarshal ${typeName(id)} into Go struct field Extension.extensions.Id of type asn1.ObjectIdentifier`, idCtx);
-      }
-      for (const n of Array.isArray(id) ? (id as unknown[]) : []) {
-        if (typeof n !== "number" || !Number.isInteger(n)) {
-          throw new PkiError("input-invalid", `json: cannot unmarshal ${typeof n === "number" ? `number ${n}` : typeName(n)} into Go struct field Extension.extensions.Id of type int`, idCtx);
-        }
-        if (n < 0) throw new PkiError("csr-bad-request", `invalid OID ${JSON.stringify((id as number[]).join("."))}`, idCtx);
-      }
-      const rawValue = getField(eo, "Value");
-      if (rawValue !== undefined && rawValue !== null && typeof rawValue !== "string") {
-        throw new PkiError("input-invalid", `json: cannot unmarshal ${typeName(rawValue)} into Go struct field Extension.extensions.Value of type []uint8`, { field: `extensions[${i}].Value` });
-      }
-      const value = typeof rawValue === "string" ? rawValue : "";
-      const bad = goBase64ErrorOffset(value);
-      if (bad !== undefined) throw new PkiError("input-invalid", `illegal base64 data at input byte ${bad}`, { field: `extensions[${i}].Value` });
-      return {
-        oid: ((id as number[] | null | undefined) ?? []).join("."),
-        critical: goBool(getField(eo, "Critical"), { struct: "Extension", field: "Critical" }) ?? false,
-        value: Buffer.from(value.replace(/[\r\n]/g, ""), "base64"),
-      };
-    });
-  }
+  inDocumentOrder(
+    root,
+    [
+      ["CN", (v) => void (req.CN = goString(v, { struct: S, field: "CN" }) ?? req.CN)],
+      ["names", (v) => void (req.names = decodeNames(v) ?? req.names)],
+      ["hosts", (v) => void (req.hosts = goStringArray(v, { struct: S, field: "hosts" }) ?? req.hosts)],
+      ["key", (v) => decodeKey(v, req)],
+      ["ca", (v) => decodeCa(v, req)],
+      ["serialnumber", (v) => void (req.serialnumber = goString(v, { struct: S, field: "serialnumber" }) ?? req.serialnumber)],
+      ["delegation_enabled", (v) => void (req.delegation_enabled = goBool(v, { struct: S, field: "delegation_enabled" }) ?? req.delegation_enabled)],
+      ["extensions", (v) => void (req.extensions = decodeExtensions(v) ?? req.extensions)],
+      ["crl_url", (v) => void (req.crl_url = goString(v, { struct: S, field: "crl_url" }) ?? req.crl_url)],
+    ],
+    REQUEST_FIELDS,
+  );
+  // Not a JSON error: checked once the whole request has decoded.
+  const negative = req.extensions.find((e) => e.oid.split(".").some((a) => a.startsWith("-")));
+  if (negative) throw new PkiError("csr-bad-request", `invalid OID ${JSON.stringify(negative.oid)}`, { field: "extensions.Id" });
   return req;
+}
+
+const NAME_FIELDS = ["C", "ST", "L", "O", "OU", "E", "SerialNumber", "OID"] as const;
+
+function decodeNames(v: unknown): CsrName[] | undefined {
+  const names = array(v, "CertificateRequest", "names", "[]csr.Name");
+  return names?.map((n) => {
+    const no = obj(n, "CertificateRequest", "names", "csr.Name") ?? {};
+    const ctx = (field: string) => ({ struct: "Name", field, path: `names.${field}` });
+    const name: CsrName = { C: "", ST: "", L: "", O: "", OU: "", E: "", SerialNumber: "", OID: {} };
+    const str = (k: Exclude<(typeof NAME_FIELDS)[number], "OID">): [string, (x: unknown) => void] => [k, (x) => void (name[k] = goString(x, ctx(k)) ?? name[k])];
+    inDocumentOrder(
+      no,
+      [
+        str("C"),
+        str("ST"),
+        str("L"),
+        str("O"),
+        str("OU"),
+        str("E"),
+        str("SerialNumber"),
+        [
+          "OID",
+          (oids) => {
+            const m = obj(oids, "Name", "names.OID", "map[string]string");
+            for (const [k, x] of Object.entries(m ?? {})) name.OID[k] = goString(x, ctx("OID")) ?? "";
+          },
+        ],
+      ],
+      NAME_FIELDS,
+    );
+    return name;
+  });
+}
+
+function decodeKey(v: unknown, req: CertificateRequest): void {
+  const ko = obj(v, "CertificateRequest", "key", "csr.KeyRequest");
+  if (!ko) return;
+  const fields = ["algo", "size"] as const;
+  inDocumentOrder(
+    ko,
+    [
+      ["algo", (x) => void (req.key.algo = goString(x, { struct: "KeyRequest", field: "algo", path: "key.algo" }) ?? req.key.algo)],
+      ["size", (x) => void (req.key.size = goInt(x, { struct: "KeyRequest", field: "size", path: "key.size" }) ?? req.key.size)],
+    ],
+    fields,
+  );
+}
+
+function decodeCa(v: unknown, req: CertificateRequest): void {
+  const ca = obj(v, "CertificateRequest", "ca", "csr.CAConfig");
+  if (!ca) return;
+  const c = (field: string) => ({ struct: "CAConfig", field, path: `ca.${field}` });
+  const out: CaConfig = req.ca ?? { pathlen: 0, pathlenzero: false, expiry: "", backdate: "" };
+  req.ca = out;
+  inDocumentOrder(
+    ca,
+    [
+      ["pathlen", (x) => void (out.pathlen = goInt(x, c("pathlen")) ?? out.pathlen)],
+      ["pathlenzero", (x) => void (out.pathlenzero = goBool(x, c("pathlenzero")) ?? out.pathlenzero)],
+      ["expiry", (x) => void (out.expiry = goString(x, c("expiry")) ?? out.expiry)],
+      ["backdate", (x) => void (out.backdate = goString(x, c("backdate")) ?? out.backdate)],
+    ],
+    ["pathlen", "pathlenzero", "expiry", "backdate"],
+  );
+}
+
+function decodeExtensions(v: unknown): Extension[] | undefined {
+  const exts = array(v, "CertificateRequest", "extensions", "[]pkix.Extension");
+  if (!exts) return undefined;
+  return exts.map((e) => {
+    const eo = obj(e, "CertificateRequest", "extensions", "pkix.Extension") ?? {};
+    let id: number[] = [];
+    let critical = false;
+    let value = "";
+    inDocumentOrder(
+      eo,
+      [
+        [
+          "Id",
+          (x) => {
+            const ids = array(x, "Extension", "extensions.Id", "asn1.ObjectIdentifier");
+            if (ids) id = ids.map((n) => goInt(n, { struct: "Extension", field: "Id", path: "extensions.Id" }) ?? 0);
+          },
+        ],
+        ["Critical", (x) => void (critical = goBool(x, { struct: "Extension", field: "Critical", path: "extensions.Critical" }) ?? critical)],
+        [
+          "Value",
+          (x) => {
+            if (x === undefined || x === null) return;
+            if (typeof x !== "string") {
+              throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(x)} into Go struct field Extension.extensions.Value of type []uint8`, { field: "extensions.Value" });
+            }
+            const bad = goBase64ErrorOffset(x);
+            if (bad !== undefined) throw new PkiError("input-invalid", `illegal base64 data at input byte ${bad}`, { field: "extensions.Value" });
+            value = x;
+          },
+        ],
+      ],
+      ["Id", "Critical", "Value"],
+    );
+    return { oid: id.join("."), critical, value: Buffer.from(value.replace(/[\r\n]/g, ""), "base64") };
+  });
 }
 
 /** cfssl's csr.OIDFromString: dotted decimal, each part a non-negative int. */

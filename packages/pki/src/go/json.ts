@@ -412,9 +412,32 @@ function hex4(b: Uint8Array, i: number): number {
 
 const ascii = new TextDecoder();
 
+/**
+ * A JSON number whose literal text is not JS's spelling of its value (`256.0`,
+ * `1e2`, `-0`, integers beyond 2^53): Go's int fields parse the TEXT, so they
+ * refuse `256.0` and name it in the message. Produced only when
+ * {@link ParseGoJsonOptions.keepNumberText} is set.
+ */
+export class GoNumberLiteral {
+  constructor(
+    readonly value: number,
+    readonly text: string,
+  ) {}
+  toJSON(): number {
+    return this.value;
+  }
+}
+
+/** A JSON object as Go sees one (not an array, not null, not a {@link GoNumberLiteral}). */
+export const isJsonObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof GoNumberLiteral);
+
 class Builder {
   i = 0;
-  constructor(private readonly b: Uint8Array) {}
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly keepNumberText = false,
+  ) {}
 
   private ws(): void {
     for (;;) {
@@ -497,7 +520,8 @@ class Builder {
     if (text === "false") return false;
     if (text === "null") return null;
     // Out-of-range literals become ±Infinity; the typed accessors reject them.
-    return Number(text);
+    const n = Number(text);
+    return this.keepNumberText && String(n) !== text ? new GoNumberLiteral(n, text) : n;
   }
 
   /** Iterative so that Go's full nesting depth of 10000 cannot overflow the JS stack. */
@@ -574,11 +598,20 @@ function store(frame: Frame, v: unknown): void {
  *
  * @throws PkiError `input-invalid` with Go's syntax error message. Never a SyntaxError.
  */
-export function parseGoJson(text: string | Uint8Array): unknown {
+export function parseGoJson(text: string | Uint8Array, opts: ParseGoJsonOptions = {}): unknown {
   const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
   const err = checkValid(bytes);
   if (err !== undefined) throw new PkiError("input-invalid", err);
-  return new Builder(bytes).value();
+  return new Builder(bytes, opts.keepNumberText).value();
+}
+
+export interface ParseGoJsonOptions {
+  /**
+   * Numbers whose literal is not JS's spelling of the value become
+   * {@link GoNumberLiteral}s, so {@link goInt} can refuse `256.0` as Go does.
+   * Only for callers that read numbers through the typed accessors.
+   */
+  keepNumberText?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -669,7 +702,8 @@ export interface GoFieldContext {
 }
 
 /** The JSON type names Go uses in "cannot unmarshal X". */
-function jsonType(v: unknown): string {
+export function jsonType(v: unknown): string {
+  if (v instanceof GoNumberLiteral) return "number";
   switch (typeof v) {
     case "string":
       return "string";
@@ -713,19 +747,24 @@ export function goBool(v: unknown, ctx: GoFieldContext): boolean | undefined {
 
 /**
  * A Go `int` field (64-bit). Go parses the literal with strconv.ParseInt, so a
- * fraction is an error: `json: cannot unmarshal number 1.5 into Go struct field
- * KeyRequest.key.size of type int`.
+ * fraction or an exponent is an error, even `256.0`: `json: cannot unmarshal
+ * number 256.0 into Go struct field KeyRequest.key.size of type int`. The
+ * literal's text is known when the JSON was read with
+ * `parseGoJson(..., { keepNumberText: true })`; a plain JS number (an object
+ * passed in by a program) is judged by its value and shown in JS's spelling.
  *
- * Deviations, because the JS number no longer has the literal's text: `1.0`
- * and `1e2` are accepted (Go rejects any literal with `.` or an exponent), the
- * message shows JS's spelling of the number, and integers beyond 2^53 are
- * rejected (Go accepts up to 2^63-1) rather than silently rounded.
+ * Deviation: integers beyond 2^53 are rejected (Go accepts up to 2^63-1)
+ * rather than silently rounded.
  *
  * @param goType the Go type named in the message, e.g. `time.Duration`.
  * @returns undefined for absent or null.
  */
 export function goInt(v: unknown, ctx: GoFieldContext, goType = "int"): number | undefined {
   if (v === undefined || v === null) return undefined;
+  if (v instanceof GoNumberLiteral) {
+    if (!/^-?(0|[1-9][0-9]*)$/.test(v.text) || !Number.isSafeInteger(v.value)) throw typeError(`number ${v.text}`, ctx, goType);
+    return v.value === 0 ? 0 : v.value; // "-0" is 0
+  }
   if (typeof v !== "number") throw typeError(jsonType(v), ctx, goType);
   if (!Number.isSafeInteger(v)) throw typeError(`number ${String(v)}`, ctx, goType);
   return v === 0 ? 0 : v; // no -0
@@ -753,6 +792,6 @@ export function goStringArray(v: unknown, ctx: GoFieldContext): string[] | undef
  */
 export function goObject(v: unknown, ctx: GoFieldContext, goType: string): Record<string, unknown> | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
+  if (isJsonObject(v)) return v;
   throw typeError(jsonType(v), ctx, goType);
 }

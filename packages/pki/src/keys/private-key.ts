@@ -83,13 +83,15 @@ export function encodePrivateKeyPem(key: PrivateKey): string {
 /**
  * Reads a private key the way cfssl's helpers.ParsePrivateKeyPEM does: the
  * first PEM block that is not `EC PARAMETERS`, under any label, as PKCS#8,
- * PKCS#1 or SEC1. Legacy-encrypted PEM is refused with cfssl's 2100.
+ * PKCS#1 or SEC1. Legacy-encrypted PEM (a `Proc-Type: 4,ENCRYPTED` header)
+ * is refused with cfssl's 2100; an encrypted PKCS#8 block (`ENCRYPTED PRIVATE
+ * KEY`) has no such header, so, as in cfssl, it fails to parse (2003).
  */
 export function parsePrivateKeyPem(input: string | Uint8Array, field?: string): PrivateKey {
   const blocks = decodePemBlocks(input).filter((b) => b.type !== "EC PARAMETERS");
   const block = blocks[0];
   if (!block) throw new PkiError("key-decode-failed", undefined, { field });
-  if (block.headers["Proc-Type"]?.includes("ENCRYPTED") || block.type === "ENCRYPTED PRIVATE KEY") {
+  if (block.headers["Proc-Type"]?.includes("ENCRYPTED")) {
     throw new PkiError("key-encrypted", undefined, { field });
   }
   let lastError: unknown;

@@ -181,6 +181,8 @@ export class LocalSigner {
     try {
       return createCertificateDer(t, this.key, this.issuer);
     } catch (e) {
+      // x509.CreateCertificate's refusals (a SAN that is no IA5String) are CertificateError/Unknown in cfssl.
+      if (e instanceof PkiError && e.code === "csr-bad-request") throw new PkiError("certificate-unknown", e.message, { field: e.field, cause: e });
       if (e instanceof PkiError) throw e;
       throw new PkiError("certificate-unknown", e instanceof Error ? e.message : String(e), { cause: e });
     }

@@ -1,0 +1,118 @@
+// Issue 13, kinds 5 and 6: where cfssl 1.6.5 prints a plain message and where a
+// {"code":N} JSON, which code, and which of two faults it reports first. Each
+// case runs the real cfssl and the built k8s-pki on the same files and compares
+// the exit status, stdout (empty on failure) and the last line of stderr (cfssl
+// prints log lines before it; k8s-pki prints fewer of them).
+import { execFileSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCertificatePem } from "@k8s/pki";
+import { cfssl, errorJson, outputJson, type RunResult } from "../helpers/exec.js";
+import { Workspace } from "../helpers/workspace.js";
+
+let ws: Workspace;
+beforeAll(async () => {
+  ws = new Workspace("k8s-pki-shapes-");
+  await ws.cfsslCa("ca", { CN: "Shapes Root" });
+  ws.write("leaf.json", { CN: "leaf" });
+  ws.write("hosts.json", { CN: "leaf", hosts: ["leaf.example.com"] });
+  const leaf = outputJson(await cfssl(["gencert", "-ca", "ca.pem", "-ca-key", "ca-key.pem", "leaf.json"], { cwd: ws.dir }));
+  ws.write("leaf.pem", leaf.cert!);
+  ws.write("leaf-key.pem", leaf.key!);
+  ws.write("leaf.csr", leaf.csr!);
+  ws.write("hosts.csr", outputJson(await cfssl(["genkey", "hosts.json"], { cwd: ws.dir })).csr!);
+  // The CA key as encrypted PKCS#8 (no Proc-Type header) and as legacy encrypted PEM (with one).
+  ws.write("ca-key-pkcs8-enc.pem", execFileSync("openssl", ["pkcs8", "-topk8", "-in", ws.path("ca-key.pem"), "-passout", "pass:secret"]));
+  ws.write("ca-key-legacy-enc.pem", execFileSync("openssl", ["ec", "-in", ws.path("ca-key.pem"), "-aes128", "-passout", "pass:secret"], { stdio: ["ignore", "pipe", "ignore"] }));
+  ws.write("copy-ext.json", { signing: { default: { expiry: "1h", usages: ["signing"], copy_extensions: true } } });
+  ws.write("bad-config.json", { signing: { default: { expiry: "365d" } } });
+  ws.write("not-pem.csr", "not PEM\n");
+});
+afterAll(() => ws.cleanup());
+
+/** plain: cfssl prints a bare message (no JSON); json: a {"code":N} line; ok: both succeed. */
+type Shape = { plain: string } | { code: number; message?: string } | "ok";
+
+interface Case {
+  name: string;
+  args: string[];
+  files?: Record<string, string | object>;
+  /** What cfssl prints, stated so the table documents it; checked against cfssl's run. */
+  cfssl: Shape;
+}
+
+const CA = ["-ca", "ca.pem", "-ca-key", "ca-key.pem"];
+
+const CASES: Case[] = [
+  // 1. An invalid CA expiry or backdate: Go's time.ParseDuration error, returned bare by initca.
+  { name: "initca: ca.expiry 365d", args: ["gencert", "-initca", "c.json"], files: { "c.json": { CN: "ca", ca: { expiry: "365d" } } }, cfssl: { plain: 'time: unknown unit "d" in duration "365d"' } },
+  { name: "initca: ca.expiry bogus", args: ["gencert", "-initca", "c.json"], files: { "c.json": { CN: "ca", ca: { expiry: "bogus" } } }, cfssl: { plain: 'time: invalid duration "bogus"' } },
+  { name: "initca: ca.backdate 1x", args: ["gencert", "-initca", "c.json"], files: { "c.json": { CN: "ca", ca: { backdate: "1x" } } }, cfssl: { plain: 'time: unknown unit "x" in duration "1x"' } },
+  { name: "initca -ca-key: ca.expiry bogus", args: ["gencert", "-initca", "-ca-key", "ca-key.pem", "c.json"], files: { "c.json": { CN: "ca", ca: { expiry: "bogus" } } }, cfssl: { plain: 'time: invalid duration "bogus"' } },
+  { name: "initca -ca-key: ca.backdate is not read", args: ["gencert", "-initca", "-ca-key", "ca-key.pem", "c.json"], files: { "c.json": { CN: "ca", ca: { backdate: "1x" } } }, cfssl: "ok" },
+  // 2. -renewca with a certificate that is not a CA: errors.New, a bare message.
+  { name: "renewca: not a CA certificate", args: ["gencert", "-renewca", "-ca", "leaf.pem", "-ca-key", "leaf-key.pem"], cfssl: { plain: "input certificate is not a CA cert" } },
+  // 3. sign -hostname with a name that is no IA5String: x509.CreateCertificate's error, wrapped as 1000.
+  { name: "sign -hostname: non-ASCII DNS name", args: ["sign", ...CA, "-hostname", "bücher.example", "leaf.csr"], cfssl: { code: 1000, message: 'x509: "bücher.example" cannot be encoded as an IA5String' } },
+  { name: "sign -hostname: non-ASCII email", args: ["sign", ...CA, "-hostname", "ü@example.com", "leaf.csr"], cfssl: { code: 1000, message: 'x509: "ü@example.com" cannot be encoded as an IA5String' } },
+  { name: "sign -hostname, copy_extensions, CSR without SANs: still 1000", args: ["sign", ...CA, "-config", "copy-ext.json", "-hostname", "bücher.example", "leaf.csr"], cfssl: { code: 1000 } },
+  { name: "sign -hostname, copy_extensions, CSR with SANs: the CSR's SAN wins, signed", args: ["sign", ...CA, "-config", "copy-ext.json", "-hostname", "bücher.example", "hosts.csr"], cfssl: "ok" },
+  // 5. An encrypted PKCS#8 CA key has no Proc-Type header: it fails to parse (2003), not 2100.
+  { name: "gencert: encrypted PKCS#8 CA key", args: ["gencert", "-ca", "ca.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "leaf.json"], cfssl: { code: 2003, message: "Failed to parse private key" } },
+  { name: "sign: encrypted PKCS#8 CA key", args: ["sign", "-ca", "ca.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "leaf.csr"], cfssl: { code: 2003 } },
+  { name: "renewca: encrypted PKCS#8 CA key", args: ["gencert", "-renewca", "-ca", "ca.pem", "-ca-key", "ca-key-pkcs8-enc.pem"], cfssl: { code: 2003 } },
+  { name: "sign: legacy encrypted PEM CA key stays 2100", args: ["sign", "-ca", "ca.pem", "-ca-key", "ca-key-legacy-enc.pem", "leaf.csr"], cfssl: { code: 2100, message: "Private key is encrypted." } },
+  // 4 and 6, through the CLI: Go's field paths and its refusal of a float for an int.
+  { name: "names.O of the wrong type", args: ["genkey", "j.json"], files: { "j.json": { CN: "x", names: [{ O: 5 }] } }, cfssl: { plain: "json: cannot unmarshal number into Go struct field Name.names.O of type string" } },
+  { name: "size 256.0", args: ["genkey", "j.json"], files: { "j.json": '{"CN":"x","key":{"algo":"ecdsa","size":256.0}}' }, cfssl: { plain: "json: cannot unmarshal number 256.0 into Go struct field KeyRequest.key.size of type int" } },
+  { name: "pathlen 1e0 (initca)", args: ["gencert", "-initca", "j.json"], files: { "j.json": '{"CN":"x","ca":{"pathlen":1e0}}' }, cfssl: { plain: "json: cannot unmarshal number 1e0 into Go struct field CAConfig.ca.pathlen of type int" } },
+  { name: "config max_path_len 1.0", args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"], files: { "cfg.json": '{"signing":{"default":{"expiry":"1h","ca_constraint":{"max_path_len":1.0}}}}' }, cfssl: { plain: 'Failed to load config file: {"code":5200,"message":"failed to unmarshal configuration: json: cannot unmarshal number 1.0 into Go struct field CAConstraint.signing.default.ca_constraint.max_path_len of type int"}' } },
+  // 7. Two faults at once: the one cfssl meets first.
+  { name: "bad key request before a missing -ca file (the key is made first)", args: ["gencert", "-ca", "nope.pem", "-ca-key", "ca-key.pem", "k.json"], files: { "k.json": { CN: "x", key: { algo: "rsa", size: 100 } } }, cfssl: { code: 2400, message: "RSA key is too weak" } },
+  { name: "bad key request before a missing -ca-key file", args: ["gencert", "-ca", "ca.pem", "-ca-key", "nope.pem", "k.json"], files: { "k.json": { CN: "x", key: { algo: "rsa", size: 100 } } }, cfssl: { code: 2400 } },
+  { name: "bad key request before an encrypted CA key", args: ["gencert", "-ca", "ca.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "k.json"], files: { "k.json": { CN: "x", key: { algo: "ecdsa", size: 300 } } }, cfssl: { code: 2400 } },
+  { name: "bad OID in names before a missing -ca file", args: ["gencert", "-ca", "nope.pem", "-ca-key", "ca-key.pem", "o.json"], files: { "o.json": { CN: "x", names: [{ OID: { x: "y" } }] } }, cfssl: { code: 9300 } },
+  { name: "-ca read before -ca-key is parsed", args: ["gencert", "-ca", "nope.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "leaf.json"], cfssl: { plain: "open nope.pem: no such file or directory" } },
+  { name: "-ca-key read (1001) before -ca is parsed", args: ["gencert", "-ca", "leaf.csr", "-ca-key", "nope.pem", "leaf.json"], cfssl: { code: 1001 } },
+  { name: "-ca parsed before -ca-key is parsed", args: ["gencert", "-ca", "leaf.csr", "-ca-key", "ca-key-pkcs8-enc.pem", "leaf.json"], cfssl: { code: 1003 } },
+  { name: "sign: -ca read before -ca-key is parsed", args: ["sign", "-ca", "nope.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "leaf.csr"], cfssl: { plain: "open nope.pem: no such file or directory" } },
+  { name: "sign: CA key before the CSR is decoded", args: ["sign", "-ca", "ca.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "not-pem.csr"], cfssl: { code: 2003 } },
+  { name: "initca: bad expiry before the subject check", args: ["gencert", "-initca", "c.json"], files: { "c.json": { ca: { expiry: "bogus" } } }, cfssl: { plain: 'time: invalid duration "bogus"' } },
+  { name: "initca -ca-key: the key file before the expiry", args: ["gencert", "-initca", "-ca-key", "ca-key-pkcs8-enc.pem", "c.json"], files: { "c.json": { CN: "x", ca: { expiry: "bogus" } } }, cfssl: { code: 2003 } },
+  { name: "a bad config before a bad CSR JSON (the config is loaded first)", args: ["gencert", ...CA, "-config", "bad-config.json", "j.json"], files: { "j.json": { CN: 5 } }, cfssl: { plain: 'Failed to load config file: {"code":5200,"message":"time: unknown unit \\"d\\" in duration \\"365d\\""}' } },
+  { name: "CSR JSON: the first type error in the text", args: ["genkey", "j.json"], files: { "j.json": '{"names":[{"O":5}],"CN":5}' }, cfssl: { plain: "json: cannot unmarshal number into Go struct field Name.names.O of type string" } },
+  { name: "CSR JSON: a float size before a later CN error", args: ["genkey", "j.json"], files: { "j.json": '{"key":{"size":1.5},"CN":5}' }, cfssl: { plain: "json: cannot unmarshal number 1.5 into Go struct field KeyRequest.key.size of type int" } },
+];
+
+const lastLine = (s: string): string => s.trimEnd().split("\n").at(-1) ?? "";
+
+function sansOf(r: RunResult): string[] {
+  const c = parseCertificatePem(outputJson(r).cert!);
+  return [...c.sans.dns, ...c.sans.email, ...c.sans.uri];
+}
+
+describe("error shapes and fault order like cfssl 1.6.5", () => {
+  it.each(CASES)("$name", async (c) => {
+    for (const [name, content] of Object.entries(c.files ?? {})) ws.write(name, content);
+    const r = await ws.both(c.args);
+    const ctx = `cfssl (${r.cfssl.code}):\n${r.cfssl.stderr}\nk8s-pki (${r.ours.code}):\n${r.ours.stderr}`;
+    expect(r.ours.code, ctx).toBe(r.cfssl.code);
+    if (c.cfssl === "ok") {
+      expect(r.cfssl.code, ctx).toBe(0);
+      expect(sansOf(r.ours), ctx).toEqual(sansOf(r.cfssl));
+      return;
+    }
+    expect(r.cfssl.code, ctx).toBe(1);
+    expect(r.cfssl.stdout).toBe("");
+    expect(r.ours.stdout, ctx).toBe("");
+    expect(lastLine(r.ours.stderr), ctx).toBe(lastLine(r.cfssl.stderr));
+    if ("plain" in c.cfssl) {
+      expect(lastLine(r.cfssl.stderr)).toBe(c.cfssl.plain);
+      if (!c.cfssl.plain.startsWith("Failed to load config file")) expect(errorJson(r.ours.stderr), ctx).toBeUndefined();
+    } else {
+      const theirs = errorJson(r.cfssl.stderr);
+      expect(theirs?.code, ctx).toBe(c.cfssl.code);
+      if (c.cfssl.message !== undefined) expect(theirs?.message).toBe(c.cfssl.message);
+      expect(errorJson(r.ours.stderr), ctx).toEqual(theirs);
+    }
+  });
+});
