@@ -56,6 +56,7 @@ const CASES: Case[] = [
   { name: "sign -hostname: non-ASCII email", args: ["sign", ...CA, "-hostname", "ü@example.com", "leaf.csr"], cfssl: { code: 1000, message: 'x509: "ü@example.com" cannot be encoded as an IA5String' } },
   { name: "sign -hostname, copy_extensions, CSR without SANs: still 1000", args: ["sign", ...CA, "-config", "copy-ext.json", "-hostname", "bücher.example", "leaf.csr"], cfssl: { code: 1000 } },
   { name: "sign -hostname, copy_extensions, CSR with SANs: the CSR's SAN wins, signed", args: ["sign", ...CA, "-config", "copy-ext.json", "-hostname", "bücher.example", "hosts.csr"], cfssl: "ok" },
+  { name: "names.OID arc beyond int64: strconv.Atoi's refusal, quoted", args: ["genkey", "o.json"], files: { "o.json": { CN: "x", names: [{ OID: { "2.999999999999999999999": "v" } }] } }, cfssl: { code: 9300, message: "invalid OID part 999999999999999999999" } },
   // 5. An encrypted PKCS#8 CA key has no Proc-Type header: it fails to parse (2003), not 2100.
   { name: "gencert: encrypted PKCS#8 CA key", args: ["gencert", "-ca", "ca.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "leaf.json"], cfssl: { code: 2003, message: "Failed to parse private key" } },
   { name: "sign: encrypted PKCS#8 CA key", args: ["sign", "-ca", "ca.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "leaf.csr"], cfssl: { code: 2003 } },

@@ -230,13 +230,16 @@ function decodeExtensions(v: unknown): Extension[] | undefined {
   });
 }
 
-/** cfssl's csr.OIDFromString: dotted decimal, each part a non-negative int. */
+const INT64_MAX = (1n << 63n) - 1n;
+
+/** cfssl's csr.OIDFromString: dotted decimal, each part read with strconv.Atoi (so within int64). */
 function oidFromString(s: string): string {
   const parts = s.split(".");
   for (const p of parts) {
-    if (!/^[+-]?\d+$/.test(p)) throw new PkiError("csr-bad-request", `invalid OID part ${p}`, { field: "names.OID" });
+    const ok = /^[+-]?\d+$/.test(p) && (BigInt(p) <= INT64_MAX && BigInt(p) >= -INT64_MAX - 1n);
+    if (!ok) throw new PkiError("csr-bad-request", `invalid OID part ${p}`, { field: "names.OID" });
   }
-  return parts.map((p) => String(Number(p))).join(".");
+  return parts.map((p) => BigInt(p).toString()).join(".");
 }
 
 /** The subject a request asks for (cfssl CertificateRequest.Name()). */
