@@ -192,13 +192,13 @@ function caBlock(r: Rng, wild: boolean): Json {
 }
 
 /** CSR JSON. `wild` adds what cfssl refuses (bad keys, wrong types, bad OIDs). */
-export function csrJson(r: Rng, opts: { wild: boolean; ca: boolean }): string {
+export function csrJson(r: Rng, opts: { wild: boolean; ca: boolean; prep?: boolean }): string {
   const o: Json = {};
   const w = opts.wild;
   if (r.chance(0.85)) o[key(r, "CN")] = r.pick(["example.com", "worker-1", "system:node:worker-1", "admin", "Kubernetes CA", "ünïcödé CA", "*.example.com", "", "A&B", "x".repeat(70)]);
   if (r.chance(0.7)) o[key(r, "names")] = Array.from({ length: 1 + r.int(3) }, () => nameEntry(r, w));
-  // Without `wild`, no host cfssl panics on (non-ASCII DNS names): the JSON is a preparation cfssl must accept.
-  if (r.chance(0.7)) o[key(r, "hosts")] = w ? hosts(r) : hosts(r).filter((h) => !DNS_ODD.includes(h) || /^[\x20-\x7e]*$/.test(h));
+  // For a preparation (which cfssl must accept), no host cfssl panics on (non-ASCII DNS names and emails).
+  if (r.chance(0.7)) o[key(r, "hosts")] = opts.prep ? hosts(r).filter((h) => /^[\x20-\x7e]*$/.test(h) || h.includes("://")) : hosts(r);
   const k = keyRequest(r, w);
   if (k) o[key(r, "key")] = k;
   if (opts.ca && r.chance(0.6)) o.ca = caBlock(r, w);
@@ -327,7 +327,7 @@ export function scenario(seed: number, index: number): Scenario {
       break;
     }
     case "sign": {
-      files["req.json"] = csrJson(r, { wild: false, ca: false });
+      files["req.json"] = csrJson(r, { wild: false, ca: false, prep: true });
       prep.push({ args: ["genkey", r.chance(0.1) ? "-initca" : "", "req.json"].filter(Boolean), write: { "req.csr": "csr" } });
       args = ["sign", ...caFlags(r), ...configFlags(r, files, wild), ...hostnameFlag(r, 0.35), "req.csr"];
       if (r.chance(0.2)) {
@@ -356,7 +356,7 @@ export function scenario(seed: number, index: number): Scenario {
     }
     case "certinfo": {
       const ca = r.chance(0.3);
-      files["req.json"] = csrJson(r, { wild: false, ca });
+      files["req.json"] = csrJson(r, { wild: false, ca, prep: true });
       if (ca) {
         prep.push({ args: ["gencert", "-initca", "req.json"], write: { "cert.pem": "cert" } });
         args = ["certinfo", "-cert", "cert.pem"];
