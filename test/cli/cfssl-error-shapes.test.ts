@@ -26,6 +26,9 @@ beforeAll(async () => {
   ws.write("copy-ext.json", { signing: { default: { expiry: "1h", usages: ["signing"], copy_extensions: true } } });
   ws.write("bad-config.json", { signing: { default: { expiry: "365d" } } });
   ws.write("not-pem.csr", "not PEM\n");
+  ws.write("bad-uri.json", { CN: "x", hosts: ["https://üñí.example/"] });
+  ws.write("bad-uri.csr", outputJson(await cfssl(["genkey", "bad-uri.json"], { cwd: ws.dir })).csr!);
+  ws.write("typed.csr", leaf.csr!.replaceAll("CERTIFICATE REQUEST", "CERTIFICATE"));
 });
 afterAll(() => ws.cleanup());
 
@@ -57,6 +60,11 @@ const CASES: Case[] = [
   { name: "sign -hostname, copy_extensions, CSR without SANs: still 1000", args: ["sign", ...CA, "-config", "copy-ext.json", "-hostname", "bücher.example", "leaf.csr"], cfssl: { code: 1000 } },
   { name: "sign -hostname, copy_extensions, CSR with SANs: the CSR's SAN wins, signed", args: ["sign", ...CA, "-config", "copy-ext.json", "-hostname", "bücher.example", "hosts.csr"], cfssl: "ok" },
   { name: "names.OID arc beyond int64: strconv.Atoi's refusal, quoted", args: ["genkey", "o.json"], files: { "o.json": { CN: "x", names: [{ OID: { "2.999999999999999999999": "v" } }] } }, cfssl: { code: 9300, message: "invalid OID part 999999999999999999999" } },
+  // csr.Generate returns the subject's error bare (gencsr); genkey and gencert wrap it as 9300.
+  { name: "gencsr: bad names OID, a bare message", args: ["gencsr", "-key", "leaf-key.pem", "o.json"], files: { "o.json": { CN: "x", names: [{ OID: { abc: "v" } }] } }, cfssl: { plain: "invalid OID part abc" } },
+  // certinfo -csr: only a text without PEM is a cfssl error; the parse error is bare, type and signature unchecked.
+  { name: "certinfo -csr: not PEM", args: ["certinfo", "-csr", "not-pem.csr"], cfssl: { code: 9002, message: "CSR Decode failed" } },
+  { name: "certinfo -csr: a URI SAN Go cannot parse, a bare message", args: ["certinfo", "-csr", "bad-uri.csr"], cfssl: { plain: 'x509: cannot parse URI "https://%C3%BC%C3%B1%C3%AD.example/": invalid domain' } },
   // 5. An encrypted PKCS#8 CA key has no Proc-Type header: it fails to parse (2003), not 2100.
   { name: "gencert: encrypted PKCS#8 CA key", args: ["gencert", "-ca", "ca.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "leaf.json"], cfssl: { code: 2003, message: "Failed to parse private key" } },
   { name: "sign: encrypted PKCS#8 CA key", args: ["sign", "-ca", "ca.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "leaf.csr"], cfssl: { code: 2003 } },
@@ -115,5 +123,13 @@ describe("error shapes and fault order like cfssl 1.6.5", () => {
       if (c.cfssl.message !== undefined) expect(theirs?.message).toBe(c.cfssl.message);
       expect(errorJson(r.ours.stderr), ctx).toEqual(theirs);
     }
+  });
+});
+
+describe("certinfo -csr reads what cfssl reads", () => {
+  it("a CERTIFICATE block holding a CSR: the type is not checked, the subject is read", async () => {
+    const r = await ws.both(["certinfo", "-csr", "typed.csr"]);
+    expect([r.cfssl.code, r.ours.code]).toEqual([0, 0]);
+    expect(JSON.parse(r.ours.stdout).Subject.CommonName).toBe(JSON.parse(r.cfssl.stdout).Subject.CommonName);
   });
 });

@@ -125,7 +125,8 @@ export function csrInfo(csr: ParsedCsr): Record<string, unknown> {
       PostalCode: s.postalCode.length ? s.postalCode : null,
       SerialNumber: s.serialNumber,
       CommonName: s.commonName,
-      Names: s.all.map((a) => ({ Type: oidArray(a.type), Value: a.value })),
+      // A nil slice in Go: null when the subject is empty.
+      Names: s.all.length ? s.all.map((a) => ({ Type: oidArray(a.type), Value: a.value })) : null,
       ExtraNames: null,
     },
     Extensions: csr.extensions.length

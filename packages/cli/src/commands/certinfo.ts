@@ -1,6 +1,6 @@
 // k8s-pki certinfo: cfssl certinfo for a certificate (-cert), a CSR (-csr) or a TLS server (-domain).
 import { connect } from "node:tls";
-import { certInfo, csrInfo, goJsonStringify, parseCertificateDer, parseCsrPem, PkiError } from "@k8s/pki";
+import { certInfo, csrInfo, decodePem, goJsonStringify, parseCertificateDer, parseCsrDer, PkiError } from "@k8s/pki";
 import { parseSingleCertificate, str, type CfsslContext } from "../cfssl-context.js";
 import { PlainError, readPlain, readStdinOrFile } from "../io.js";
 
@@ -31,7 +31,17 @@ export async function certinfo(ctx: CfsslContext): Promise<void> {
     const f = str(ctx, "cert");
     out = certInfo(parseSingleCertificate(f === "-" ? await io.readStdin() : await readPlain(io, f), "cert"));
   } else if (str(ctx, "csr") !== "") {
-    out = csrInfo(parseCsrPem(await readStdinOrFile(io, str(ctx, "csr"))));
+    // cfssl's certinfo.ParseCSRFile: only a text without PEM is a cfssl error (9002); the block's
+    // type and signature are not checked, and x509's parse error is printed as it is.
+    const decoded = decodePem(await readStdinOrFile(io, str(ctx, "csr")));
+    if (!decoded) throw new PkiError("csr-decode-failed");
+    let csr;
+    try {
+      csr = parseCsrDer(decoded.block.bytes, false);
+    } catch (e) {
+      throw new PlainError(e instanceof Error ? e.message : String(e));
+    }
+    out = csrInfo(csr);
   } else if (str(ctx, "domain") !== "") {
     out = certInfo(parseCertificateDer(await fetchPeerCertificate(str(ctx, "domain"))));
   } else if (str(ctx, "serial") !== "" && str(ctx, "aki") !== "") {

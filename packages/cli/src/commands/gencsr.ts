@@ -1,5 +1,5 @@
 // k8s-pki gencsr: cfssl gencsr (a CSR for an existing key, from CSR JSON or from a certificate).
-import { generateKeyAndCsr, parseCsrJson, parsePrivateKeyPem, requestFromCertificate, splitHosts } from "@k8s/pki";
+import { generateKeyAndCsr, parseCsrJson, parsePrivateKeyPem, requestFromCertificate, requestSubject, splitHosts } from "@k8s/pki";
 import { parseSingleCertificate, popArg, printCert, str, type CfsslContext } from "../cfssl-context.js";
 import { PlainError, readBytes, readStdinOrFile } from "../io.js";
 
@@ -18,6 +18,12 @@ export async function gencsr(ctx: CfsslContext): Promise<void> {
     req = parseCsrJson(await readStdinOrFile(ctx.io, file));
   }
   if (str(ctx, "hostname") !== "") req.hosts = splitHosts(str(ctx, "hostname"));
+  // cfssl's csr.Generate returns the subject's error (a bad names OID) unwrapped: plain text, not cfssl JSON.
+  try {
+    requestSubject(req);
+  } catch (e) {
+    throw new PlainError(e instanceof Error ? e.message : String(e));
+  }
   const { csrPem } = await generateKeyAndCsr(req, key);
   // cfssl echoes the key file back verbatim.
   printCert(ctx.io, { key: keyBytes, csr: csrPem });
