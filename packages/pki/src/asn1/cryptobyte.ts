@@ -4,6 +4,7 @@
 // length, INTEGER and BOOLEAN must be DER), so the certificate parser follows
 // Go call for call on this reader instead of on a generic DER tree.
 // Every method returns undefined on failure: callers throw Go's message.
+import { goOidFromContent } from "./der.js";
 import { parseGoGeneralizedTime, parseGoUtcTime } from "./go-time.js";
 
 /** One ASN.1 element read by {@link Cbs.readAny}. */
@@ -179,28 +180,5 @@ export function rightAlign(bs: { bytes: Buffer; bitLength: number }): Buffer {
   return a;
 }
 
-/** Dotted form of OID content octets under cryptobyte's limits; undefined where Go refuses. */
-export function goOidString(c: Uint8Array): string | undefined {
-  const arcs: number[] = [];
-  let p = 0;
-  while (p < c.length) {
-    let v = 0;
-    let done = false;
-    for (let i = 0; p < c.length; i++) {
-      if (i === 5 || v >= 1 << 24) return undefined;
-      const b = c[p++]!;
-      if (i === 0 && b === 0x80) return undefined;
-      v = v * 128 + (b & 0x7f);
-      if ((b & 0x80) === 0) {
-        done = true;
-        break;
-      }
-    }
-    if (!done) return undefined;
-    arcs.push(v);
-  }
-  if (arcs.length === 0) return undefined;
-  const first = arcs[0]!;
-  const head = first < 80 ? `${Math.floor(first / 40)}.${first % 40}` : `2.${first - 80}`;
-  return arcs.length === 1 ? head : `${head}.${arcs.slice(1).join(".")}`;
-}
+/** Dotted form of OID content octets under Go's limits; undefined where Go refuses. */
+export const goOidString = goOidFromContent;

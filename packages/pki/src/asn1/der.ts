@@ -300,41 +300,49 @@ const OID_CACHE_MAX_ENTRIES = 4096;
 const OID_CACHE_MAX_KEY = 32;
 
 /**
- * One base-128 arc as both Go readers take it: at most five octets, no leading
- * 0x80, and a value that fits an int32. Returns the value and the next offset.
+ * OBJECT IDENTIFIER content octets in dotted form, as both Go readers take
+ * them (encoding/asn1's parseObjectIdentifier and cryptobyte's
+ * ReadASN1ObjectIdentifier accept the same set): at least one arc, each of at
+ * most five octets, no leading 0x80, no value above 2^31-1. Undefined where
+ * Go refuses.
  */
-function readArc(c: Buffer, off: number, node: Der): [number, number] {
-  let v = 0;
-  for (let shifted = 0; off < c.length; shifted++) {
-    if (shifted === 5) node.fail("base 128 integer too large");
-    const b = c[off++]!;
-    if (shifted === 0 && b === 0x80) node.fail("integer is not minimally encoded");
-    v = v * 128 + (b & 0x7f);
-    if (!(b & 0x80)) {
-      if (v > MAX_INT32) node.fail("base 128 integer too large");
-      return [v, off];
-    }
-  }
-  return node.fail("truncated base 128 integer");
-}
-
-function decodeOid(c: Buffer, node: Der): string {
-  if (c.length === 0) node.fail("zero length OBJECT IDENTIFIER");
+export function goOidFromContent(c: Uint8Array): string | undefined {
+  if (c.length === 0) return undefined;
   const cacheable = c.length <= OID_CACHE_MAX_KEY;
-  const key = cacheable ? c.toString("latin1") : "";
+  const key = cacheable ? Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString("latin1") : "";
   if (cacheable) {
     const hit = oidDecodeCache.get(key);
     if (hit !== undefined) return hit;
   }
-  let [first, off] = readArc(c, 0, node);
-  const arcs: number[] = first < 80 ? [Math.floor(first / 40), first % 40] : [2, first - 80];
+  const arcs: number[] = [];
+  let off = 0;
   while (off < c.length) {
-    [first, off] = readArc(c, off, node);
-    arcs.push(first);
+    let v = 0;
+    let complete = false;
+    for (let shifted = 0; off < c.length; shifted++) {
+      if (shifted === 5) return undefined;
+      const b = c[off++]!;
+      if (shifted === 0 && b === 0x80) return undefined;
+      v = v * 128 + (b & 0x7f);
+      if (!(b & 0x80)) {
+        if (v > MAX_INT32) return undefined;
+        complete = true;
+        break;
+      }
+    }
+    if (!complete) return undefined;
+    arcs.push(v);
   }
-  const dotted = arcs.join(".");
+  const f = arcs[0]!;
+  const dotted = [...(f < 80 ? [Math.floor(f / 40), f % 40] : [2, f - 80]), ...arcs.slice(1)].join(".");
   if (cacheable && oidDecodeCache.size < OID_CACHE_MAX_ENTRIES) oidDecodeCache.set(key, dotted);
   return dotted;
+}
+
+function decodeOid(c: Buffer, node: Der): string {
+  const dotted = goOidFromContent(c);
+  if (dotted === undefined) node.fail(c.length === 0 ? "zero length OBJECT IDENTIFIER" : "invalid object identifier (an arc of more than 5 octets or above 2^31-1, a leading 0x80, or truncated)");
+  return dotted!;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Signature algorithms: which one a key signs with (cfssl's SignerAlgo), and
 // signing/verifying with Node's crypto directly, the fast path.
 import { sign as nodeSign, verify as nodeVerify, createPublicKey, constants as cryptoConstants, type KeyObject } from "node:crypto";
-import { NULL, decodeDer, oid, seq } from "../asn1/der.js";
+import { NULL, decodeDer, goOidFromContent, oid, seq } from "../asn1/der.js";
 import { OID } from "../asn1/oids.js";
 import { goPublicKeyObject, parseGoSpki, type GoPublicKey } from "../x509/go-public-key.js";
 import type { PrivateKey } from "./private-key.js";
@@ -270,31 +270,6 @@ function asnTagAndLength(b: Buffer, at: number): AsnTl | undefined {
   return { cls: first >> 6, compound: (first & 0x20) !== 0, tag, off, len };
 }
 
-/** encoding/asn1 parseBase128Int-based OID; undefined where Go's Unmarshal fails. */
-function asnOid(c: Buffer): string | undefined {
-  if (c.length === 0) return undefined;
-  const arcs: number[] = [];
-  let off = 0;
-  while (off < c.length) {
-    let v = 0;
-    let ok = false;
-    for (let shifted = 0; off < c.length; shifted++) {
-      if (shifted === 5) return undefined;
-      const b = c[off++]!;
-      if (shifted === 0 && b === 0x80) return undefined;
-      v = v * 128 + (b & 0x7f);
-      if ((b & 0x80) === 0) {
-        if (v > 0x7fffffff) return undefined;
-        ok = true;
-        break;
-      }
-    }
-    if (!ok) return undefined;
-    arcs.push(v);
-  }
-  const f = arcs[0]!;
-  return [...(f < 80 ? [Math.floor(f / 40), f % 40] : [2, f - 80]), ...arcs.slice(1)].join(".");
-}
 
 interface Ai {
   oid: string;
@@ -307,7 +282,7 @@ function unmarshalAlgorithmIdentifier(b: Buffer, at: number, tl = asnTagAndLengt
   const inner = b.subarray(tl.off, tl.off + tl.len);
   const o = asnTagAndLength(inner, 0);
   if (!o || o.cls !== 0 || o.tag !== 6 || o.compound || o.off + o.len > inner.length) return undefined;
-  const id = asnOid(inner.subarray(o.off, o.off + o.len));
+  const id = goOidFromContent(inner.subarray(o.off, o.off + o.len));
   if (id === undefined) return undefined;
   let params: Buffer = Buffer.alloc(0);
   const pAt = o.off + o.len;
