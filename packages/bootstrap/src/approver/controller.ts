@@ -11,6 +11,7 @@ import { LeaderElector } from "./leader-election.js";
 import type { Logger } from "./logger.js";
 import { Registry, type Counter, type Gauge, type Histogram } from "./metrics.js";
 import { decide, type Decision, type Facts } from "./policy.js";
+import { registerRuntimeMetrics } from "./runtime-metrics.js";
 import { WorkQueue } from "./work-queue.js";
 
 export const COMPONENT = "k8s-pki-approver";
@@ -20,8 +21,10 @@ export interface ApproverOptions {
   config: ApproverConfig;
   logger: Logger;
   now?: () => Date;
-  /** Start the /healthz, /readyz, /metrics server (default true). */
+  /** Start the /livez, /healthz, /readyz, /metrics server (default true). */
   serve?: boolean;
+  /** The k8s-pki version, published as `k8s_pki_build_info{version}`. */
+  version?: string;
 }
 
 type Outcome = "approved" | "denied" | "left-pending" | "waiting" | "error" | "dry-run";
@@ -61,8 +64,9 @@ export class Approver {
     // Published from the start: a standby replica reads 0, so alerts can tell "not leading" from "not scraped".
     this.leaderGauge.set(undefined, 0);
     this.registry.gauge({ name: "k8s_pki_approver_cache_synced", help: "1 once the CSR cache has synced.", collect: (g) => g.set(undefined, this.watcher.hasSynced() ? 1 : 0) });
-    this.registry.gauge({ name: "k8s_pki_approver_watch_relists", help: "LISTs after the first (410 Gone and the like).", collect: (g) => g.set(undefined, this.watcher.stats().relists) });
-    this.registry.gauge({ name: "k8s_pki_approver_watch_failures", help: "Failed LISTs and WATCHes so far.", collect: (g) => g.set(undefined, this.watcher.stats().failures) });
+    this.registry.counter({ name: "k8s_pki_approver_watch_relists_total", help: "LISTs after the first (410 Gone and the like).", collect: (c) => c.setTotal(undefined, this.watcher.stats().relists) });
+    this.registry.counter({ name: "k8s_pki_approver_watch_failures_total", help: "Failed LISTs and WATCHes.", collect: (c) => c.setTotal(undefined, this.watcher.stats().failures) });
+    registerRuntimeMetrics(this.registry, { version: opts.version ?? "unknown" });
   }
 
   /** Ready once the CSR cache has synced (whether or not this replica leads). */

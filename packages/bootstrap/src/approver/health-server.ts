@@ -1,7 +1,12 @@
-// The approver's HTTP endpoints for kubelet probes and Prometheus: /healthz, /readyz and /metrics.
+// The approver's HTTP endpoints for kubelet probes and Prometheus: /livez,
+// /healthz, /readyz and /metrics.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { processEventLoopWatch, type EventLoopWatch } from "./event-loop-watch.js";
 import { PROMETHEUS_CONTENT_TYPE } from "./metrics.js";
+
+/** /livez fails once the event loop has stalled this long within the watch's window (default 5 s). */
+export const DEFAULT_MAX_EVENT_LOOP_STALL_MS = 5_000;
 
 /** Options of {@link startHealthServer}. */
 export interface HealthServerOptions {
@@ -11,8 +16,18 @@ export interface HealthServerOptions {
   host?: string;
   /** Ready to serve: e.g. the CSR cache has synced. False or a throw → 503. */
   readyz: () => boolean;
-  /** Alive; default always. False or a throw → 500, which makes the kubelet restart the pod. */
+  /**
+   * Alive: default, the event loop has not stalled longer than
+   * `maxEventLoopStallMs` lately (a process that answers at all is running).
+   * False or a throw → 500 on /livez and /healthz, which makes the kubelet restart the pod.
+   */
+  livez?: () => boolean;
+  /** Same as `livez` unless given: /healthz is the older name Kubernetes components keep answering. */
   healthz?: () => boolean;
+  /** See {@link DEFAULT_MAX_EVENT_LOOP_STALL_MS}. */
+  maxEventLoopStallMs?: number;
+  /** Default: the process-wide watch. */
+  eventLoop?: EventLoopWatch;
   /** The Prometheus exposition text. */
   metrics: () => string;
 }
@@ -45,13 +60,18 @@ function check(fn: () => boolean): boolean {
 /** Starts the HTTP server; resolves once it listens. */
 export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
   const host = opts.host ?? "0.0.0.0";
-  const healthz = opts.healthz ?? (() => true);
+  const loop = opts.eventLoop ?? processEventLoopWatch();
+  const maxStall = opts.maxEventLoopStallMs ?? DEFAULT_MAX_EVENT_LOOP_STALL_MS;
+  const livez = opts.livez ?? (() => loop.lag().recentMaxMs <= maxStall);
+  const healthz = opts.healthz ?? livez;
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
-    const known = path === "/healthz" || path === "/readyz" || path === "/metrics";
+    const known = path === "/livez" || path === "/healthz" || path === "/readyz" || path === "/metrics";
     if (!known) return send(req, res, 404, "not found\n");
     if (req.method !== "GET" && req.method !== "HEAD") return send(req, res, 405, "method not allowed\n", TEXT, { Allow: "GET, HEAD" });
     switch (path) {
+      case "/livez":
+        return check(livez) ? send(req, res, 200, "ok") : send(req, res, 500, "unhealthy");
       case "/healthz":
         return check(healthz) ? send(req, res, 200, "ok") : send(req, res, 500, "unhealthy");
       case "/readyz":

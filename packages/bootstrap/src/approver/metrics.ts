@@ -20,6 +20,15 @@ export interface MetricOptions {
   labelNames?: readonly string[];
 }
 
+/** Options of a counter. */
+export interface CounterOptions extends MetricOptions {
+  /**
+   * Called before each render, for totals kept elsewhere (a watcher's relist
+   * count, the process's CPU time): it reports them with {@link Counter.setTotal}.
+   */
+  collect?: (counter: Counter) => void;
+}
+
 /** Options of a gauge. */
 export interface GaugeOptions extends MetricOptions {
   /** Called before each render, to set values that are cheaper to read than to track (e.g. a queue depth). */
@@ -125,6 +134,14 @@ abstract class Metric<S> {
 /** A value that only goes up (or resets to zero when the process restarts). */
 export class Counter extends Metric<{ value: number }> {
   readonly type = "counter";
+  private readonly collector: ((counter: Counter) => void) | undefined;
+
+  constructor(opts: CounterOptions) {
+    // Prometheus's naming rule; rate() users and promtool rely on it.
+    if (!opts.name.endsWith("_total")) throw new Error(`${opts.name}: a counter's name ends in _total`);
+    super(opts);
+    this.collector = opts.collect;
+  }
 
   protected initial(): { value: number } {
     return { value: 0 };
@@ -136,9 +153,22 @@ export class Counter extends Metric<{ value: number }> {
     this.entry(labels).state.value += value;
   }
 
+  /**
+   * Sets a series to a running total counted elsewhere. A lower total is
+   * ignored: a counter never goes down within one process.
+   */
+  setTotal(labels: Labels | undefined, total: number): void {
+    const e = this.entry(labels);
+    if (total > e.state.value) e.state.value = total;
+  }
+
   /** The current value of a series (0 if never incremented). */
   get(labels?: Labels): number {
     return this.peek(labels).value;
+  }
+
+  override collect(): void {
+    this.collector?.(this);
   }
 
   samples(): string[] {
@@ -247,8 +277,8 @@ export class Histogram extends Metric<HistogramState> {
 export class Registry {
   private readonly metrics = new Map<string, Counter | Gauge | Histogram>();
 
-  /** Registers a counter. Names end in `_total` by convention. */
-  counter(opts: MetricOptions): Counter {
+  /** Registers a counter. Its name must end in `_total`. */
+  counter(opts: CounterOptions): Counter {
     return this.register(new Counter(opts));
   }
 
