@@ -30,4 +30,14 @@ export { decide, DEFAULT_POLICY, dnsAllowed, ipInCidr, type ApproverPolicy, type
 export { parseRequest, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, type CsrObject, type ParsedRequest } from "./approver/csr-facts.js";
 export { toCsrObject } from "./approver/csr-object.js";
 export { createLogger, type Logger, type LogLevel } from "./approver/logger.js";
-export { approverManifests, renderApproverManifests, APPROVER_NODE_OPTIONS, type ManifestOptions } from "./approver/manifests.js";
+export {
+  approverManifests,
+  renderApproverManifests,
+  approverImage,
+  policyArgs,
+  APPROVER_IMAGE_NAME,
+  APPROVER_METRICS_PORT,
+  APPROVER_NODE_OPTIONS,
+  type ManifestOptions,
+  type ManifestPolicy,
+} from "./approver/manifests.js";

@@ -71,7 +71,7 @@ describe("approverManifests", () => {
   const kinds = objs.map((o) => o.kind);
 
   it("has a namespace, service account, RBAC and a two-replica deployment with probes", () => {
-    expect(kinds).toEqual(["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment"]);
+    expect(kinds).toEqual(["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service", "PodDisruptionBudget"]);
     const d = objs.find((o) => o.kind === "Deployment") as any;
     expect(d.spec.replicas).toBe(2);
     const c = d.spec.template.spec.containers[0];

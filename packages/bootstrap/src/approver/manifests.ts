@@ -1,7 +1,11 @@
 // The objects to run the approver in a cluster: least-privilege RBAC, a
-// ServiceAccount and a two-replica Deployment with probes.
+// ServiceAccount, a two-replica Deployment with probes and the policy as its
+// arguments, a metrics Service, a PodDisruptionBudget and, on request, a
+// Prometheus Operator ServiceMonitor.
 import jsYaml from "js-yaml";
+import { BootstrapError } from "../errors.js";
 import { MANAGED_BY } from "../rbac.js";
+import { resolveApproverConfig } from "./config.js";
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from "./csr-facts.js";
 
 /**
@@ -11,25 +15,124 @@ import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from "./csr-facts.js";
  */
 export const APPROVER_NODE_OPTIONS = "--max-semi-space-size=1 --max-old-space-size=128";
 
+/** Repository name of the approver's container image (images/approver, scripts/build-image.sh). */
+export const APPROVER_IMAGE_NAME = "k8s-pki-approver";
+
+/**
+ * The image reference for a k8s-pki version, e.g. `k8s-pki-approver:0.1.0`.
+ * A fixed tag rather than `latest`, so the kubelet uses an imported image
+ * (`imagePullPolicy: IfNotPresent`) instead of pulling on every start.
+ */
+export const approverImage = (version: string): string => `${APPROVER_IMAGE_NAME}:${version}`;
+
+/** The port of /healthz, /readyz and /metrics in the pod, named `metrics` in the Service. */
+export const APPROVER_METRICS_PORT = 8081;
+
+/**
+ * `approver run` policy flags written into the Deployment's arguments. Each
+ * is checked as `approver run` checks it, so a bad value fails here and not
+ * in a crash-looping pod. Unset fields are left out: the binary's defaults apply.
+ */
+export interface ManifestPolicy {
+  /** `--signers`: comma-separated, full names or `client` / `serving`. */
+  signers?: string;
+  /** `--dns-pattern`, one argument each (never split on commas). */
+  dnsPatterns?: string[];
+  /** `--cidr`, one argument each. */
+  cidrs?: string[];
+  /** `--max-sans`. */
+  maxSans?: string;
+  /** `--allow-rebootstrap`. */
+  allowRebootstrap?: boolean;
+  /** `--max-expiration`, a Go duration. */
+  maxExpiration?: string;
+  /** `--deny-mode`: deny or pending. */
+  denyMode?: string;
+  /** `--dry-run`. */
+  dryRun?: boolean;
+  /** `--log-format`: json or text. */
+  logFormat?: string;
+  /** `--workers`. */
+  workers?: string;
+  /** `--lease-name`. */
+  leaseName?: string;
+}
+
 export interface ManifestOptions {
+  /** Namespace of everything namespaced, including the Lease (default k8s-pki-approver). */
   namespace?: string;
+  /** Container image; default `approverImage("latest")`, the CLI passes its own version. */
   image?: string;
+  /** Default IfNotPresent: an image imported into containerd is used as it is. */
+  imagePullPolicy?: "IfNotPresent" | "Always" | "Never";
   replicas?: number;
-  /** Extra `approver run` arguments. */
+  policy?: ManifestPolicy;
+  /** Also a monitoring.coreos.com/v1 ServiceMonitor for the Prometheus Operator. */
+  serviceMonitor?: boolean;
+  /** Extra `approver run` arguments, after the policy's. */
   args?: string[];
 }
 
+const NAME = "k8s-pki-approver";
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const invalid = (field: string, message: string): BootstrapError => new BootstrapError("api-error", `--${field}: ${message}`, { field });
+
+/** The `approver run` arguments for a policy, after checking it as `approver run` would. */
+export function policyArgs(p: ManifestPolicy = {}): string[] {
+  resolveApproverConfig({
+    signers: p.signers,
+    dnsPattern: p.dnsPatterns,
+    cidr: p.cidrs,
+    maxSans: p.maxSans,
+    allowRebootstrap: p.allowRebootstrap,
+    maxExpiration: p.maxExpiration,
+    denyMode: p.denyMode,
+    dryRun: p.dryRun,
+    logFormat: p.logFormat,
+    workers: p.workers,
+    leaseName: p.leaseName,
+  });
+  if (p.leaseName !== undefined && !(p.leaseName.length <= 253 && p.leaseName.split(".").every((l) => DNS1123_LABEL.test(l)))) {
+    throw invalid("lease-name", `${JSON.stringify(p.leaseName)} is not a DNS-1123 name`);
+  }
+  const args: string[] = [];
+  // `--flag=value`: one array element each, so a pattern with spaces or commas stays whole.
+  const add = (flag: string, v: string | undefined): void => {
+    if (v !== undefined) args.push(`--${flag}=${v}`);
+  };
+  add("signers", p.signers);
+  for (const d of p.dnsPatterns ?? []) add("dns-pattern", d);
+  for (const c of p.cidrs ?? []) add("cidr", c);
+  add("max-sans", p.maxSans);
+  if (p.allowRebootstrap) args.push("--allow-rebootstrap");
+  add("max-expiration", p.maxExpiration);
+  add("deny-mode", p.denyMode);
+  if (p.dryRun) args.push("--dry-run");
+  add("log-format", p.logFormat);
+  add("workers", p.workers);
+  add("lease-name", p.leaseName);
+  return args;
+}
+
+/** Every object, in the order `kubectl apply -f` should create them. */
 export function approverManifests(o: ManifestOptions = {}): Record<string, unknown>[] {
   const ns = o.namespace ?? "k8s-pki-approver";
-  const name = "k8s-pki-approver";
-  const labels = { "app.kubernetes.io/name": name, ...MANAGED_BY };
-  return [
+  if (!(ns.length <= 63 && DNS1123_LABEL.test(ns))) throw invalid("namespace", `${JSON.stringify(ns)} is not a DNS-1123 label (lower-case letters, digits and '-')`);
+  const image = o.image ?? approverImage("latest");
+  if (image === "" || /\s/.test(image)) throw invalid("image", `${JSON.stringify(image)} is not an image reference`);
+  const replicas = o.replicas ?? 2;
+  if (!Number.isInteger(replicas) || replicas < 1) throw invalid("replicas", `expected a whole number of at least 1, got ${String(replicas)}`);
+  const args = ["approver", "run", `--lease-namespace=${ns}`, `--listen=:${APPROVER_METRICS_PORT}`, ...policyArgs(o.policy), ...(o.args ?? [])];
+  const selector = { "app.kubernetes.io/name": NAME };
+  const labels = { ...selector, ...MANAGED_BY };
+  const objects: Record<string, unknown>[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels } },
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: ns, labels } },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: NAME, namespace: ns, labels } },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRole",
-      metadata: { name, labels },
+      metadata: { name: NAME, labels },
       rules: [
         { apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests"], verbs: ["get", "list", "watch"] },
         { apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/approval"], verbs: ["update"] },
@@ -43,49 +146,53 @@ export function approverManifests(o: ManifestOptions = {}): Record<string, unkno
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRoleBinding",
-      metadata: { name, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
-      subjects: [{ kind: "ServiceAccount", name, namespace: ns }],
+      metadata: { name: NAME, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: NAME },
+      subjects: [{ kind: "ServiceAccount", name: NAME, namespace: ns }],
     },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "Role",
-      metadata: { name, namespace: ns, labels },
+      metadata: { name: NAME, namespace: ns, labels },
       rules: [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }],
     },
     {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
-      metadata: { name, namespace: ns, labels },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
-      subjects: [{ kind: "ServiceAccount", name, namespace: ns }],
+      metadata: { name: NAME, namespace: ns, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: NAME },
+      subjects: [{ kind: "ServiceAccount", name: NAME, namespace: ns }],
     },
     {
       apiVersion: "apps/v1",
       kind: "Deployment",
-      metadata: { name, namespace: ns, labels },
+      metadata: { name: NAME, namespace: ns, labels },
       spec: {
-        replicas: o.replicas ?? 2,
-        selector: { matchLabels: { "app.kubernetes.io/name": name } },
+        replicas,
+        selector: { matchLabels: selector },
         template: {
-          metadata: { labels: { "app.kubernetes.io/name": name } },
+          metadata: { labels },
           spec: {
-            serviceAccountName: name,
+            serviceAccountName: NAME,
             priorityClassName: "system-cluster-critical",
             tolerations: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }],
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
+            // Replicas on different nodes, so a node failure leaves a standby to take the Lease.
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } }],
+            // 65532: the image's own non-root user (images/approver).
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
             containers: [
               {
                 name: "approver",
-                image: o.image ?? "k8s-pki:latest",
-                args: ["approver", "run", "--lease-namespace", ns, "--listen", ":8081", ...(o.args ?? [])],
+                image,
+                imagePullPolicy: o.imagePullPolicy ?? "IfNotPresent",
+                args,
                 env: [
                   { name: "K8S_PKI_APPROVER_IDENTITY", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                   { name: "NODE_OPTIONS", value: APPROVER_NODE_OPTIONS },
                 ],
-                ports: [{ name: "http", containerPort: 8081 }],
-                livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
-                readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5 },
+                ports: [{ name: "metrics", containerPort: APPROVER_METRICS_PORT, protocol: "TCP" }],
+                livenessProbe: { httpGet: { path: "/healthz", port: "metrics" }, periodSeconds: 10 },
+                readinessProbe: { httpGet: { path: "/readyz", port: "metrics" }, periodSeconds: 5 },
                 resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "192Mi" } },
                 securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
               },
@@ -94,7 +201,30 @@ export function approverManifests(o: ManifestOptions = {}): Record<string, unkno
         },
       },
     },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: NAME, namespace: ns, labels },
+      spec: { selector, ports: [{ name: "metrics", port: APPROVER_METRICS_PORT, targetPort: "metrics", protocol: "TCP" }] },
+    },
+    {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: { name: NAME, namespace: ns, labels },
+      // One replica at a time: a drain never takes the leader and every standby at once,
+      // and a single replica can still be evicted (minAvailable: 1 would block the drain).
+      spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
+    },
   ];
+  if (o.serviceMonitor) {
+    objects.push({
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "ServiceMonitor",
+      metadata: { name: NAME, namespace: ns, labels },
+      spec: { selector: { matchLabels: selector }, namespaceSelector: { matchNames: [ns] }, endpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }] },
+    });
+  }
+  return objects;
 }
 
 export function renderApproverManifests(o: ManifestOptions = {}): string {

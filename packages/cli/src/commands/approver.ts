@@ -1,7 +1,8 @@
 // k8s-pki approver: run the CSR auto-approver, or print the manifests to run it in-cluster.
-import { Approver, createLogger, loadKubeConfig, renderApproverManifests, resolveApproverConfig, type RawApproverOptions } from "@k8s/bootstrap";
+import { Approver, approverImage, createLogger, loadKubeConfig, renderApproverManifests, resolveApproverConfig, type RawApproverOptions } from "@k8s/bootstrap";
 import { Option, type Command } from "commander";
-import { resolvePath, type CliIo } from "../io.js";
+import { PlainError, resolvePath, type CliIo } from "../io.js";
+import { VERSION } from "../version.js";
 
 const ENV = "K8S_PKI_APPROVER_";
 // One value per flag, never split: a comma may be part of a regular expression
@@ -114,8 +115,68 @@ export function registerApprover(program: Command, io: CliIo): void {
     });
   approver
     .command("manifests")
-    .description("print a Namespace, ServiceAccount, least-privilege RBAC and a 2-replica Deployment")
-    .option("--namespace <ns>", "namespace", "k8s-pki-approver")
-    .option("--image <image>", "container image with k8s-pki", "k8s-pki:latest")
-    .action((o: { namespace: string; image: string }) => io.stdout(renderApproverManifests({ namespace: o.namespace, image: o.image })));
+    .description("print a Namespace, ServiceAccount, least-privilege RBAC, a 2-replica Deployment with the policy as its arguments, a metrics Service, a PodDisruptionBudget (and a ServiceMonitor)")
+    .option("--namespace <ns>", "namespace of the objects and of the Lease", "k8s-pki-approver")
+    .option("--image <image>", "container image with k8s-pki (scripts/build-image.sh builds it)", approverImage(VERSION))
+    .option("--image-pull-policy <policy>", "IfNotPresent, Always or Never", "IfNotPresent")
+    .option("--replicas <n>", "Deployment replicas; one leads through the Lease", "2")
+    .option("--service-monitor", "also a monitoring.coreos.com/v1 ServiceMonitor (needs the Prometheus Operator's CRD)")
+    // The policy flags of `approver run`, written into the Deployment's arguments.
+    .option("--signers <list>", "as approver run --signers")
+    .option("--dns-pattern <regex>", "as approver run --dns-pattern (repeatable, never split on commas)", collect)
+    .option("--cidr <cidr>", "as approver run --cidr (repeatable, or comma-separated)", collect)
+    .option("--max-sans <n>", "as approver run --max-sans")
+    .option("--allow-rebootstrap", "as approver run --allow-rebootstrap")
+    .option("--max-expiration <duration>", "as approver run --max-expiration")
+    .option("--deny-mode <mode>", "as approver run --deny-mode: deny or pending")
+    .option("--dry-run", "as approver run --dry-run")
+    .option("--log-format <format>", "as approver run --log-format: json or text")
+    .option("--workers <n>", "as approver run --workers")
+    .option("--lease-name <name>", "as approver run --lease-name")
+    .action((o: ManifestFlags) => {
+      const pull = o.imagePullPolicy;
+      if (pull !== "IfNotPresent" && pull !== "Always" && pull !== "Never") throw new PlainError(`--image-pull-policy: expected IfNotPresent, Always or Never, got ${JSON.stringify(pull)}`);
+      if (!/^\d+$/.test(o.replicas)) throw new PlainError(`--replicas: expected a whole number of at least 1, got ${JSON.stringify(o.replicas)}`);
+      io.stdout(
+        renderApproverManifests({
+          namespace: o.namespace,
+          image: o.image,
+          imagePullPolicy: pull,
+          replicas: Number(o.replicas),
+          serviceMonitor: o.serviceMonitor === true,
+          policy: {
+            signers: o.signers,
+            dnsPatterns: o.dnsPattern,
+            cidrs: o.cidr,
+            maxSans: o.maxSans,
+            allowRebootstrap: o.allowRebootstrap,
+            maxExpiration: o.maxExpiration,
+            denyMode: o.denyMode,
+            dryRun: o.dryRun,
+            logFormat: o.logFormat,
+            workers: o.workers,
+            leaseName: o.leaseName,
+          },
+        }),
+      );
+    });
+}
+
+interface ManifestFlags {
+  namespace: string;
+  image: string;
+  imagePullPolicy: string;
+  replicas: string;
+  serviceMonitor?: boolean;
+  signers?: string;
+  dnsPattern?: string[];
+  cidr?: string[];
+  maxSans?: string;
+  allowRebootstrap?: boolean;
+  maxExpiration?: string;
+  denyMode?: string;
+  dryRun?: boolean;
+  logFormat?: string;
+  workers?: string;
+  leaseName?: string;
 }
