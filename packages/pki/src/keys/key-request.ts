@@ -1,11 +1,15 @@
 // KeyRequest: cfssl's {"algo","size"} key section, its defaults and checks.
 import { generateKeyPair, type KeyObject } from "node:crypto";
-import { promisify } from "node:util";
 import { PkiError } from "../errors.js";
 import { fromKeyObject, type KeyAlgo, type PrivateKey } from "./private-key.js";
-import { generateRsaKey } from "./rsa-keygen.js";
 
-const generateKeyPairAsync = promisify(generateKeyPair);
+type KeyPairCallback = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject) => void;
+
+/** A key pair from node:crypto's asynchronous generateKeyPair, given the call that starts it. */
+async function keyPair(start: (done: KeyPairCallback) => void): Promise<PrivateKey> {
+  const [privateKey, publicKey] = await new Promise<[KeyObject, KeyObject]>((resolve, reject) => start((err, pub, priv) => (err ? reject(err) : resolve([priv, pub]))));
+  return fromKeyObject(privateKey, publicKey);
+}
 
 /** cfssl's `key` section. `algo` stays a plain string: cfssl reports unknown ones at generation time. */
 export interface KeyRequest {
@@ -35,21 +39,23 @@ export function validateKeyRequest(req: KeyRequest): KeyAlgo {
   }
 }
 
-const pair = (k: { privateKey: KeyObject; publicKey: KeyObject }): PrivateKey => fromKeyObject(k.privateKey, k.publicKey);
-
-/** Generates a new private key for a request (cfssl KeyRequest.Generate). */
+/**
+ * Generates a new private key for a request (cfssl KeyRequest.Generate), with
+ * OpenSSL through node:crypto's asynchronous generateKeyPair: concurrent calls
+ * run in parallel on libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default).
+ */
 export async function generateKey(req: KeyRequest = defaultKeyRequest()): Promise<PrivateKey> {
   const algo = validateKeyRequest(req);
   try {
     switch (algo) {
       case "rsa":
-        // Even sizes from two primes of ours (several times faster than OpenSSL 3's SP 800-56B keygen); odd ones by OpenSSL.
-        if (req.size % 2 === 0) return fromKeyObject(await generateRsaKey(req.size));
-        return pair(await generateKeyPairAsync("rsa", { modulusLength: req.size, publicExponent: 65537 }));
+        // OpenSSL's own keygen (SP 800-56B, with its pairwise and key checks), never numbers of ours. It runs on
+        // libuv's thread pool, so keys requested together are made on every core at once.
+        return await keyPair((done) => generateKeyPair("rsa", { modulusLength: req.size, publicExponent: 65537 }, done));
       case "ecdsa":
-        return pair(await generateKeyPairAsync("ec", { namedCurve: CURVES[req.size]! }));
+        return await keyPair((done) => generateKeyPair("ec", { namedCurve: CURVES[req.size]! }, done));
       case "ed25519":
-        return pair(await generateKeyPairAsync("ed25519"));
+        return await keyPair((done) => generateKeyPair("ed25519", undefined, done));
     }
   } catch (e) {
     throw new PkiError("key-generation-failed", undefined, { cause: e });
