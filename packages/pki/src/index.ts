@@ -56,6 +56,7 @@ export { writeOutputFiles, writeFileAtomic, checkCaKeyReplacement, type WriteOpt
 export { PRINT_DEFAULTS } from "./print-defaults.js";
 export { genCert, type GenCertOptions } from "./gencert.js";
 export { publicKeyInfo, type PublicKeyInfo } from "./keys/public-key.js";
-export { findCertificates, type FoundCertificate, type ScanProblem } from "./lifecycle/inventory-certs.js";
+export { findCertificates, type FindCertificatesOptions, type FoundCertificate, type ScanProblem } from "./lifecycle/inventory-certs.js";
 export { expiryReport, formatResidual, parseThreshold, prometheusTextfile, type ExpiryRow } from "./lifecycle/expiry-report.js";
 export { renewCertificate, replaceEmbeddedCertificate, usagesOf, type RenewOptions, type Renewed } from "./lifecycle/renew.js";
+export { findIssuer, isSelfSigned, isSignedBy } from "./lifecycle/issuer.js";

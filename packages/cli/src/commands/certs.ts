@@ -6,6 +6,7 @@ import { join } from "node:path";
 import {
   expiryReport,
   findCertificates,
+  findIssuer,
   formatResidual,
   parsePrivateKeyPem,
   parseThreshold,
@@ -76,6 +77,8 @@ that could not be read (reported after the other nodes' certificates).`,
       const now = io.now();
       const { found, problems } = await findCertificates(resolvePath(io, dir ?? "."));
       for (const p of problems) io.stderr(`[certs] ${p.path}: ${p.error}\n`);
+      // Nothing to check is a failure: a monitoring check pointed at the wrong folder must not read as healthy.
+      if (found.length === 0) throw new PlainError(`no certificates found in ${dir ?? "."} (looked for *.pem, *.crt, *.cert and kubeconfigs, in subfolders too)`);
       const rows = expiryReport(found, now, warnMs);
       if (o.output === "json") {
         io.stdout(JSON.stringify(rows.map(jsonRow), null, 2) + "\n");
@@ -175,19 +178,24 @@ export function registerCertsRenew(certs: Command, io: CliIo): void {
     .argument("<name>", "certificate file in the folder (e.g. etcd.pem), or all")
     .description("re-issue with the same subject, SANs, usages, lifetime and key, from the CA in the folder; rewrites kubeconfigs that embed it")
     .option("--dir <dir>", "PKI folder (cfssljson layout: x.pem and x-key.pem)", ".")
+    .option("--recursive", "also look in the folder's subfolders: their certificates (for all), their CAs and their kubeconfigs; by default only the folder itself")
     .option("--rotate-key", "generate a new key (ECDSA P-256) instead of reusing the old one")
-    .action(async (name: string, o: { dir: string; rotateKey?: boolean }) => {
+    .action(async (name: string, o: { dir: string; recursive?: boolean; rotateKey?: boolean }) => {
       const dir = resolvePath(io, o.dir);
-      const { found } = await findCertificates(dir);
-      const rows = expiryReport(found, io.now(), 0);
+      // Only the folder given: a rendered cluster or a deploy state below it has its own lifecycle (deploy apply).
+      const recursive = o.recursive === true;
+      const { found } = await findCertificates(dir, { recursive });
       const files = found.filter((f) => f.kind === "file" && !f.name.includes("#"));
+      const cas = files.filter((f) => f.certificate.basicConstraints?.isCa);
       const targets = name === "all" ? files.filter((f) => !f.certificate.basicConstraints?.isCa) : files.filter((f) => f.name === name || f.name === `${name}.pem`);
-      if (targets.length === 0) throw new PlainError(`no certificate ${JSON.stringify(name)} in ${o.dir}`);
-      const kubeconfigs = (await readdir(dir, { recursive: true })).map(String).filter((f) => /(^|\/)(kubeconfig|[^/]*\.(kubeconfig|conf))$/.test(f));
+      if (targets.length === 0) throw new PlainError(`no certificate ${JSON.stringify(name)} in ${o.dir}${recursive ? "" : " (subfolders are searched only with --recursive)"}`);
+      const kubeconfigs = (await readdir(dir, { recursive })).map(String).filter((f) => /(^|\/)(kubeconfig|[^/]*\.(kubeconfig|conf))$/.test(f));
       for (const t of targets) {
-        const caName = rows.find((r) => r.name === t.name)?.signingCa;
-        if (!caName || caName === "self") throw new PlainError(`${t.name}: its signing CA is not in ${o.dir}`);
-        const caPath = join(dir, caName);
+        // The CA whose key verifies the signature: a leaf may have its CA's very name (cfssl's kubernetes.pem).
+        const ca = findIssuer(t.certificate, cas, (c) => c.certificate);
+        if (!ca) throw new PlainError(`${t.name}: its signing CA is not in ${o.dir} (no CA certificate there verifies its signature)`);
+        const caName = ca.name;
+        const caPath = ca.path;
         const caKey = await readFile(keyPathOf(caPath), "utf8").catch(() => {
           throw new PlainError(`${t.name}: the CA key ${keyPathOf(caName)} is not in ${o.dir}`);
         });

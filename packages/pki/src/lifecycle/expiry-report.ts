@@ -2,6 +2,7 @@
 // signing CA among the certificates found, and the checks against a threshold.
 import { formatIp } from "../go/hosts.js";
 import type { FoundCertificate } from "./inventory-certs.js";
+import { findIssuer, isSelfSigned } from "./issuer.js";
 
 export interface ExpiryRow {
   name: string;
@@ -11,7 +12,7 @@ export interface ExpiryRow {
   notAfter: Date;
   /** Milliseconds until expiry; negative once expired. */
   residualMs: number;
-  /** Name of the found CA certificate that signed it, "self" for a self-signed one, "" when not found. */
+  /** Name of the found CA certificate whose key verifies its signature, "self" when its own key does, "" when none does. */
   signingCa: string;
   isCa: boolean;
   status: "ok" | "warning" | "expired";
@@ -20,15 +21,18 @@ export interface ExpiryRow {
 const dn = (c: FoundCertificate["certificate"]["subject"]): string =>
   c.all.map((a) => `${({ "2.5.4.3": "CN", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.6": "C", "2.5.4.8": "ST", "2.5.4.7": "L" } as Record<string, string>)[a.type] ?? a.type}=${a.value}`).join(", ");
 
-/** Builds the rows, soonest expiry first. `warnMs`: rows expiring within it are "warning". */
+/**
+ * Builds the rows, soonest expiry first. `warnMs`: rows expiring within it are
+ * "warning". The signing CA of each is the found CA certificate whose key
+ * verifies its signature.
+ */
 export function expiryReport(found: FoundCertificate[], now: Date, warnMs: number): ExpiryRow[] {
   const cas = found.filter((f) => f.certificate.basicConstraints?.isCa && f.kind !== "kubeconfig-ca");
   const rows = found.map((f): ExpiryRow => {
     const c = f.certificate;
-    const selfSigned = c.issuer.raw.equals(c.subject.raw);
-    const signer = selfSigned
-      ? undefined
-      : cas.find((ca) => ca.certificate.subject.raw.equals(c.issuer.raw) && (!c.authorityKeyId || !ca.certificate.subjectKeyId || ca.certificate.subjectKeyId.equals(c.authorityKeyId)));
+    // By signature, never by name: a cfssl leaf may carry its CA's very subject.
+    const selfSigned = isSelfSigned(c);
+    const signer = selfSigned ? undefined : findIssuer(c, cas, (ca) => ca.certificate);
     const residualMs = c.notAfter.getTime() - now.getTime();
     return {
       name: f.name,

@@ -24,10 +24,10 @@ export interface ScanProblem {
 const KUBECONFIG = /(^|\/)(kubeconfig|[^/]*\.(kubeconfig|conf))$/;
 const PEMISH = /\.(pem|crt|cert)$/;
 
-async function walk(dir: string, out: string[]): Promise<void> {
+async function walk(dir: string, out: string[], recursive: boolean): Promise<void> {
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walk(p, out);
+    if (e.isDirectory() && recursive) await walk(p, out, recursive);
     else if (e.isFile()) out.push(p);
   }
 }
@@ -65,13 +65,42 @@ function kubeconfigEntries(text: string): { key: string; value: string; owner: s
   return out;
 }
 
+const exists = (p: string): Promise<boolean> => stat(p).then(
+  (s) => s.isFile(),
+  () => false,
+);
+
 /**
- * Scans a folder for certificates: every CERTIFICATE block of `*.pem`,
- * `*.crt`, `*.cert` files, and the client and CA certificates of kubeconfigs
- * (`*.kubeconfig`, `*.conf`, `kubeconfig`), embedded or referenced by path.
- * Files that do not parse are reported, not fatal.
+ * Where a kubeconfig's absolute reference points. A folder that holds node
+ * roots (`deploy render`'s DIR/<node>/etc/kubernetes/...) refers to
+ * `/etc/kubernetes/pki/ca.pem` meaning the node's own file, so the ancestors
+ * of the kubeconfig inside the scanned folder are tried as roots first,
+ * nearest first; then the path on this machine.
  */
-export async function findCertificates(dir: string): Promise<{ found: FoundCertificate[]; problems: ScanProblem[] }> {
+async function resolveReference(ref: string, kubeconfig: string, dir: string): Promise<string> {
+  if (!isAbsolute(ref)) return resolve(dirname(kubeconfig), ref);
+  const top = resolve(dir);
+  for (let root = resolve(dirname(kubeconfig)); ; root = dirname(root)) {
+    const inTree = join(root, ref);
+    if (await exists(inTree)) return inTree;
+    if (root === top || relative(top, root).startsWith("..") || dirname(root) === root) break;
+  }
+  return ref;
+}
+
+export interface FindCertificatesOptions {
+  /** Also scan subfolders (default true). */
+  recursive?: boolean;
+}
+
+/**
+ * Scans a folder (and, unless `recursive: false`, its subfolders) for
+ * certificates: every CERTIFICATE block of `*.pem`, `*.crt`, `*.cert` files,
+ * and the client and CA certificates of kubeconfigs (`*.kubeconfig`, `*.conf`,
+ * `kubeconfig`), embedded or referenced by path. Files that do not parse are
+ * reported, not fatal.
+ */
+export async function findCertificates(dir: string, opts: FindCertificatesOptions = {}): Promise<{ found: FoundCertificate[]; problems: ScanProblem[] }> {
   let info;
   try {
     info = await stat(dir);
@@ -80,7 +109,7 @@ export async function findCertificates(dir: string): Promise<{ found: FoundCerti
   }
   if (!info.isDirectory()) throw new PkiError("io-failed", `${dir} is not a folder`, { field: "dir" });
   const files: string[] = [];
-  await walk(dir, files);
+  await walk(dir, files, opts.recursive !== false);
   files.sort();
   const found: FoundCertificate[] = [];
   const problems: ScanProblem[] = [];
@@ -93,7 +122,7 @@ export async function findCertificates(dir: string): Promise<{ found: FoundCerti
           const kind = e.key.startsWith("client") ? "kubeconfig-client" : "kubeconfig-ca";
           const pem = e.key.endsWith("-data")
             ? Buffer.from(e.value, "base64")
-            : await readFile(isAbsolute(e.value) ? e.value : resolve(dirname(path), e.value));
+            : await readFile(await resolveReference(e.value, path, dir));
           for (const certificate of certsInPem(pem).slice(0, 1)) {
             found.push({ name: `${rel(path)}[${kind === "kubeconfig-client" ? "user" : "cluster"} ${e.owner}]`, path, kind, certificate });
           }

@@ -10,6 +10,7 @@ import { encodePem } from "../pem.js";
 import type { Entropy } from "../signer/clock.js";
 import { LocalSigner } from "../signer/local-signer.js";
 import type { Certificate } from "../x509/certificate.js";
+import { isSignedBy } from "./issuer.js";
 
 /** cfssl usage strings that reproduce a certificate's keyUsage and extKeyUsage, in its EKU order. */
 export function usagesOf(cert: Certificate): string[] {
@@ -66,7 +67,8 @@ export async function renewCertificate(cert: Certificate, opts: RenewOptions): P
   const profile = { ...defaultSigningProfile(), usages, expiry: spanNs, expiryString: `${spanNs / 1_000_000_000n}s` };
   const config: SigningConfig = { default: profile, profiles: {} };
   const signer = new LocalSigner({ caCert: opts.caCert, caKey: opts.caKey, config, now: opts.now, randomBytes: opts.randomBytes });
-  if (!signer.ca?.subject.raw.equals(cert.issuer.raw)) throw new PkiError("certificate-verify-failed", "the CA given did not issue this certificate", { field: "ca" });
+  // The CA's key must verify the old signature: a CA of the same name but another key did not issue it.
+  if (!signer.ca || !isSignedBy(cert, signer.ca)) throw new PkiError("certificate-verify-failed", "the CA given did not issue this certificate", { field: "ca" });
   // Keep every subject attribute: Go-order re-encoding of the same fields gives the same bytes for cfssl-made names.
   const csr = createCsrDer({ subject: cert.subject, sans: cert.sans, extraExtensions: [] }, key);
   const pem = await signer.sign({ request: encodePem("CERTIFICATE REQUEST", csr) });
