@@ -17,6 +17,11 @@ export default defineConfig({
       })),
       {
         extends: true as const,
+        // The operations bundle: the container image built, imported into a real containerd and run.
+        test: { name: "ops", include: ["test/ops/**/*.test.ts"], environment: "node", testTimeout: 300_000, hookTimeout: 300_000, sequence: { groupOrder: 1 } },
+      },
+      {
+        extends: true as const,
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
