@@ -1,12 +1,16 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// Tests import the packages' TypeScript sources through the "@k8s/source"
-// export condition, so no build is needed to run them.
-const conditions = ["@k8s/source", "module", "node", "development|production"];
+// Tests import the packages' TypeScript sources (@k8s/pki -> packages/pki/src/index.ts, ...),
+// so no build is needed to run them. The mapping lives here and in the test and
+// bench tsconfig "paths", not in the packages' exports, so that the published
+// package.json files carry no development-only condition.
+const sources = [
+  { find: /^@k8s\/(pki|bootstrap|deploy|cli)$/, replacement: fileURLToPath(new URL("./packages/$1/src/index.ts", import.meta.url)) },
+];
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions } },
+  resolve: { alias: sources },
   test: {
     restoreMocks: true,
     clearMocks: true,

@@ -10,5 +10,5 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 "$here/fixtures.sh" cfssl >/dev/null
 cd "$here/.."
 if [ "${NO_BUILD:-}" != 1 ]; then npm run -s build >/dev/null; fi
-if [ "${1:-}" = show ]; then exec node --conditions=@k8s/source --import tsx scripts/cfssl-differential.ts "$@"; fi
-exec node --conditions=@k8s/source --import tsx scripts/cfssl-differential.ts "${1:-1}" "${2:-2000}"
+if [ "${1:-}" = show ]; then TSX_TSCONFIG_PATH=bench/tsconfig.json exec node --import tsx scripts/cfssl-differential.ts "$@"; fi
+TSX_TSCONFIG_PATH=bench/tsconfig.json exec node --import tsx scripts/cfssl-differential.ts "${1:-1}" "${2:-2000}"

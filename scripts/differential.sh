@@ -9,5 +9,5 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 "$here/fixtures.sh" x509read >/dev/null
 cd "$here/.."
-if [ "${1:-}" = show ]; then exec node --conditions=@k8s/source --import tsx scripts/differential.ts "$@"; fi
-exec node --conditions=@k8s/source --import tsx scripts/differential.ts "${1:-1}" "${2:-500000}"
+if [ "${1:-}" = show ]; then TSX_TSCONFIG_PATH=bench/tsconfig.json exec node --import tsx scripts/differential.ts "$@"; fi
+TSX_TSCONFIG_PATH=bench/tsconfig.json exec node --import tsx scripts/differential.ts "${1:-1}" "${2:-500000}"
