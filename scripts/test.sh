@@ -25,6 +25,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 scripts/fixtures.sh >/dev/null
+# Node 22 and 24 from the npm registry, for the supported-runtimes smoke (test/cli/runtimes.test.ts). A failure does
+# not stop the run: that test then fails with the script's message.
+scripts/node-runtimes.sh >/dev/null || echo "[test] Node 22/24 not installed: test/cli/runtimes.test.ts will fail" >&2
 npm run -s build
 
 results=.vitest-results.json
