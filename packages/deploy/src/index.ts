@@ -86,6 +86,7 @@ export { renderPlanText } from "./plan-text.js";
 export { execStartOf, renderUnit, type UnitSpec } from "./render/systemd.js";
 export { APPROVER_LEASE, APPROVER_PORT, approverRbacObjects } from "./render/approver.js";
 export { LOCAL_MODE_SKIPPED_UNITS } from "./render.js";
+export { parseRenewal, RENEWAL_DEFAULTS, type RenewalApply, type RenewalSettings } from "./render/renewal-timer.js";
 export { type ClusterSecrets } from "./render/context.js";
 export {
   ProcessServiceManager,

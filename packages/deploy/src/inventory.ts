@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { parseGoDuration } from "@k8s/pki";
 import jsYaml from "js-yaml";
 import { DeployError } from "./errors.js";
+import { parseRenewal, type RenewalSettings } from "./render/renewal-timer.js";
 
 export type Role = "etcd" | "master" | "worker";
 export const ROLES: readonly Role[] = ["etcd", "master", "worker"];
@@ -50,6 +51,8 @@ export interface Inventory {
   /** bootstrap: kubelets get their client certificate by TLS bootstrap; presigned: the deployer signs one per worker. */
   kubeletCerts: KubeletCerts;
   kubeProxyMode: KubeProxyMode;
+  /** Optional renewal timer: expiry checks for node_exporter on masters, and opt-in renew + apply (render/renewal-timer.ts). */
+  renewal?: RenewalSettings;
 }
 
 /** Current versions; Kubernetes, etcd and flannel as pinned for the real binaries the tests run (deploy.md §7.1 for the rest). */
@@ -192,6 +195,7 @@ const TOP_KEYS = [
   "encryptionProvider",
   "kubeletCerts",
   "kubeProxyMode",
+  "renewal",
 ] as const;
 
 function parseNodes(v: unknown): InventoryNode[] {
@@ -319,6 +323,7 @@ export function validateInventory(raw: unknown): Inventory {
     encryptionProvider: oneOf(o, "encryptionProvider", "encryptionProvider", ["secretbox", "aescbc"] as const, "secretbox"),
     kubeletCerts: oneOf(o, "kubeletCerts", "kubeletCerts", ["bootstrap", "presigned"] as const, "bootstrap"),
     kubeProxyMode: oneOf(o, "kubeProxyMode", "kubeProxyMode", ["nftables", "iptables"] as const, "nftables"),
+    ...(o.renewal === undefined || o.renewal === null ? {} : { renewal: parseRenewal(o.renewal, nodes.map((n) => n.name)) }),
   };
 }
 

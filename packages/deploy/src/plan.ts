@@ -64,7 +64,11 @@ export type Template =
   | "kubelet.service"
   | "kube-proxy.kubeconfig"
   | "kube-proxy-config.yaml"
-  | "kube-proxy.service";
+  | "kube-proxy.service"
+  | "k8s-pki-certs-check.service"
+  | "k8s-pki-certs-check.timer"
+  | "k8s-pki-certs-renew.service"
+  | "k8s-pki-certs-renew.timer";
 
 export type FileSource =
   | { kind: "cert"; id: string }
@@ -334,6 +338,9 @@ const UNIT_STAGE: Record<string, Stage> = {
   "containerd.service": "worker",
   "kubelet.service": "worker",
   "kube-proxy.service": "worker",
+  // Timers last: what they run needs the cluster up.
+  "k8s-pki-certs-check.timer": "worker",
+  "k8s-pki-certs-renew.timer": "worker",
 };
 
 class NodeBuilder {
@@ -498,6 +505,12 @@ export function buildPlan(inv: Inventory): Plan {
         b.config(kc["kube-proxy"], "kube-proxy.kubeconfig", true),
         b.config("/var/lib/kube-proxy/config.yaml", "kube-proxy-config.yaml"),
       ]);
+    }
+    if (inv.renewal !== undefined) {
+      // The timer is the unit apply enables and starts; its service only runs when the timer fires.
+      const k8sPki = () => b.bin("k8s-pki");
+      if (has("master")) b.unit("k8s-pki-certs-check.timer", [b.config(`${paths.units}/k8s-pki-certs-check.service`, "k8s-pki-certs-check.service"), k8sPki()]);
+      if (inv.renewal.renew?.node === n.name) b.unit("k8s-pki-certs-renew.timer", [b.config(`${paths.units}/k8s-pki-certs-renew.service`, "k8s-pki-certs-renew.service"), k8sPki()]);
     }
     return b.build();
   });

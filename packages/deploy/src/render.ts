@@ -21,6 +21,7 @@ import { kubeProxyConfig, kubeProxyUnit } from "./render/kube-proxy.js";
 import { schedulerConfig, schedulerUnit } from "./render/kube-scheduler.js";
 import { bootstrapKubeconfig, certKubeconfig } from "./render/kubeconfig.js";
 import { kubeletConfig, kubeletUnit } from "./render/kubelet.js";
+import { checkedDirs, checkService, renewalTimer, renewService } from "./render/renewal-timer.js";
 import { renderUnit } from "./render/systemd.js";
 
 export interface RenderOptions {
@@ -45,7 +46,15 @@ export interface RenderOptions {
 }
 
 /** Units local mode cannot run on a development machine (they need a container runtime, nftables, root). */
-export const LOCAL_MODE_SKIPPED_UNITS: readonly string[] = ["containerd.service", "kube-proxy.service"];
+export const LOCAL_MODE_SKIPPED_UNITS: readonly string[] = [
+  "containerd.service",
+  "kube-proxy.service",
+  // Timers need systemd; their services go with them.
+  "k8s-pki-certs-check.timer",
+  "k8s-pki-certs-check.service",
+  "k8s-pki-certs-renew.timer",
+  "k8s-pki-certs-renew.service",
+];
 
 function clusterObjectsUnit(c: RenderContext): string {
   const m = `${c.paths.conf}/manifests`;
@@ -134,6 +143,14 @@ function renderTemplate(c: RenderContext, t: Template, tokenTtl: string): string
       return kubeProxyConfig(c);
     case "kube-proxy.service":
       return kubeProxyUnit(c);
+    case "k8s-pki-certs-check.service":
+      return checkService(c.bin("k8s-pki"), c.inv.renewal!, checkedDirs(c.node));
+    case "k8s-pki-certs-check.timer":
+      return renewalTimer("k8s-pki-certs-check.service", c.inv.renewal!, "certificate expiry check");
+    case "k8s-pki-certs-renew.service":
+      return renewService(c.bin("k8s-pki"), c.inv.renewal!);
+    case "k8s-pki-certs-renew.timer":
+      return renewalTimer("k8s-pki-certs-renew.service", c.inv.renewal!, "renew and apply certificates near expiry");
   }
 }
 
