@@ -347,6 +347,24 @@ describe("applyNodes through LocalTransport", () => {
     expect(waited).toBe(0);
   });
 
+  it("dryRun touches no node: nothing written, started or restarted, and the events say what would be", async () => {
+    const idle = new Recorder();
+    const events: string[] = [];
+    const fresh = { services: idle, transportFor: async (x: RenderedNode) => new LocalTransport({ node: x.name, root: join(base, "dry", x.name) }) };
+    const r = await applyNodes(nodes(), { ...fresh, dryRun: true, onProgress: (e) => events.push(formatApplyEvent(e)) });
+    expect(r).toMatchObject({ dryRun: true, changed: true });
+    expect(r.nodes.map((n) => [n.written.length, n.started])).toEqual([
+      [4, ["etcd.service"]],
+      [4, ["etcd.service"]],
+    ]);
+    expect(existsSync(join(base, "dry"))).toBe(false);
+    expect(idle.log).toEqual([]);
+    expect(events).toContain("n1 [etcd] would write /etc/etcd/etcd-key.pem");
+    expect(events).toContain("n2 [etcd] would daemon-reload");
+    expect(events).toContain("n2 [etcd] would start etcd.service");
+    expect(events.filter((e) => /\] (wrote|started|restarted|daemon-reload)/.test(e))).toEqual([]);
+  });
+
   it("removes the temp file when the write fails", async () => {
     const t = new LocalTransport({ node: "n3", root: join(base, "n3") });
     mkdirSync(join(base, "n3/etc/target/sub"), { recursive: true });

@@ -1,6 +1,6 @@
 // The deploy state folder: made once, reused for good; a changed inventory
 // re-issues only what changed, from the kept CAs; a CA is never replaced.
-import { readFileSync, unlinkSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDirs } from "../harness/temp-dirs.js";
@@ -62,5 +62,28 @@ describe("loadOrCreateState", () => {
     const before = readdirSync(join(dir, "pki")).sort();
     await expect(loadOrCreateState(buildPlan(defaultInventory()), dir)).rejects.toThrow(/refusing to create a new CA in an existing state/);
     expect(readdirSync(join(dir, "pki")).sort()).toEqual(before);
+  });
+
+  it("dryRun writes nothing: no folder for a new state, not a byte of a kept one, and says what it would write", async () => {
+    const parent = stateDir();
+    const dir = join(parent, "new-state");
+    const plan = buildPlan(defaultInventory());
+    const dry = await loadOrCreateState(plan, dir, { dryRun: true });
+    expect(existsSync(dir)).toBe(false);
+    expect(dry.created).toBe(true);
+    expect(dry.wouldWrite).toContain(join(dir, "pki", "kubernetes-ca-key.pem"));
+    expect(dry.wouldWrite).toContain(join(dir, "secrets.json"));
+    expect(dry.wouldWrite).toHaveLength(plan.certs.length * 2 + 1);
+
+    await loadOrCreateState(plan, dir);
+    const snapshot = (): Record<string, string> => Object.fromEntries(readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes(".")).map((f) => [f, readFileSync(join(dir, f), "latin1")]));
+    const before = snapshot();
+    // A new API server address: a real run would re-issue the API server certificate.
+    const vip = await loadOrCreateState(buildPlan(withVip(defaultInventory())), dir, { dryRun: true });
+    expect(vip.issued).toContain("apiserver");
+    expect(vip.wouldWrite).toEqual(expect.arrayContaining([join(dir, "pki", "apiserver.pem")]));
+    expect(snapshot()).toEqual(before);
+    const same = await loadOrCreateState(plan, dir, { dryRun: true });
+    expect(same.wouldWrite).toEqual([]);
   });
 });

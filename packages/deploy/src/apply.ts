@@ -154,9 +154,10 @@ export function validateNode(node: RenderedNode): void {
 
 export type ApplyEvent =
   | { kind: "stage-start"; node: string; stage: Stage; files: number; units: number }
-  | { kind: "file-written"; node: string; stage: Stage; path: string }
-  | { kind: "daemon-reload"; node: string; stage: Stage }
-  | { kind: "unit-started" | "unit-restarted"; node: string; stage: Stage; unit: string }
+  // In a dry run these say what a real apply would do (`dryRun: true`); nothing was done.
+  | { kind: "file-written"; node: string; stage: Stage; path: string; dryRun?: boolean }
+  | { kind: "daemon-reload"; node: string; stage: Stage; dryRun?: boolean }
+  | { kind: "unit-started" | "unit-restarted"; node: string; stage: Stage; unit: string; dryRun?: boolean }
   | {
       kind: "stage-done";
       node: string;
@@ -177,13 +178,13 @@ export function formatApplyEvent(e: ApplyEvent): string {
     case "stage-start":
       return `${at} checking ${e.files} file(s), ${e.units} unit(s)`;
     case "file-written":
-      return `${at} wrote ${e.path}`;
+      return e.dryRun ? `${at} would write ${e.path}` : `${at} wrote ${e.path}`;
     case "daemon-reload":
-      return `${at} daemon-reload`;
+      return e.dryRun ? `${at} would daemon-reload` : `${at} daemon-reload`;
     case "unit-started":
-      return `${at} started ${e.unit}`;
+      return e.dryRun ? `${at} would start ${e.unit}` : `${at} started ${e.unit}`;
     case "unit-restarted":
-      return `${at} restarted ${e.unit}`;
+      return e.dryRun ? `${at} would restart ${e.unit}` : `${at} restarted ${e.unit}`;
     case "stage-done": {
       const would = e.dryRun ? "would have " : "";
       return e.unchanged
@@ -198,7 +199,10 @@ export interface ApplyOptions {
   transportFor(node: RenderedNode): Promise<Transport>;
   services: ServiceManager;
   onProgress?(e: ApplyEvent): void;
-  /** Compare only: report what would be written, started and restarted. */
+  /**
+   * Compare only: nodes are read (file hashes, unit states), never written,
+   * started or restarted; the events and the result say what would be.
+   */
   dryRun?: boolean;
   /**
    * Runs after every node finished a stage (e.g. write the pod network config
@@ -339,8 +343,16 @@ async function applyStage(s: NodeState, stage: Stage, opts: ApplyOptions, conten
       }
     }
   } else {
-    for (const p of plan.write) s.changed.add(p);
-    if (plan.daemonReload) s.result.daemonReloads++;
+    // Nothing touches the node: only the events of what a real apply would do.
+    for (const p of plan.write) {
+      s.changed.add(p);
+      emit({ kind: "file-written", node: name, stage, path: p, dryRun: true });
+    }
+    if (plan.daemonReload) {
+      s.result.daemonReloads++;
+      emit({ kind: "daemon-reload", node: name, stage, dryRun: true });
+    }
+    for (const u of plan.units.start) emit({ kind: "unit-started", node: name, stage, unit: u, dryRun: true });
   }
   s.result.written.push(...plan.write);
   s.result.unchanged.push(...plan.unchanged);
@@ -349,7 +361,9 @@ async function applyStage(s: NodeState, stage: Stage, opts: ApplyOptions, conten
   const stageChanged = plan.write.length > 0 || plan.units.start.length > 0 || plan.units.restart.length > 0;
   if (stageChanged) s.result.changed = true;
   return async () => {
-    if (!dryRun) {
+    if (dryRun) {
+      for (const u of plan.units.restart) emit({ kind: "unit-restarted", node: name, stage, unit: u, dryRun: true });
+    } else {
       for (const u of units) {
         if (!plan.units.restart.includes(u.name)) continue;
         await opts.services.restart(t, u.name);

@@ -110,7 +110,7 @@ export {
   type StopLocalUnitsOptions,
   type StoppedLocalUnit,
 } from "./local-stop.js";
-export { localInventory, loadOrCreateState, loadState, renewBootstrapTokens } from "./state.js";
+export { localInventory, loadOrCreateState, loadState, renewBootstrapTokens, type StateOptions } from "./state.js";
 export {
   startCaRotation,
   reissueCaRotation,

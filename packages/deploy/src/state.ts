@@ -35,18 +35,27 @@ interface SecretsFile {
 
 const safeId = (id: string): string => id.replace(/[^\w.-]/g, "_");
 
+export interface StateOptions extends BuildPkiOptions {
+  /**
+   * Work it all out in memory and write nothing: no folder, no key, no
+   * secrets file. What a real run would write is in the result's `wouldWrite`.
+   */
+  dryRun?: boolean;
+}
+
 /**
  * Loads the PKI and secrets from `dir`, or makes and saves them. A folder that
  * already holds a PKI keeps its CAs and key pairs for good: certificates the
  * plan now needs, or that no longer match it (a new SAN, a new node), are
  * issued from the kept CAs and listed in `issued`; tokens are added for new
- * workers. Only an empty folder gets new CAs.
+ * workers. Only an empty folder gets new CAs. With `dryRun` nothing is written
+ * (the keys made exist only in the result).
  */
 export async function loadOrCreateState(
   plan: Plan,
   dir: string,
-  opts: BuildPkiOptions = {},
-): Promise<{ pki: Pki; secrets: ClusterSecrets; created: boolean; issued: string[] }> {
+  opts: StateOptions = {},
+): Promise<{ pki: Pki; secrets: ClusterSecrets; created: boolean; issued: string[]; wouldWrite: string[] }> {
   const pkiDir = join(dir, "pki");
   const kept = await readKept(plan, pkiDir);
   const { signing, trust } = await rotationOverlay(dir, kept);
@@ -62,21 +71,27 @@ export async function loadOrCreateState(
       }
     : fresh;
   const issued = kept.size === 0 ? [...pki.items.keys()].sort() : (pki.issued ?? []);
-  await mkdir(pkiDir, { recursive: true, mode: 0o700 });
-  for (const id of issued) {
-    // A rotation's signing CA stays in its .next files until `rotate-ca finish`.
-    if (signing.has(id)) continue;
-    const m = pki.items.get(id)!;
-    await writeFileAtomic(join(pkiDir, `${safeId(id)}.pem`), Buffer.from(m.cert), 0o644, false);
-    await writeFileAtomic(join(pkiDir, `${safeId(id)}-key.pem`), Buffer.from(m.key), 0o600, true);
-  }
+  // A rotation's signing CA stays in its .next files until `rotate-ca finish`.
+  const toWrite = issued.filter((id) => !signing.has(id));
   const file: SecretsFile = {
     encryptionKey: secrets.encryptionKey,
     tokens: Object.fromEntries([...secrets.tokens].map(([n, t]) => [n, t.value])),
     now: secrets.now.toISOString(),
   };
-  await writeFileAtomic(join(dir, "secrets.json"), Buffer.from(JSON.stringify(file, null, 2) + "\n"), 0o600, true);
-  return { pki, secrets, created: kept.size === 0, issued };
+  const secretsText = JSON.stringify(file, null, 2) + "\n";
+  const secretsPath = join(dir, "secrets.json");
+  const wouldWrite = toWrite.flatMap((id) => [join(pkiDir, `${safeId(id)}.pem`), join(pkiDir, `${safeId(id)}-key.pem`)]);
+  if (old === undefined || (await readFile(secretsPath, "utf8").catch(() => "")) !== secretsText) wouldWrite.push(secretsPath);
+  const result = { pki, secrets, created: kept.size === 0, issued, wouldWrite };
+  if (opts.dryRun === true) return result;
+  await mkdir(pkiDir, { recursive: true, mode: 0o700 });
+  for (const id of toWrite) {
+    const m = pki.items.get(id)!;
+    await writeFileAtomic(join(pkiDir, `${safeId(id)}.pem`), Buffer.from(m.cert), 0o644, false);
+    await writeFileAtomic(join(pkiDir, `${safeId(id)}-key.pem`), Buffer.from(m.key), 0o600, true);
+  }
+  await writeFileAtomic(secretsPath, Buffer.from(secretsText), 0o600, true);
+  return result;
 }
 
 /** Whatever certificates and keys of the plan the folder holds. */

@@ -86,12 +86,20 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option("--ssh-key <file>", "SSH private key (OpenSSH format)")
     .option("--ssh-port <port>", "SSH port", "22")
     .option("--known-hosts <file>", "OpenSSH known_hosts holding every node's host key (default ~/.ssh/known_hosts)")
-    .option("--dry-run", "only report what would be written, started and restarted")
+    .option("--dry-run", "write nothing anywhere (no state folder, no node file, no unit started): only report what an apply would write, start and restart")
     .option("--no-rolling", "restart every node of a stage at once instead of one node at a time, each checked (etcd /health, API server /readyz, ...) before the next")
     .action(async (o: ApplyFlags) => {
-      const { plan, pki, secrets, local, stateDir, created, issued } = await prepare(io, o);
-      io.stdout(`${created ? "created" : "reusing"} PKI and secrets in ${stateDir}\n`);
-      if (!created && issued.length > 0) io.stdout(`re-issued from the kept CAs: ${issued.join(", ")}\n`);
+      const dryRun = o.dryRun === true;
+      // A dry run writes nothing anywhere: no state folder, no node file, no unit started; it says what it would do.
+      if (dryRun) io.stdout("dry run: nothing is written, started or restarted; this is what an apply would do\n");
+      const { plan, pki, secrets, local, stateDir, created, issued, wouldWrite } = await prepare(io, o);
+      if (dryRun) {
+        io.stdout(created ? `would create the PKI and secrets in ${stateDir} (${wouldWrite.length} files, CA keys included)\n` : `would reuse the PKI and secrets in ${stateDir}\n`);
+        if (!created && issued.length > 0) io.stdout(`would re-issue from the kept CAs: ${issued.join(", ")}\n`);
+      } else {
+        io.stdout(`${created ? "created" : "reusing"} PKI and secrets in ${stateDir}\n`);
+        if (!created && issued.length > 0) io.stdout(`re-issued from the kept CAs: ${issued.join(", ")}\n`);
+      }
       const nodes = renderCluster(plan, { pki, secrets, ...(local ? { local: { root: local } } : {}) });
       let services: ServiceManager;
       let transportFor: (n: { name: string; address: string }) => Promise<Transport>;
@@ -107,14 +115,17 @@ export function registerDeploy(program: Command, io: CliIo): void {
       const r = await applyNodes(nodes, {
         transportFor,
         services,
-        dryRun: o.dryRun === true,
+        dryRun,
         rolling: o.rolling,
         waitReady: readinessWaiter({ plan, pki }),
         onProgress: (e) => {
-          if (e.kind !== "file-written") io.stdout(formatApplyEvent(e) + "\n");
+          // Each written file is noise in a real apply; in a dry run the list is the plan.
+          if (e.kind !== "file-written" || dryRun) io.stdout(formatApplyEvent(e) + "\n");
         },
       });
-      io.stdout(r.changed ? `applied: ${r.nodes.filter((n) => n.changed).map((n) => n.node).join(", ")} changed\n` : "nothing changed\n");
+      const changed = r.nodes.filter((n) => n.changed).map((n) => n.node);
+      if (dryRun) io.stdout(changed.length > 0 ? `dry run: an apply would change ${changed.join(", ")}; nothing was written\n` : "dry run: an apply would change nothing; nothing was written\n");
+      else io.stdout(r.changed ? `applied: ${changed.join(", ")} changed\n` : "nothing changed\n");
     });
   deploy
     .command("stop")
@@ -158,7 +169,7 @@ interface ApplyFlags {
 
 async function prepare(io: CliIo, o: ApplyFlags) {
   const { plan, local, stateDir } = await deployTarget(io, o);
-  const st = await loadOrCreateState(plan, stateDir, { now: () => io.now() });
+  const st = await loadOrCreateState(plan, stateDir, { now: () => io.now(), dryRun: o.dryRun === true });
   return { plan, ...st, local, stateDir };
 }
 
