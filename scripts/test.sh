@@ -17,6 +17,8 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 # sudo: apply over SSH as a user that is not root (`sudo -n`).
 command -v sudo >/dev/null || missing+=(sudo)
+# zsh: the completion tests load `k8s-pki completion zsh` into a real zsh.
+command -v zsh >/dev/null || missing+=(zsh)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[test] installing Debian packages: ${missing[*]}" >&2
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

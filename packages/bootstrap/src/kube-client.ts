@@ -1,10 +1,34 @@
 // Kubernetes API access for @k8s/bootstrap: loading a kubeconfig, and turning
 // client-node failures into BootstrapErrors that say what went wrong.
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type { KubeConfig, RequestContext, ResponseContext } from "@kubernetes/client-node";
 import { BootstrapError } from "./errors.js";
 
-/** Loads a kubeconfig file, or the in-cluster service account when no path is given. */
+/**
+ * Where a kubeconfig is looked for when none is given: the in-cluster service
+ * account, $KUBECONFIG, ~/.kube/config. Without any, client-node falls back to
+ * http://localhost:8080 and every request then fails with a misleading "HTTP
+ * protocol is not allowed"; this names the places instead.
+ */
+function noKubeconfigFound(): BootstrapError | undefined {
+  if (process.env.KUBERNETES_SERVICE_HOST || process.env.KUBECONFIG) return undefined;
+  const home = join(homedir(), ".kube", "config");
+  if (existsSync(home)) return undefined;
+  return new BootstrapError(
+    "kubeconfig-invalid",
+    `no kubeconfig found: $KUBECONFIG is not set, ${home} does not exist, and this is not a pod (KUBERNETES_SERVICE_HOST is not set); pass --kubeconfig FILE (the admin.kubeconfig of the cluster, for example)`,
+    { field: "kubeconfig" },
+  );
+}
+
+/** Loads a kubeconfig file, or the in-cluster service account, $KUBECONFIG or ~/.kube/config when no path is given. */
 export async function loadKubeConfig(path?: string): Promise<KubeConfig> {
+  if (!path) {
+    const none = noKubeconfigFound();
+    if (none) throw none;
+  }
   const k8s = await import("@kubernetes/client-node");
   const kc = new k8s.KubeConfig();
   try {

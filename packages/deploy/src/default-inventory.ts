@@ -1,5 +1,7 @@
-// The classic three-node cluster of the Ansible layout: 192.168.95.11-13, each etcd, master and worker.
-import { validateInventory, type Inventory } from "./inventory.js";
+// The classic three-node cluster of the Ansible layout: 192.168.95.11-13, each
+// etcd, master and worker; as a compact YAML, as a validated value, and as the
+// annotated sample `k8s-pki deploy print-defaults inventory` prints.
+import { DEFAULT_VERSIONS, validateInventory, type Inventory } from "./inventory.js";
 
 export const DEFAULT_INVENTORY_YAML = `# The classic three-node cluster: every node runs etcd, a master and a worker.
 clusterName: kubernetes
@@ -26,3 +28,84 @@ export function defaultInventory(): Inventory {
     ],
   });
 }
+
+const versionLines = Object.entries(DEFAULT_VERSIONS)
+  .map(([k, v]) => `  ${k}: ${/^\d/.test(v) ? `"${v}"` : v}`)
+  .join("\n");
+
+/**
+ * Every inventory field with its default value and what it does; parsed, it
+ * is {@link defaultInventory} (the built-in cluster), so `deploy plan` accepts
+ * it unchanged. The starting point for a real inventory, as
+ * `kubeadm config print init-defaults` is for kubeadm.
+ */
+export const ANNOTATED_INVENTORY_YAML = `# k8s-pki deploy inventory: the one input of deploy plan, render, apply and verify
+# (--inventory FILE). These are the built-in defaults: the classic three-node cluster
+# where every node runs etcd, a master and a worker. Edit the nodes, keep the rest or
+# change it; a field left out takes the value shown here.
+
+# Cluster name: the kubeconfigs' cluster and context name (a DNS-1123 label).
+clusterName: kubernetes
+
+# The machines. name: a DNS-1123 name (it becomes the node name and system:node:<name>);
+# address: IPv4 the others reach it at (in the etcd, API server and kubelet certificates);
+# roles: any of etcd (an odd number of nodes in all), master (at least one), worker.
+nodes:
+  - name: node1
+    address: 192.168.95.11
+    roles: [etcd, master, worker]
+  - name: node2
+    address: 192.168.95.12
+    roles: [etcd, master, worker]
+  - name: node3
+    address: 192.168.95.13
+    roles: [etcd, master, worker]
+
+# Service IPs: the first is the kubernetes Service (a SAN of the API server
+# certificate), the second the cluster DNS. Must not overlap podCidr or the nodes.
+serviceCidr: 10.254.0.0/16
+
+# Pod network (flannel, vxlan), cut into one /podSubnetLen per node.
+podCidr: 172.30.0.0/16
+podSubnetLen: 21
+
+# Cluster DNS domain (no trailing dot): kubernetes.default.svc.<dnsDomain> is a SAN.
+dnsDomain: cluster.local
+
+# How nodes reach the API servers. Without vip or lbName every node uses the first master.
+apiserver:
+  # vip: 192.168.95.100           # a virtual IP in front of the masters (keepalived, ...)
+  # lbName: api.example.internal  # a load balancer's DNS name
+  # extraSans: [203.0.113.10, k8s.example.com]   # more names in the API server certificate only
+  port: 6443
+
+# Component versions the units and the binary manifest are written for.
+versions:
+${versionLines}
+
+# Local folder holding the binaries (etcd, kube-apiserver, kubelet, ...) to copy to the nodes.
+binDir: ./bin
+
+# Certificate lifetimes, as Go durations (at least 1h; a leaf never outlives its CA).
+lifetimes:
+  ca: 87600h
+  leaf: 8760h
+
+# PKI layout: hardened (a CA each for the cluster, etcd and the front proxy; a certificate
+# per component and purpose) or classic (one CA and one all-purpose "kubernetes" profile,
+# as the classic cfssl scripts do). Keys: ecdsa (256, 384, 521) or rsa (2048, 3072, 4096).
+pki:
+  layout: hardened
+  keyAlgo: ecdsa
+  keySize: 256
+
+# How Secrets are encrypted in etcd: secretbox or aescbc.
+encryptionProvider: secretbox
+
+# Kubelet client certificates: bootstrap (TLS bootstrap with a token per worker; serving
+# certificates approved by k8s-pki approver) or presigned (the deployer signs one per worker).
+kubeletCerts: bootstrap
+
+# kube-proxy mode: nftables or iptables.
+kubeProxyMode: nftables
+`;

@@ -58,7 +58,8 @@ export {
   type KubeProxyMode,
   type Cidr,
 } from "./inventory.js";
-export { defaultInventory, DEFAULT_INVENTORY_YAML } from "./default-inventory.js";
+export { defaultInventory, ANNOTATED_INVENTORY_YAML, DEFAULT_INVENTORY_YAML } from "./default-inventory.js";
+export { caConfigJson } from "./ca-config-sample.js";
 export {
   buildPlan,
   apiserverSans,
@@ -83,6 +84,7 @@ export { buildPki, keptLeafMismatch, pkiItem, trustPem, signingConfigJson, certC
 export { renderCluster, renderInventory, clusterSecrets, manifestText, type RenderOptions } from "./render.js";
 export { writeRendered } from "./write-rendered.js";
 export { renderPlanText } from "./plan-text.js";
+export { planDocument, type PlanDocument, type PlanDocumentFile, type PlanDocumentNode } from "./plan-document.js";
 export { execStartOf, renderUnit, type UnitSpec } from "./render/systemd.js";
 export { APPROVER_LEASE, APPROVER_PORT, approverRbacObjects } from "./render/approver.js";
 export { LOCAL_MODE_SKIPPED_UNITS } from "./render.js";

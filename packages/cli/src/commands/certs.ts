@@ -33,6 +33,7 @@ import { ExitError } from "../errors.js";
 import { PlainError, resolvePath, type CliIo } from "../io.js";
 import { deployTarget } from "../deploy-target.js";
 import { nodeAccessOptions, nodeTransportFor, type NodeAccessFlags } from "../node-access.js";
+import { printStructured } from "../output-format.js";
 
 /** Exit status when a certificate expires within the threshold (errors exit 1). */
 export const EXIT_EXPIRING = 3;
@@ -47,7 +48,7 @@ export function registerCerts(program: Command, io: CliIo): void {
     .argument("[dir]", "PKI folder to scan (*.pem, *.crt, kubeconfigs); default . (not with --inventory)")
     .description(`list every certificate by expiry; exit ${EXIT_EXPIRING} when one expires within --warn`)
     .option("--warn <duration>", "threshold, e.g. 30d, 720h", "30d")
-    .option("-o, --output <format>", "table, json or prometheus", "table")
+    .option("-o, --output <format>", "table, json, yaml or prometheus", "table")
     .option("--textfile <file>", "also write a node_exporter textfile (atomically)")
     .option("--inventory <file>", "instead of a folder: a cluster deployed with `k8s-pki deploy`; every certificate the plan puts on each node (and the kubelet's own), read from the nodes")
     .option("--state <dir>", "with --inventory: the deploy state; node files whose bytes differ from what it renders are STALE (default: <local dir>/state, else ./deploy-state; not checked when that is absent)");
@@ -67,7 +68,7 @@ that could not be read (reported after the other nodes' certificates).`,
       } catch (e) {
         throw new PlainError((e as Error).message);
       }
-      if (!["table", "json", "prometheus"].includes(o.output)) throw new PlainError(`unknown output format ${JSON.stringify(o.output)} (table, json, prometheus)`);
+      if (!["table", "json", "yaml", "prometheus"].includes(o.output)) throw new PlainError(`unknown output format ${JSON.stringify(o.output)} for --output (table, json, yaml, prometheus)`);
       if (o.inventory !== undefined) {
         if (dir !== undefined) throw new PlainError("give a folder or --inventory, not both");
         return checkNodes(io, o, warnMs);
@@ -80,8 +81,8 @@ that could not be read (reported after the other nodes' certificates).`,
       // Nothing to check is a failure: a monitoring check pointed at the wrong folder must not read as healthy.
       if (found.length === 0) throw new PlainError(`no certificates found in ${dir ?? "."} (looked for *.pem, *.crt, *.cert and kubeconfigs, in subfolders too)`);
       const rows = expiryReport(found, now, warnMs);
-      if (o.output === "json") {
-        io.stdout(JSON.stringify(rows.map(jsonRow), null, 2) + "\n");
+      if (o.output === "json" || o.output === "yaml") {
+        await printStructured(io, o.output, rows.map(jsonRow));
       } else if (o.output === "prometheus") {
         io.stdout(prometheusTextfile(rows, now));
       } else {
@@ -143,9 +144,9 @@ async function checkNodes(io: CliIo, o: CheckFlags, warnMs: number): Promise<voi
   const now = io.now();
   const { rows, missing } = nodeCertReport(checks, now, warnMs);
   const textfile = (): string => prometheusTextfile(rows, now) + nodeFileStateTextfile(checks);
-  if (o.output === "json") {
+  if (o.output === "json" || o.output === "yaml") {
     const out = [...rows.map(jsonRow), ...missing.map((m) => ({ name: m.name, node: m.file.node, path: m.file.path, state: m.state }))];
-    io.stdout(JSON.stringify(out, null, 2) + "\n");
+    await printStructured(io, o.output, out);
   } else if (o.output === "prometheus") {
     io.stdout(textfile());
   } else {

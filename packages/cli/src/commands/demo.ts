@@ -7,7 +7,7 @@ import { certInfo, cfssljsonOutputFiles, createLocalSigner, genCert, goJsonStrin
 import { buildPlan, defaultInventory, loadOrCreateState, renderCluster, renderPlanText, writeRendered } from "@k8s/deploy";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseGoFlags } from "../go-flags.js";
+import { FlagError, formatFlag, parseGoFlags, type FlagSpec } from "../go-flags.js";
 import { resolvePath, type CliIo } from "../io.js";
 
 export const DEMO_CA_CSR = {
@@ -39,8 +39,29 @@ async function readExistingCa(dir: string): Promise<{ cert: string; key: string 
   }
 }
 
+const DEMO_FLAGS: Readonly<Record<string, FlagSpec>> = { out: { kind: "string", default: "demo-pki", usage: "output folder" } };
+
+export const DEMO_USAGE =
+  "demo -- make a CA and an API server certificate from built-in CSR JSON, as cfssl and cfssljson would,\n" +
+  "then plan and render the built-in three-node cluster keeping its PKI (as deploy render --state)\n\n" +
+  "Usage of demo:\n        k8s-pki demo [-out DIR]\n\n" +
+  "Run again, it signs with the CA it made the first time; it never replaces a CA key.\n\nFlags:\n" +
+  Object.entries(DEMO_FLAGS)
+    .map(([name, spec]) => formatFlag(name, spec))
+    .join("");
+
 export async function demo(io: CliIo, argv: string[]): Promise<void> {
-  const { values } = parseGoFlags({ out: { kind: "string", default: "demo-pki", usage: "output folder" } }, argv);
+  let values;
+  try {
+    ({ values } = parseGoFlags(DEMO_FLAGS, argv));
+  } catch (e) {
+    if (e instanceof FlagError) {
+      // Asked for: the usage on standard output, exit 0; a bad flag: the error and the usage on standard error, exit 2.
+      if (e.help) io.stdout(DEMO_USAGE);
+      else io.stderr(`${e.message}\n${DEMO_USAGE}`);
+    }
+    throw e;
+  }
   const dir = resolvePath(io, String(values.out));
   await mkdir(dir, { recursive: true });
   const write = async (name: string, obj: unknown): Promise<void> => writeFileAtomic(join(dir, name), Buffer.from(JSON.stringify(obj, null, 2) + "\n"), 0o644);

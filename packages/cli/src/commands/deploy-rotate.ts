@@ -18,6 +18,7 @@ import type { Command } from "commander";
 import { PlainError, type CliIo } from "../io.js";
 import { nodeTransportFor, type NodeAccessFlags } from "../node-access.js";
 import { deployTarget, type DeployTarget, type TargetFlags } from "../deploy-target.js";
+import { outputOption, printStructured } from "../output-format.js";
 
 type RotateFlags = TargetFlags;
 
@@ -80,12 +81,15 @@ export function registerRotateCa(deploy: Command, io: CliIo): void {
     const ids = await finishCaRotation(stateDir);
     io.stdout(`${ids.join(", ")}: the old CAs are retired (their certificates kept as <id>.previous.pem, keys removed)\nnext: ${applyHint}   (every node then trusts only the new CAs)\n`);
   });
-  commonFlags(rotate.command("status").description("print the step of each CA under rotation")).action(async (o: RotateFlags) => {
-    const { stateDir } = await target(io, o);
-    const r = await readRotation(stateDir);
-    const rows = Object.entries(r.cas);
-    io.stdout(rows.length === 0 ? "no CA rotation under way\n" : rows.map(([id, step]) => `${id}: ${step}\n`).join(""));
-  });
+  commonFlags(rotate.command("status").description("print the step of each CA under rotation"))
+    .addOption(outputOption(["text", "json", "yaml"], "text"))
+    .action(async (o: RotateFlags & { output: "text" | "json" | "yaml" }) => {
+      const { stateDir } = await target(io, o);
+      const r = await readRotation(stateDir);
+      const rows = Object.entries(r.cas);
+      if (o.output !== "text") return printStructured(io, o.output, { stateDir, rotating: rows.length > 0, cas: rows.map(([id, step]) => ({ id, step })) });
+      io.stdout(rows.length === 0 ? "no CA rotation under way\n" : rows.map(([id, step]) => `${id}: ${step}\n`).join(""));
+    });
 }
 
 /** Reads every node's certificates; throws naming those only a retiring CA signed, or the nodes it could not read. */

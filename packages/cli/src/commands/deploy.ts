@@ -33,6 +33,8 @@ import { PlainError, resolvePath, type CliIo } from "../io.js";
 import { registerRotateCa } from "./deploy-rotate.js";
 import { nodeTransportFor } from "../node-access.js";
 import { deployTarget, inventoryFrom } from "../deploy-target.js";
+import { outputOption, printStructured } from "../output-format.js";
+import { registerDeployPrintDefaults } from "./deploy-print-defaults.js";
 
 const inventoryOpt = ["--inventory <file>", "inventory (YAML or JSON); default: the built-in three-node cluster (192.168.95.11-13)"] as const;
 
@@ -44,10 +46,13 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option(...inventoryOpt)
     .option("--local <dir>", "the plan of apply --local DIR (loopback addresses); its state is <dir>/state unless --state")
     .option("--state <dir>", "also list what the next apply would issue from this state folder and why (read only; exit 1 if apply would refuse it)")
-    .action(async (o: { inventory?: string; local?: string; state?: string }) => {
+    .addOption(outputOption(["text", "json", "yaml"], "text"))
+    .action(async (o: { inventory?: string; local?: string; state?: string; output: "text" | "json" | "yaml" }) => {
       const { plan, local, stateDir } = await deployTarget(io, o);
+      const withState = o.state !== undefined || local !== undefined;
+      if (o.output !== "text") return (await import("./plan-state.js")).printPlanDocument(io, plan, withState ? stateDir : undefined, o.output);
       io.stdout(renderPlanText(plan));
-      if (o.state !== undefined || local !== undefined) await (await import("./plan-state.js")).printStateDiff(io, plan, stateDir);
+      if (withState) await (await import("./plan-state.js")).printStateDiff(io, plan, stateDir);
     });
   deploy
     .command("render")
@@ -144,14 +149,17 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option(...inventoryOpt)
     .option("--local <dir>", "local mode (as apply --local)")
     .option("--state <dir>", "the PKI apply kept (default: <local dir>/state, else ./deploy-state)")
-    .action(async (o: { inventory?: string; local?: string; state?: string }) => {
+    .addOption(outputOption(["text", "json", "yaml"], "text"))
+    .action(async (o: { inventory?: string; local?: string; state?: string; output: "text" | "json" | "yaml" }) => {
       const { plan, local, stateDir } = await deployTarget(io, o);
       const { pki } = await loadState(plan, stateDir);
       const checks = await verifyCluster({ plan, pki, requireNodes: local === undefined });
-      io.stdout(formatVerify(checks));
+      if (o.output === "text") io.stdout(formatVerify(checks));
+      else await printStructured(io, o.output, { passed: checks.every((c) => c.ok), checks });
       if (checks.some((c) => !c.ok)) throw new ExitError(1);
     });
   registerRotateCa(deploy, io);
+  registerDeployPrintDefaults(deploy, io);
 }
 
 interface ApplyFlags {

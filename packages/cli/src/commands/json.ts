@@ -19,7 +19,7 @@ export async function json(io: CliIo, argv: string[]): Promise<void> {
     parsed = parseGoFlags(CFSSLJSON_FLAGS, argv);
   } catch (e) {
     // Go's flag package (cfssljson uses the default flag set): the error, then the usage, on stderr.
-    if (e instanceof FlagError) io.stderr((e.help ? "" : `${e.message}\n`) + usage());
+    if (e instanceof FlagError) io.stderr((e.help ? "" : `${e.message}\n`) + jsonUsage());
     throw e;
   }
   const { values, rest } = parsed;
@@ -37,7 +37,7 @@ export async function json(io: CliIo, argv: string[]): Promise<void> {
 }
 
 /** Go's flag.Usage for the default flag set: `Usage of NAME:` and PrintDefaults, flags sorted by name. */
-function usage(): string {
+export function jsonUsage(): string {
   let out = "Usage of k8s-pki json:\n";
   for (const name of Object.keys(CFSSLJSON_FLAGS).sort()) {
     const spec = CFSSLJSON_FLAGS[name]!;
