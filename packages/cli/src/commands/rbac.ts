@@ -14,7 +14,7 @@ export function registerRbac(program: Command, io: CliIo): void {
   rbac
     .command("apply")
     .description("create or update the objects; reports each as created, configured or unchanged")
-    .option("--kubeconfig <file>", "kubeconfig of a cluster admin")
+    .option("--kubeconfig <file>", "kubeconfig of a cluster admin (default: $KUBECONFIG, ~/.kube/config, or in-cluster)")
     .option(...userOpt)
     .action(async (o: { kubeconfig?: string; apiserverKubeletUser: string }) => {
       const kc = await loadKubeConfig(o.kubeconfig && resolvePath(io, o.kubeconfig));
