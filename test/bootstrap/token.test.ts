@@ -1,3 +1,6 @@
+import { Console } from "node:console";
+import { Writable } from "node:stream";
+import { format, inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { BootstrapToken, generateToken, parseToken, parseTokenId, randomTokenString, validateExtraGroup, isBootstrapError } from "@k8s/bootstrap";
@@ -47,6 +50,28 @@ describe("parseToken", () => {
     } catch (e) {
       expect((e as Error).message).not.toContain("0123456789ABCDEF");
     }
+  });
+
+  it("never shows the secret through console.log, util.inspect, format or spreading, yet gives it when asked", () => {
+    const t = parseToken("abcdef.0123456789abcdef");
+    let logged = "";
+    const out = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logged += chunk.toString();
+        done();
+      },
+    });
+    const console = new Console(out);
+    console.log(t);
+    console.log({ token: t, nested: [t] });
+    console.dir(t, { showHidden: true, depth: 5 });
+    logged += inspect(t, { showHidden: true, customInspect: true }) + format("%o %O %s %j", t, t, t, t) + JSON.stringify({ ...t });
+    expect(logged).toContain("abcdef.****************");
+    expect(logged).not.toContain("0123456789abcdef");
+    expect(Object.keys(t)).toEqual(["id"]);
+    // The explicit ways, for the commands that must print or store it.
+    expect(t.value).toBe("abcdef.0123456789abcdef");
+    expect(t.secret).toBe("0123456789abcdef");
   });
 
   it("has the username the API server authenticates", () => {

@@ -1,25 +1,40 @@
 // Bootstrap tokens: `[a-z0-9]{6}.[a-z0-9]{16}`, generated from a CSPRNG and
 // validated with cluster-bootstrap's exact patterns.
 import { randomBytes } from "node:crypto";
+import { inspect } from "node:util";
 import { BootstrapError } from "./errors.js";
 
 export const TOKEN_PATTERN = /^([a-z0-9]{6})\.([a-z0-9]{16})$/;
 export const TOKEN_ID_PATTERN = /^([a-z0-9]{6})$/;
 export const EXTRA_GROUP_PATTERN = /^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$/;
 
-/** A bootstrap token. `toString()` never reveals the secret, so it is safe to log. */
+/**
+ * A bootstrap token. Nothing that prints or serialises it shows the secret:
+ * `toString()`, `toJSON()` and `util.inspect` (so `console.log(token)` and
+ * loggers) give `abcdef.****************`. The secret lives in a private
+ * field; `value` and `secret` are the explicit ways to read it, for the
+ * commands and files that must hold it.
+ */
 export class BootstrapToken {
+  readonly #secret: string;
+
   constructor(
     readonly id: string,
-    readonly secret: string,
+    secret: string,
   ) {
     if (!TOKEN_ID_PATTERN.test(id)) throw new BootstrapError("token-id-invalid", `token id ${JSON.stringify(id)} does not match [a-z0-9]{6}`, { field: "token" });
     if (!/^[a-z0-9]{16}$/.test(secret)) throw new BootstrapError("token-invalid", "token secret does not match [a-z0-9]{16}", { field: "token" });
+    this.#secret = secret;
+  }
+
+  /** The 16-character secret. */
+  get secret(): string {
+    return this.#secret;
   }
 
   /** The bearer value `<id>.<secret>`. */
   get value(): string {
-    return `${this.id}.${this.secret}`;
+    return `${this.id}.${this.#secret}`;
   }
 
   /** The user the API server authenticates this token as. */
@@ -33,6 +48,11 @@ export class BootstrapToken {
 
   toJSON(): string {
     return this.toString();
+  }
+
+  // console.log and every logger built on util.inspect print this, never the fields.
+  [inspect.custom](): string {
+    return `BootstrapToken(${this.toString()})`;
   }
 }
 

@@ -1,4 +1,5 @@
 // k8s-pki certinfo: cfssl certinfo for a certificate (-cert), a CSR (-csr) or a TLS server (-domain).
+import { isIP } from "node:net";
 import { connect } from "node:tls";
 import { certInfo, csrInfo, decodePem, goJsonStringify, parseCertificateDer, parseCsrDer, PkiError } from "@k8s/pki";
 import { parseSingleCertificate, str, type CfsslContext } from "../cfssl-context.js";
@@ -13,7 +14,9 @@ function fetchPeerCertificate(domain: string): Promise<Buffer> {
     port = Number(m[3]);
   }
   return new Promise((resolve, reject) => {
-    const sock = connect({ host, port, servername: host, rejectUnauthorized: false, timeout: 10_000 }, () => {
+    // SNI carries host names only (RFC 6066 3), as Go's tls sends it: an IP as servername is what Node warns about (DEP0123).
+    const sni = isIP(host) === 0 ? { servername: host } : {};
+    const sock = connect({ host, port, ...sni, rejectUnauthorized: false, timeout: 10_000 }, () => {
       const der = sock.getPeerCertificate().raw;
       sock.end();
       if (der) resolve(der);
