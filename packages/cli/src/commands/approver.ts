@@ -5,6 +5,8 @@ import { PlainError, resolvePath, type CliIo } from "../io.js";
 import { VERSION } from "../version.js";
 
 const ENV = "K8S_PKI_APPROVER_";
+/** Past this after SIGTERM/SIGINT the process exits whatever is still open (the approver itself stops within about 2.5 s). */
+const STOP_DEADLINE_MS = 5_000;
 // One value per flag, never split: a comma may be part of a regular expression
 // (`n{1,3}`). config.ts splits the environment variables' values.
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -97,21 +99,35 @@ export function registerApprover(program: Command, io: CliIo): void {
       const { signers, dnsPatterns, cidrs, maxExpirationSeconds, maxSans, allowRebootstrap } = config.policy;
       logger.log("info", "approver configuration", { signers, dnsPatterns, cidrs, maxExpirationSeconds, maxSans, allowRebootstrap, denyMode: config.denyMode, dryRun: config.dryRun, leaderElect: config.leaderElect });
       const kc = await loadKubeConfig(config.kubeconfig);
-      const a = new Approver({ kubeConfig: kc, config, logger });
-      await a.start();
-      logger.log("info", "approver running", { identity: config.identity, signers: config.policy.signers, listen: `${config.listenHost}:${a.healthPort}`, leaderElect: config.leaderElect, dryRun: config.dryRun, denyMode: config.denyMode });
-      await new Promise<void>((resolve) => {
+      const a = new Approver({ kubeConfig: kc, config, logger, version: VERSION });
+      // Handlers before start(): a signal during start-up stops it too. A second signal kills (the default action).
+      const stopped = new Promise<void>((resolve) => {
         const stop = (sig: string): void => {
           logger.log("info", "shutting down", { signal: sig });
           process.off("SIGINT", onInt);
           process.off("SIGTERM", onTerm);
-          void a.stop().then(resolve, resolve);
+          let done = false;
+          // Approver.stop() bounds every wait; this only covers what it cannot see (a socket left open keeps Node alive).
+          setTimeout(() => {
+            logger.log("error", `not stopped ${STOP_DEADLINE_MS / 1000} s after ${sig}; exiting`, {});
+            process.exit(done ? 0 : 1);
+          }, STOP_DEADLINE_MS).unref();
+          void a
+            .stop()
+            .catch(() => undefined)
+            .then(() => {
+              done = true;
+              resolve();
+            });
         };
         const onInt = (): void => stop("SIGINT");
         const onTerm = (): void => stop("SIGTERM");
         process.on("SIGINT", onInt);
         process.on("SIGTERM", onTerm);
       });
+      await a.start();
+      logger.log("info", "approver running", { identity: config.identity, signers: config.policy.signers, listen: `${config.listenHost}:${a.healthPort}`, leaderElect: config.leaderElect, dryRun: config.dryRun, denyMode: config.denyMode });
+      await stopped;
     });
   approver
     .command("manifests")

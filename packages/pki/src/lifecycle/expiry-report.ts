@@ -10,6 +10,14 @@ export interface ExpiryRow {
   sans: string[];
   issuer: string;
   notAfter: Date;
+  notBefore: Date;
+  /** Decimal, as Go's SerialNumber.String() (x509-certificate-exporter's `serial_number`). */
+  serialNumber: string;
+  /** The file it was read from. */
+  file: string;
+  /** C, ST, L, O, OU and CN of the subject as Go's pkix.Name holds them (first value; CN the last), for exporter labels. */
+  subjectFields: NameFields;
+  issuerFields: NameFields;
   /** Milliseconds until expiry; negative once expired. */
   residualMs: number;
   /** Name of the found CA certificate whose key verifies its signature, "self" when its own key does, "" when none does. */
@@ -17,6 +25,23 @@ export interface ExpiryRow {
   isCa: boolean;
   status: "ok" | "warning" | "expired";
 }
+
+/** The distinguished-name fields x509-certificate-exporter labels with (`subject_CN`, `issuer_O`, ...). */
+export type NameFields = Partial<Record<"C" | "ST" | "L" | "O" | "OU" | "CN", string>>;
+
+const nameFields = (n: FoundCertificate["certificate"]["subject"]): NameFields => {
+  const out: NameFields = {};
+  const first = (k: keyof NameFields, v: readonly string[]): void => {
+    if (v[0] !== undefined) out[k] = v[0];
+  };
+  first("C", n.country);
+  first("ST", n.province);
+  first("L", n.locality);
+  first("O", n.organization);
+  first("OU", n.organizationalUnit);
+  if (n.commonName) out.CN = n.commonName;
+  return out;
+};
 
 const dn = (c: FoundCertificate["certificate"]["subject"]): string =>
   c.all.map((a) => `${({ "2.5.4.3": "CN", "2.5.4.10": "O", "2.5.4.11": "OU", "2.5.4.6": "C", "2.5.4.8": "ST", "2.5.4.7": "L" } as Record<string, string>)[a.type] ?? a.type}=${a.value}`).join(", ");
@@ -40,6 +65,11 @@ export function expiryReport(found: FoundCertificate[], now: Date, warnMs: numbe
       sans: [...c.sans.dns, ...c.sans.ip.map(formatIp), ...c.sans.email, ...c.sans.uri],
       issuer: dn(c.issuer),
       notAfter: c.notAfter,
+      notBefore: c.notBefore,
+      serialNumber: c.serialNumber.toString(),
+      file: f.path,
+      subjectFields: nameFields(c.subject),
+      issuerFields: nameFields(c.issuer),
       residualMs,
       signingCa: selfSigned ? "self" : (signer?.name ?? ""),
       isCa: c.basicConstraints?.isCa === true,
@@ -66,17 +96,5 @@ export function parseThreshold(s: string): number {
   return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(mi ?? 0)) * 60_000 + Number(se ?? 0) * 1000;
 }
 
-const esc = (v: string): string => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
-
-/** A node_exporter textfile: expiry time and residual seconds per certificate. */
-export function prometheusTextfile(rows: ExpiryRow[], now: Date): string {
-  const lines = [
-    "# HELP k8s_pki_certificate_expiry_timestamp_seconds When the certificate expires (notAfter), as a Unix time.",
-    "# TYPE k8s_pki_certificate_expiry_timestamp_seconds gauge",
-    ...rows.map((r) => `k8s_pki_certificate_expiry_timestamp_seconds{name="${esc(r.name)}",subject="${esc(r.subject)}",issuer="${esc(r.issuer)}",ca="${r.isCa}"} ${Math.floor(r.notAfter.getTime() / 1000)}`),
-    "# HELP k8s_pki_certificate_check_timestamp_seconds When this file was written.",
-    "# TYPE k8s_pki_certificate_check_timestamp_seconds gauge",
-    `k8s_pki_certificate_check_timestamp_seconds ${Math.floor(now.getTime() / 1000)}`,
-  ];
-  return lines.join("\n") + "\n";
-}
+// The textfile lives in its own module; re-exported here, where callers have always found it.
+export { prometheusTextfile } from "./expiry-textfile.js";
