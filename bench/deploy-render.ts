@@ -17,6 +17,11 @@ export interface DeployRenderResult {
   cfsslMs: number;
   /** oursMs / cfsslMs. */
   ratio: number;
+  /** Median CPU time (user + system, all threads and children) of each side. */
+  oursCpuMs: number;
+  cfsslCpuMs: number;
+  /** The comparison build's medians, when one was given (compareCli). */
+  compare?: { ms: number; cpuMs: number };
   runs: number;
 }
 
@@ -48,13 +53,29 @@ async function settleFileSystem(seconds: number, log: (s: string) => void): Prom
   await sleep(seconds * 1000);
 }
 
-/** Runs one shell command, throwing on failure; its wall time in ms. */
-function runSh(name: string, cmd: string, cwd: string): number {
+interface Timing {
+  /** Wall time. */
+  ms: number;
+  /** User + system CPU time of the command and everything it waited for (every thread, every child). */
+  cpuMs: number;
+}
+
+/**
+ * Runs one shell command, throwing on failure; its wall and CPU time in ms. The
+ * CPU time comes from the shell's `times` (its children's rusage), which another
+ * job on a shared machine hardly changes, unlike the wall time.
+ */
+function runSh(name: string, cmd: string, cwd: string): Timing {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync("sh", ["-c", cmd], { cwd, stdio: ["ignore", "ignore", "pipe"] });
+  const r = spawnSync("sh", ["-c", `${cmd}\nstatus=$?\ntimes >&2\nexit $status`], { cwd, stdio: ["ignore", "ignore", "pipe"] });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${name} failed: ${r.stderr.toString()}`);
-  return ms;
+  const stderr = r.stderr.toString();
+  if (r.status !== 0) throw new Error(`${name} failed: ${stderr}`);
+  // The last line of `times`: children's user and system time, "0m1.670000s 0m0.060000s".
+  const m = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(stderr);
+  if (!m) throw new Error(`${name}: no \`times\` line in its stderr: ${stderr}`);
+  const cpuMs = (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000;
+  return { ms, cpuMs };
 }
 
 function inventory(kind: "default" | "fifty", algo: "ecdsa" | "rsa"): Record<string, unknown> {
@@ -90,10 +111,19 @@ function cfsslScript(inv: Inventory, dir: string, cfsslDir: string): { script: s
 
 export interface DeployRenderBenchOptions {
   cfsslDir?: string;
+  /** Alternating runs per ECDSA inventory; default 5, or BENCH_RUNS. */
   runs?: number;
+  /** Alternating runs per RSA inventory; default 3, or BENCH_RSA_RUNS. */
   rsaRuns?: number;
   /** Key algorithms to measure; default both, or BENCH_DEPLOY_ALGOS (comma-separated). */
   algos?: ("ecdsa" | "rsa")[];
+  /** The k8s-pki to time; default the built packages/cli/bin/k8s-pki.js, or BENCH_DEPLOY_CLI. */
+  cli?: string;
+  /**
+   * Another k8s-pki to time in the same alternating rounds, e.g. a build from before a change (the standalone
+   * packages/cli/dist/k8s-pki copied aside); or BENCH_DEPLOY_COMPARE_CLI.
+   */
+  compareCli?: string;
   /** Seconds to wait after `sync` before the first run (settleFileSystem); default 361, or BENCH_SETTLE_S. */
   settleSeconds?: number;
   log?: (s: string) => void;
@@ -102,7 +132,8 @@ export interface DeployRenderBenchOptions {
 export async function deployRenderBench(opts: DeployRenderBenchOptions = {}): Promise<DeployRenderResult[]> {
   const cache = process.env.K8S_PKI_BIN_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "k8s-pki", "bin");
   const cfsslDir = opts.cfsslDir ?? join(cache, "cfssl-v1.6.5");
-  const cli = join(process.cwd(), "packages/cli/bin/k8s-pki.js");
+  const cli = opts.cli ?? process.env.BENCH_DEPLOY_CLI ?? join(process.cwd(), "packages/cli/bin/k8s-pki.js");
+  const compareCli = opts.compareCli ?? process.env.BENCH_DEPLOY_COMPARE_CLI;
   const log = opts.log ?? ((s: string) => console.log(s));
   const results: DeployRenderResult[] = [];
   await settleFileSystem(opts.settleSeconds ?? Number(process.env.BENCH_SETTLE_S ?? 361), log);
@@ -111,7 +142,7 @@ export async function deployRenderBench(opts: DeployRenderBenchOptions = {}): Pr
     const algos = opts.algos ?? ((process.env.BENCH_DEPLOY_ALGOS?.split(",") as ("ecdsa" | "rsa")[] | undefined) ?? ["ecdsa", "rsa"]);
     for (const algo of algos) {
       for (const kind of ["default", "fifty"] as const) {
-        const runs = algo === "rsa" ? (opts.rsaRuns ?? 3) : (opts.runs ?? 5);
+        const runs = algo === "rsa" ? (opts.rsaRuns ?? Number(process.env.BENCH_RSA_RUNS ?? 3)) : (opts.runs ?? Number(process.env.BENCH_RUNS ?? 5));
         const raw = inventory(kind, algo);
         const inv = validateInventory(raw);
         const dir = join(root, `${kind}-${algo}`);
@@ -120,22 +151,43 @@ export async function deployRenderBench(opts: DeployRenderBenchOptions = {}): Pr
         const out = join(dir, "out");
         const { script, certificates } = cfsslScript(inv, join(dir, "cfssl"), cfsslDir);
         // Alternating runs, so that load from elsewhere on the machine hits both sides alike.
-        const ours: number[] = [];
-        const theirs: number[] = [];
+        const ours: Timing[] = [];
+        const theirs: Timing[] = [];
+        const other: Timing[] = [];
         for (let i = 0; i < runs; i++) {
           // Set the last run's output aside and delete it after all runs: on a file system mounted with
           // `discard` (this VM's root) deleting a thousand files queues discards that stall whatever runs next.
           if (existsSync(out)) renameSync(out, join(dir, `previous-${i}`));
           ours.push(runSh("k8s-pki deploy render", `node ${cli} deploy render --inventory inventory.json --out out`, dir));
           theirs.push(runSh("cfssl script", script, join(dir, "cfssl")));
+          if (compareCli) {
+            if (existsSync(out)) renameSync(out, join(dir, `previous-compare-${i}`));
+            other.push(runSh("comparison k8s-pki deploy render", `node ${compareCli} deploy render --inventory inventory.json --out out`, dir));
+          }
         }
-        const oursMs = median(ours);
-        const cfsslMs = median(theirs);
-        const r: DeployRenderResult = { name: `${inv.nodes.length} nodes, ${algo === "ecdsa" ? "ECDSA P-256" : "RSA-2048"}`, certificates, oursMs, cfsslMs, ratio: oursMs / cfsslMs, runs };
+        const oursMs = median(ours.map((t) => t.ms));
+        const cfsslMs = median(theirs.map((t) => t.ms));
+        const r: DeployRenderResult = {
+          name: `${inv.nodes.length} nodes, ${algo === "ecdsa" ? "ECDSA P-256" : "RSA-2048"}`,
+          certificates,
+          oursMs,
+          cfsslMs,
+          ratio: oursMs / cfsslMs,
+          oursCpuMs: median(ours.map((t) => t.cpuMs)),
+          cfsslCpuMs: median(theirs.map((t) => t.cpuMs)),
+          ...(compareCli ? { compare: { ms: median(other.map((t) => t.ms)), cpuMs: median(other.map((t) => t.cpuMs)) } } : {}),
+          runs,
+        };
         results.push(r);
         log(`  ${r.name.padEnd(24)} ${String(certificates).padStart(3)} certs  k8s-pki deploy render ${oursMs.toFixed(0).padStart(6)} ms  cfssl|cfssljson ${cfsslMs.toFixed(0).padStart(6)} ms  ratio ${r.ratio.toFixed(2)}  (median of ${runs})`);
+        log(`    CPU: k8s-pki ${r.oursCpuMs.toFixed(0)} ms, cfssl ${r.cfsslCpuMs.toFixed(0)} ms, ratio ${(r.oursCpuMs / r.cfsslCpuMs).toFixed(2)}`);
         // The machine may be shared: every run, so that a noisy median shows as such.
-        log(`    runs: k8s-pki ${ours.map((x) => x.toFixed(0)).join(" ")}; cfssl ${theirs.map((x) => x.toFixed(0)).join(" ")}`);
+        const list = (ts: Timing[]): string => ts.map((t) => `${t.ms.toFixed(0)}/${t.cpuMs.toFixed(0)}`).join(" ");
+        log(`    runs (wall/CPU ms): k8s-pki ${list(ours)}; cfssl ${list(theirs)}`);
+        if (r.compare) {
+          log(`    comparison build ${compareCli}: ${r.compare.ms.toFixed(0)} ms, CPU ${r.compare.cpuMs.toFixed(0)} ms; this build / it: wall ${(oursMs / r.compare.ms).toFixed(2)}, CPU ${(r.oursCpuMs / r.compare.cpuMs).toFixed(2)}`);
+          log(`    runs (wall/CPU ms): comparison ${list(other)}`);
+        }
       }
     }
   } finally {

@@ -16,6 +16,8 @@ import { run, type RunResult } from "../helpers/exec.js";
 const SCRIPT = join(repoRoot, "scripts/node-runtimes.sh");
 const CLI = join(repoRoot, "packages/cli/bin/k8s-pki.js");
 const PKI_DIST = join(repoRoot, "packages/pki/dist/index.js");
+// The single file deploy apply copies to masters, which runs on whatever Node the master has.
+const STANDALONE = join(repoRoot, "packages/cli/dist/k8s-pki");
 const FIXTURES = join(repoRoot, "test/fixtures/cfssl");
 const tmp = withTempDir("k8s-pki-runtimes-");
 
@@ -48,6 +50,7 @@ interface Smoke {
   badInput: RunResult;
   token: { code: number; stderr: string; shape: boolean };
   library: RunResult;
+  standalone: { version: RunResult; certinfo: RunResult };
 }
 
 const strip = (r: RunResult): RunResult => ({ ...r, cmd: "" });
@@ -136,6 +139,10 @@ async function smoke(node: string, label: string): Promise<Smoke> {
     badInput: strip(await k8sPki(["gencert", "-initca", "-"], '{"CN": "x", "key": {"algo": "rsa", "size": 1024}}')),
     token: { code: token.code, stderr: token.stderr, shape: /^[a-z0-9]{6}\.[a-z0-9]{16}\n$/.test(token.stdout) },
     library: strip(await run(node, ["--input-type=module", "-e", LIBRARY_SMOKE], { cwd: repoRoot, env })),
+    standalone: {
+      version: strip(await run(node, [STANDALONE, "version"], { cwd: dir, env })),
+      certinfo: strip(await run(node, [STANDALONE, "certinfo", "-cert", "rsa-ca.pem"], { cwd: dir, env })),
+    },
   };
 }
 
@@ -143,7 +150,7 @@ let baseline: Promise<Smoke> | undefined;
 const machineSmoke = (): Promise<Smoke> => (baseline ??= smoke(process.execPath, "machine"));
 
 beforeAll(() => {
-  for (const built of [CLI, join(repoRoot, "packages/cli/dist/main.js"), PKI_DIST]) {
+  for (const built of [CLI, join(repoRoot, "packages/cli/dist/main.js"), PKI_DIST, STANDALONE]) {
     if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first (scripts/test.sh does)`);
   }
   // Finds the cached runtimes in well under a second; installs them (about a minute) only when missing.
@@ -164,15 +171,18 @@ describe("supported runtimes", () => {
   });
 
   it("every package.json declares engines.node >=20.19", () => {
-    const manifests = [join(repoRoot, "package.json"), ...readdirSync(join(repoRoot, "packages")).map((p) => join(repoRoot, "packages", p, "package.json"))];
-    expect(manifests.length).toBe(5);
+    const packages = readdirSync(join(repoRoot, "packages")).map((p) => join(repoRoot, "packages", p, "package.json"));
+    const manifests = [join(repoRoot, "package.json"), ...packages.filter((m) => existsSync(m))];
+    expect(manifests.length).toBeGreaterThanOrEqual(5);
     for (const m of manifests) expect((JSON.parse(readFileSync(m, "utf8")) as { engines?: { node?: string } }).engines?.node, m).toBe(">=20.19");
   });
 
-  it(`the smoke on the machine's Node (${process.version}) does what the CLI and library promise`, async () => {
+  // About 10 s each on a quiet machine; a shared 2-core CI machine has taken 50.
+  it(`the smoke on the machine's Node (${process.version}) does what the CLI and library promise`, { timeout: 300_000 }, async () => {
     const s = await machineSmoke();
     expect(s.version).toMatchObject({ code: 0, stderr: "" });
-    expect(s.version.stdout).toMatch(new RegExp(`^Version: \\S+ \\(cfssl 1\\.6\\.5 compatible\\)\\nRuntime: node ${process.version.replace(/\./g, "\\.")}\\n$`));
+    expect(s.version.stdout).toMatch(/^Version: \S+/);
+    expect(s.version.stdout).toContain(`Runtime: node ${process.version}\n`);
     expect(s.initca).toEqual({
       code: 0,
       stderr: "",
@@ -211,6 +221,8 @@ describe("supported runtimes", () => {
     expect(s.library).toMatchObject({ code: 0, stderr: "" });
     const lib = JSON.parse(s.library.stdout) as { ca: { cert: string }; leaf: string; fresh: unknown };
     expect(new X509Certificate(lib.leaf).verify(new X509Certificate(lib.ca.cert).publicKey)).toBe(true);
+    expect(s.standalone.version).toEqual({ ...s.version, cmd: "" });
+    expect(s.standalone.certinfo).toEqual(s.certinfo);
     expect(lib.fresh).toEqual([
       { algo: "rsa", size: 2048, pem: "-----BEGIN RSA PRIVATE KEY-----" },
       { algo: "ecdsa", size: 256, pem: "-----BEGIN EC PRIVATE KEY-----" },
@@ -218,11 +230,13 @@ describe("supported runtimes", () => {
     ]);
   });
 
-  it.each(PINNED)("Node %s gives the machine's results: same output, same files, same errors, no warnings", async (version) => {
+  it.each(PINNED)("Node %s gives the machine's results: same output, same files, same errors, no warnings", { timeout: 300_000 }, async (version) => {
     const node = nodeOf(version);
     const s = await smoke(node, `node-${version}`);
     const base = await machineSmoke();
-    expect(s.version.stdout).toBe(base.version.stdout.replace(`node ${process.version}`, `node v${version}`));
-    expect({ ...s, version: { ...s.version, stdout: "" } }).toEqual({ ...base, version: { ...base.version, stdout: "" } });
+    const runtimeLine = (r: RunResult, v: string): RunResult => ({ ...r, stdout: r.stdout.replace(`Runtime: node ${v}\n`, "Runtime: node (this runtime)\n") });
+    const normalise = (x: Smoke, v: string): Smoke => ({ ...x, version: runtimeLine(x.version, v), standalone: { ...x.standalone, version: runtimeLine(x.standalone.version, v) } });
+    expect(s.version.stdout).toContain(`Runtime: node v${version}\n`);
+    expect(normalise(s, `v${version}`)).toEqual(normalise(base, process.version));
   });
 });
