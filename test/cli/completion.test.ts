@@ -105,3 +105,24 @@ describe.each([
     expect(shells).toEqual(["bash", "zsh"]);
   });
 });
+
+describe("k8s-pki completion zsh, installed as zsh loads completions", () => {
+  const deployWords = tree.find((n) => n.path === "deploy")!.words;
+  const stubs = `compadd() { [[ $1 == -a ]] && print -r -- "\${(P)2}"; }`;
+
+  it("autoloaded from $fpath as _k8s-pki, completes on its first call", async () => {
+    const dir = dirs();
+    writeFileSync(join(dir, "_k8s-pki"), await script("zsh"));
+    const out = execFileSync("zsh", ["-f", "-c", `fpath=('${dir}' $fpath); autoload -Uz _k8s-pki; ${stubs}; words=(k8s-pki deploy ''); CURRENT=3; _k8s-pki`], { encoding: "utf8" });
+    expect(out.trim().split(" ")).toEqual(deployWords);
+  });
+
+  it("sourced after compinit, registers _k8s_pki for k8s-pki", async () => {
+    const dir = dirs();
+    const file = join(dir, "k8s-pki.zsh");
+    writeFileSync(file, await script("zsh"));
+    const out = execFileSync("zsh", ["-f", "-c", `autoload -Uz compinit && compinit -u -D; source '${file}'; print -r -- "\${_comps[k8s-pki]}"`], { encoding: "utf8", env: { ...process.env, HOME: dir } });
+    expect(out.trim()).toBe("_k8s_pki");
+  });
+});
+

@@ -73,11 +73,19 @@ describe("deploy plan -o json|yaml", () => {
     expect(kept.state).toEqual({ dir: state, empty: false, reissue: [], errors: [] });
   });
 
-  it("refuses an unknown format naming the option, exit 2", async () => {
-    const r = await cli(["deploy", "plan", "-o", "xml"]);
+});
+
+describe("an unknown -o format", () => {
+  it.each([
+    [["deploy", "plan"], "text, json, yaml"],
+    [["deploy", "verify"], "text, json, yaml"],
+    [["deploy", "rotate-ca", "status"], "text, json, yaml"],
+    [["certs", "check"], "table, json, yaml, prometheus"],
+  ])("%j: refused before anything runs, naming the option and its choices, exit 2", async (argv, choices) => {
+    const r = await cli([...argv, "-o", "xml"]);
     expect(r.code).toBe(2);
     expect(r.out).toBe("");
-    expect(r.err).toContain("option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are text, json, yaml.");
+    expect(r.err).toBe(`error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are ${choices}.\n`);
   });
 });
 

@@ -17,12 +17,14 @@ import {
   type ExpiryRow,
 } from "@k8s/pki";
 import {
+  caRotationTextfile,
   checkNodeCertFiles,
   loadState,
   nodeCertFiles,
   nodeCertReport,
   nodeFileStateTextfile,
   readNodeFiles,
+  readRotation,
   renderCluster,
   renderedContents,
   type NodeFileState,
@@ -33,7 +35,7 @@ import { ExitError } from "../errors.js";
 import { PlainError, resolvePath, type CliIo } from "../io.js";
 import { deployTarget } from "../deploy-target.js";
 import { nodeAccessOptions, nodeTransportFor, type NodeAccessFlags } from "../node-access.js";
-import { printStructured } from "../output-format.js";
+import { outputOption, printStructured } from "../output-format.js";
 
 /** Exit status when a certificate expires within the threshold (errors exit 1). */
 export const EXIT_EXPIRING = 3;
@@ -48,7 +50,7 @@ export function registerCerts(program: Command, io: CliIo): void {
     .argument("[dir]", "PKI folder to scan (*.pem, *.crt, kubeconfigs); default . (not with --inventory)")
     .description(`list every certificate by expiry; exit ${EXIT_EXPIRING} when one expires within --warn`)
     .option("--warn <duration>", "threshold, e.g. 30d, 720h", "30d")
-    .option("-o, --output <format>", "table, json, yaml or prometheus", "table")
+    .addOption(outputOption(["table", "json", "yaml", "prometheus"], "table"))
     .option("--textfile <file>", "also write a node_exporter textfile (atomically)")
     .option("--inventory <file>", "instead of a folder: a cluster deployed with `k8s-pki deploy`; every certificate the plan puts on each node (and the kubelet's own), read from the nodes")
     .option("--state <dir>", "with --inventory: the deploy state; node files whose bytes differ from what it renders are STALE (default: <local dir>/state, else ./deploy-state; not checked when that is absent)");
@@ -68,7 +70,6 @@ that could not be read (reported after the other nodes' certificates).`,
       } catch (e) {
         throw new PlainError((e as Error).message);
       }
-      if (!["table", "json", "yaml", "prometheus"].includes(o.output)) throw new PlainError(`unknown output format ${JSON.stringify(o.output)} for --output (table, json, yaml, prometheus)`);
       if (o.inventory !== undefined) {
         if (dir !== undefined) throw new PlainError("give a folder or --inventory, not both");
         return checkNodes(io, o, warnMs);
@@ -97,7 +98,7 @@ that could not be read (reported after the other nodes' certificates).`,
 
 interface CheckFlags extends NodeAccessFlags {
   warn: string;
-  output: string;
+  output: "table" | "json" | "yaml" | "prometheus";
   textfile?: string;
   inventory?: string;
   state?: string;
@@ -143,7 +144,9 @@ async function checkNodes(io: CliIo, o: CheckFlags, warnMs: number): Promise<voi
   for (const c of checks) if (c.error !== undefined) io.stderr(`[certs] ${c.name}: ${c.error}\n`);
   const now = io.now();
   const { rows, missing } = nodeCertReport(checks, now, warnMs);
-  const textfile = (): string => prometheusTextfile(rows, now) + nodeFileStateTextfile(checks);
+  // The rotation step is only known with a deploy state.
+  const rotation = expected ? caRotationTextfile(plan, await readRotation(stateDir)) : "";
+  const textfile = (): string => prometheusTextfile(rows, now) + nodeFileStateTextfile(checks) + rotation;
   if (o.output === "json" || o.output === "yaml") {
     const out = [...rows.map(jsonRow), ...missing.map((m) => ({ name: m.name, node: m.file.node, path: m.file.path, state: m.state }))];
     await printStructured(io, o.output, out);

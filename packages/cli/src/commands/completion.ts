@@ -145,7 +145,13 @@ ${walk("words", "2", "CURRENT")}  if ((skip)); then
   cands=(\${=$(_k8s_pki_words "$cmdpath")})
   if ((\${#cands})); then compadd -a cands; else _files; fi
 }
-if (( \${+functions[compdef]} )); then compdef _k8s_pki k8s-pki; fi
+# Autoloaded from $fpath as _k8s-pki, this file is the completion function's body: complete now.
+# Sourced, it registers _k8s_pki (compinit must have run).
+if [[ \${funcstack[1]} == _k8s-pki ]]; then
+  _k8s_pki "$@"
+elif (( \${+functions[compdef]} )); then
+  compdef _k8s_pki k8s-pki
+fi
 `;
 }
 
