@@ -148,3 +148,4 @@ export {
   type NodeCertRow,
   type NodeFileState,
 } from "./node-certs.js";
+export { caRotationTextfile } from "./rotation-metrics.js";

@@ -17,12 +17,14 @@ import {
   type ExpiryRow,
 } from "@k8s/pki";
 import {
+  caRotationTextfile,
   checkNodeCertFiles,
   loadState,
   nodeCertFiles,
   nodeCertReport,
   nodeFileStateTextfile,
   readNodeFiles,
+  readRotation,
   renderCluster,
   renderedContents,
   type NodeFileState,
@@ -142,7 +144,9 @@ async function checkNodes(io: CliIo, o: CheckFlags, warnMs: number): Promise<voi
   for (const c of checks) if (c.error !== undefined) io.stderr(`[certs] ${c.name}: ${c.error}\n`);
   const now = io.now();
   const { rows, missing } = nodeCertReport(checks, now, warnMs);
-  const textfile = (): string => prometheusTextfile(rows, now) + nodeFileStateTextfile(checks);
+  // The rotation step is only known with a deploy state.
+  const rotation = expected && (o.textfile || o.output === "prometheus") ? caRotationTextfile(plan, await readRotation(stateDir)) : "";
+  const textfile = (): string => prometheusTextfile(rows, now) + nodeFileStateTextfile(checks) + rotation;
   if (o.output === "json" || o.output === "yaml") {
     const out = [...rows.map(jsonRow), ...missing.map((m) => ({ name: m.name, node: m.file.node, path: m.file.path, state: m.state }))];
     await printStructured(io, o.output, out);
