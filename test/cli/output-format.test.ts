@@ -1,7 +1,8 @@
 // -o json|yaml (issue #14) for the commands that print structured results:
 // deploy plan, deploy verify, deploy rotate-ca status and certs check. The
 // shapes are the ones the README documents; YAML is the same document as JSON.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import jsYaml from "js-yaml";
 import { describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import { run, type CliIo } from "@k8s/cli";
 import { buildPlan, defaultInventory, loadOrCreateState, localInventory, parseInventory } from "@k8s/deploy";
 import { initCa, parseCsrJson } from "@k8s/pki";
 import { tempDirs } from "../harness/temp-dirs.js";
+import { cliPath } from "../harness/cli-child.js";
 
 const dirs = tempDirs("k8s-pki-output-");
 
@@ -137,3 +139,15 @@ describe("certs check -o yaml", () => {
     expect(rows[0]!.residualSeconds).toBeGreaterThan(86400 * 365 * 4);
   });
 });
+
+describe("a reader that stops early", () => {
+  it("deploy plan -o json | head -c 20: the CLI ends quietly with 141, as cfssl does on SIGPIPE, with no stack trace", () => {
+    // The document is far larger than a pipe's buffer, so the CLI is still writing when head exits.
+    const script = `"$0" "$1" deploy plan -o json 2>"$2" | head -c 20 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    const err = join(dirs(), "stderr");
+    const r = spawnSync("bash", ["-c", script, process.execPath, cliPath, err], { encoding: "utf8" });
+    expect(r.stdout.trim()).toBe("141");
+    expect(readFileSync(err, "utf8")).toBe("");
+  });
+});
+

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // k8s-pki launcher: compile cache where Node has it, then the bundled CLI
-// (plain tsc output if the bundle was not built).
+// (plain tsc output if the bundle was not built). Both imports are literal
+// strings so that tools reading the published files see what it loads.
 import module from "node:module";
 import { existsSync } from "node:fs";
 if (typeof module.enableCompileCache === "function") module.enableCompileCache();
-const bundled = new URL("../dist/bundle/main.js", import.meta.url);
-const { run } = await import(existsSync(bundled) ? bundled.href : "../dist/main.js");
+const { run } = existsSync(new URL("../dist/bundle/main.js", import.meta.url)) ? await import("../dist/bundle/main.js") : await import("../dist/main.js");
 process.exitCode = await run(process.argv.slice(2));

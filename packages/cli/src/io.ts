@@ -13,7 +13,24 @@ export interface CliIo {
   now(): Date;
 }
 
+let pipeGuarded = false;
+
+/**
+ * A reader that stops early (`k8s-pki deploy plan -o json | head`) closes the
+ * pipe: end quietly with 141, as cfssl (a Go program, killed by SIGPIPE) does,
+ * instead of Node's unhandled EPIPE stack trace.
+ */
+function guardClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(141);
+    throw e;
+  });
+}
+
 export function processIo(): CliIo {
+  guardClosedPipe();
   return {
     stdout: (s) => void process.stdout.write(s),
     stderr: (s) => void process.stderr.write(s),
