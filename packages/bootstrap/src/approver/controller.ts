@@ -16,6 +16,33 @@ import { WorkQueue } from "./work-queue.js";
 
 export const COMPONENT = "k8s-pki-approver";
 
+/**
+ * How long stop() waits for a worker in the middle of an API call (a
+ * SubjectAccessReview, a verdict write). One stuck on a server that does not
+ * answer is left behind: a verdict write is guarded by the resourceVersion it
+ * decided on, and the next leader decides the CSR again.
+ */
+const STOP_GRACE_MS = 1_000;
+
+/** Resolves once every promise settled or after `ms`, whichever comes first. */
+function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([Promise.allSettled(promises).then(() => undefined), deadline]).finally(() => clearTimeout(timer));
+}
+
+/** `p`'s value, or `onAbort` as soon as the signal aborts. */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal, onAbort: T): Promise<T> {
+  if (signal.aborted) return Promise.resolve(onAbort);
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => resolve(onAbort);
+    signal.addEventListener("abort", abort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}
+
 export interface ApproverOptions {
   kubeConfig: KubeConfig;
   config: ApproverConfig;
@@ -85,6 +112,8 @@ export class Approver {
   async start(): Promise<void> {
     const { config, logger } = this.opts;
     this.api = await makeClients(this.opts.kubeConfig);
+    // stop() may come while starting (SIGTERM during start-up): start nothing after it.
+    if (this.stopped) return;
     this.watcher.onEvent((type, obj) => {
       if (type === "DELETED") return;
       if (!config.policy.signers.includes(obj.spec.signerName)) return;
@@ -93,6 +122,10 @@ export class Approver {
     this.watcher.start();
     if (this.opts.serve !== false) {
       this.server = await startHealthServer({ port: config.listenPort, host: config.listenHost, readyz: () => this.ready(), metrics: () => this.registry.render() });
+    }
+    if (this.stopped) {
+      await this.server?.close();
+      return;
     }
     if (!config.leaderElect) {
       this.lead(new AbortController());
@@ -116,7 +149,8 @@ export class Approver {
         this.leading?.abort();
         this.leaderGauge.set(undefined, 0);
         logger.log("info", "stopped leading", { identity: config.identity });
-        await Promise.allSettled(this.workers);
+        // A new term waits for every worker; shutting down waits only a grace period (see STOP_GRACE_MS).
+        await (this.stopped ? settleWithin(this.workers, STOP_GRACE_MS) : Promise.allSettled(this.workers));
       },
       onNewLeader: (id) => logger.log("info", "leader observed", { leader: id }),
     });
@@ -136,7 +170,8 @@ export class Approver {
   }
 
   private async work(signal: AbortSignal): Promise<void> {
-    await this.watcher.waitForSync();
+    // The cache may never sync (API server unreachable): losing the lease or stopping must not wait for it.
+    if (!(await unlessAborted(this.watcher.waitForSync(), signal, false))) return;
     while (!signal.aborted) {
       // The signal wakes the worker when leadership is lost, so onStoppedLeading can finish.
       const key = await this.queue.get(signal);
@@ -247,18 +282,23 @@ export class Approver {
     this.decisions.inc({ signer, outcome, reason });
   }
 
-  /** Stops everything; with leader election, gives the lease up so another replica takes over at once. */
+  /**
+   * Stops everything within a couple of seconds whether or not the API server
+   * answers; with leader election, gives the lease up (bounded by the
+   * elector's release timeout) so another replica takes over at once.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.leading?.abort();
     this.queue.shutDown();
-    await Promise.allSettled(this.workers);
+    // The watch's LIST/WATCH retries and backoff timers go first: nothing below needs them.
+    this.watcher.stop();
+    await settleWithin(this.workers, STOP_GRACE_MS);
     if (this.elector) {
       await this.elector.release().catch(() => undefined);
       await this.elector.stop().catch(() => undefined);
     }
-    this.watcher.stop();
     await this.server?.close();
     this.leaderGauge.set(undefined, 0);
   }

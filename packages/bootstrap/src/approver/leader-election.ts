@@ -19,6 +19,12 @@ export interface LeaderElectionOptions {
   /** Interval between acquire and renew attempts. Default 2 s. */
   retryPeriodMs?: number;
   /**
+   * Longest release() spends writing the Lease free (default 1.5 s, never more
+   * than renewDeadlineMs): a process shutting down on SIGTERM must not wait on
+   * a server that does not answer; the Lease then expires instead.
+   */
+  releaseTimeoutMs?: number;
+  /**
    * Called when this replica becomes leader. `signal` aborts when it stops
    * leading; work must stop then. May return a promise (its rejection is logged).
    */
@@ -79,6 +85,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
+  private readonly releaseTimeoutMs: number;
   private readonly now: () => number;
   private api: CoordinationV1Api | undefined;
   private k8s: typeof import("@kubernetes/client-node") | undefined;
@@ -106,6 +113,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
+    this.releaseTimeoutMs = Math.min(opts.releaseTimeoutMs ?? 1_500, this.renewDeadlineMs);
     this.now = opts.now ?? Date.now;
     if (!opts.identity) throw new RangeError("leader election: identity must not be empty");
     // The same constraints client-go enforces: a leader must give up before others may take over.
@@ -151,13 +159,14 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
    * Stops, then, if this replica was the holder, writes the Lease with an empty
    * holder and a 1 s duration (client-go's ReleaseOnCancel) so another
    * replica takes over at its next retry instead of waiting for expiry.
-   * Resolves once written; a failure is logged, as the Lease then simply expires.
+   * Resolves once written, or after releaseTimeoutMs; a failure is logged, as
+   * the Lease then simply expires.
    */
   async release(): Promise<void> {
     await this.stop();
     // Decided by the record, not by isLeader(): a term that just hit its renew deadline still holds it.
     if (!this.api || this.observedHolder !== this.identity) return;
-    const signal = AbortSignal.timeout(this.renewDeadlineMs);
+    const signal = AbortSignal.timeout(this.releaseTimeoutMs);
     try {
       // Read afresh: the last renewal may have been aborted by stop() after it reached the server.
       const lease = await this.api.readNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace }, this.requestOptions(signal));
