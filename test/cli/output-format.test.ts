@@ -83,6 +83,7 @@ describe("an unknown -o format", () => {
     [["deploy", "verify"], "text, json, yaml"],
     [["deploy", "rotate-ca", "status"], "text, json, yaml"],
     [["certs", "check"], "table, json, yaml, prometheus"],
+    [["token", "list"], "text, json, yaml"],
   ])("%j: refused before anything runs, naming the option and its choices, exit 2", async (argv, choices) => {
     const r = await cli([...argv, "-o", "xml"]);
     expect(r.code).toBe(2);

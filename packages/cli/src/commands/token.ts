@@ -20,6 +20,7 @@ import {
 } from "@k8s/bootstrap";
 import type { Command } from "commander";
 import { resolvePath, type CliIo } from "../io.js";
+import { outputOption } from "../output-format.js";
 
 const list = (v: string): string[] => v.split(",").map((s) => s.trim()).filter((s) => s !== "");
 
@@ -72,9 +73,8 @@ export function registerToken(program: Command, io: CliIo): void {
     .command("list")
     .description("list bootstrap tokens")
     .option(...kubeconfigOpt)
-    .option("-o, --output <format>", "text, json or yaml", "text")
-    .action(async (o: { kubeconfig?: string; output: string }) => {
-      if (!["text", "json", "yaml"].includes(o.output)) throw new BootstrapError("api-error", `unknown output format ${JSON.stringify(o.output)} (text, json, yaml)`, { field: "output" });
+    .addOption(outputOption(["text", "json", "yaml"], "text"))
+    .action(async (o: { kubeconfig?: string; output: "text" | "json" | "yaml" }) => {
       const kc = await loadKubeConfig(o.kubeconfig && resolvePath(io, o.kubeconfig));
       const { tokens, invalid } = await listTokens(kc);
       for (const bad of invalid) io.stderr(`[token] skipping ${bad.name}: ${bad.error}\n`);
