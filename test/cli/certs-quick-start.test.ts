@@ -3,15 +3,13 @@
 // leaf kubernetes.pem whose subject is the CA's), a rendered cluster
 // (cluster/) and a deploy state (cluster-state/) below it.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "@k8s/cli";
 import { isSignedBy, parseCertificatePem } from "@k8s/pki";
 import { tempDirs } from "../harness/temp-dirs.js";
-import { cpSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 
 async function cli(cwd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -47,8 +45,8 @@ beforeAll(async () => {
   pristine = mkdtempSync(join(tmpdir(), "k8s-pki-quick-start-demo-"));
   const r = await cli(pristine, ["demo"]);
   expect(r.code, r.err).toBe(0);
-  return () => void import("node:fs").then((fs) => fs.rmSync(pristine, { recursive: true, force: true }));
 }, 120_000);
+afterAll(() => rmSync(pristine, { recursive: true, force: true }));
 
 function copy(): string {
   const cwd = newDir();
@@ -112,6 +110,8 @@ describe("k8s-pki certs renew on the Quick start folder", () => {
     const changed = [...after].filter(([f, h]) => before.get(f) !== h).map(([f]) => f);
     expect(changed).toEqual(["kubernetes.pem"]);
 
+    const help = await cli(cwd, ["certs", "renew", "--help"]);
+    expect(help.out + help.err).toMatch(/--recursive +also look in the folder's subfolders/);
     const deep = await cli(cwd, ["certs", "renew", "all", "--dir", "demo-pki", "--recursive"]);
     expect(deep.code, deep.err).toBe(0);
     expect(deep.out).toMatch(/^renewed cluster-state\/pki\/apiserver\.pem$/m);
