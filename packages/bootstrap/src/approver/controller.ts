@@ -149,8 +149,8 @@ export class Approver {
         this.leading?.abort();
         this.leaderGauge.set(undefined, 0);
         logger.log("info", "stopped leading", { identity: config.identity });
-        // A new term waits for every worker; shutting down waits only a grace period (see STOP_GRACE_MS).
-        await (this.stopped ? settleWithin(this.workers, STOP_GRACE_MS) : Promise.allSettled(this.workers));
+        // A new term waits for every worker; when shutting down, stop() has already given them their grace (STOP_GRACE_MS).
+        if (!this.stopped) await Promise.allSettled(this.workers);
       },
       onNewLeader: (id) => logger.log("info", "leader observed", { leader: id }),
     });
