@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the real programs the integration tests run (kube-apiserver,
 # kube-controller-manager, kubelet, kubectl, etcd, etcdctl, cfssl, cfssljson,
-# flannel) from the Go module proxy into a cache outside the repository, and
-# x509read (scripts/go/x509read, the differential test's Go oracle) offline.
+# flannel, prometheus, promtool) from the Go module proxy into a cache outside
+# the repository, and x509read (scripts/go/x509read, the differential test's Go oracle) offline.
 # Each component is built only when its folder is missing, so a warm run
 # costs a few stat calls. Usage: scripts/fixtures.sh [component...]
-#   components: cfssl etcd kubernetes kubernetes-extra flannel x509read (default: all)
+#   components: cfssl etcd kubernetes kubernetes-extra flannel prometheus x509read (default: all)
 # Environment: K8S_PKI_BIN_CACHE overrides the cache folder.
 set -euo pipefail
 
@@ -147,6 +147,22 @@ build_flannel() {
   "$out/flanneld" --version >&2
 }
 
+# prometheus and promtool: the ops tests check our metrics exposition and alert
+# rules with promtool and scrape the approver with a real server. The module has
+# no replaces, so plain `go install` works. Without the builtinassets tag the web
+# UI is left out (it needs an npm build); the HTTP API the tests query is all there.
+# remove_all_sd (upstream's tag) leaves out the cloud service discoveries, whose
+# SDKs (Azure, AWS, GCE, ...) are most of the compile time; static and file
+# targets, all the tests use, stay.
+build_prometheus() {
+  local v=github.com/prometheus/common/version
+  CGO_ENABLED=0 GOBIN="$1" go install -trimpath -tags netgo,remove_all_sd \
+    -ldflags "-s -w -X $v.Version=${PROMETHEUS_VERSION#v} -X $v.Branch=HEAD -X $v.Revision=$PROMETHEUS_VERSION" \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION" \
+    "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
+  "$1/promtool" --version >&2
+}
+
 # x509read is ours, so its folder is named after its source (first 12 hex of the
 # sha256 of main.go then go.mod): an edit rebuilds it, an unchanged one is cached.
 # Standard library only, so it needs no network; the local toolchain builds it.
@@ -159,7 +175,7 @@ build_x509read() {
 }
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes kubernetes-extra flannel x509read)
+[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes kubernetes-extra flannel prometheus x509read)
 total0=$(now)
 for c in "${components[@]}"; do
   case $c in
@@ -168,6 +184,7 @@ for c in "${components[@]}"; do
     kubernetes) build_once "kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
     kubernetes-extra) build_once "kubernetes-extra-$KUBERNETES_VERSION" build_kubernetes_extra ;;
     flannel) build_once "flannel-$FLANNEL_VERSION" build_flannel ;;
+    prometheus) build_once "prometheus-$PROMETHEUS_VERSION" build_prometheus ;;
     x509read) build_once "x509read-$(x509read_hash)" build_x509read ;;
     *) log "unknown component: $c"; exit 2 ;;
   esac
