@@ -2,7 +2,7 @@
 // module proxy at PROMETHEUS_VERSION): promtool checks our exposition and
 // alert rules; a Prometheus server on loopback scrapes the real approver.
 import { spawnSync } from "node:child_process";
-import { accessSync, constants, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binaryCacheDir, pinnedVersions } from "./binaries.js";
 import { freePort } from "./ports.js";
@@ -73,6 +73,7 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Pro
     ...Object.entries(opts.jobs).flatMap(([job, targets]) => [`  - job_name: ${JSON.stringify(job)}`, "    static_configs:", `      - targets: ${JSON.stringify(targets)}`]),
     "",
   ].join("\n");
+  mkdirSync(opts.dir, { recursive: true });
   const configPath = join(opts.dir, "prometheus.yml");
   writeFileSync(configPath, config);
   const check = promtool(["check", "config", configPath]);
