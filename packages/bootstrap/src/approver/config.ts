@@ -22,7 +22,7 @@ export interface ApproverConfig {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
-  /** Address of /healthz, /readyz and /metrics. */
+  /** Address of /livez, /healthz, /readyz and /metrics. */
   listenHost: string;
   listenPort: number;
   workers: number;

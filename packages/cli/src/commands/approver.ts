@@ -60,7 +60,7 @@ export function registerApprover(program: Command, io: CliIo): void {
     .addOption(opt("--lease-name <name>", "Lease name", "LEASE_NAME").default("k8s-pki-approver"))
     .addOption(opt("--lease-namespace <ns>", "Lease namespace", "LEASE_NAMESPACE").default("kube-system"))
     .addOption(opt("--identity <id>", "this replica's identity in the Lease (default hostname_pid)", "IDENTITY"))
-    .addOption(opt("--listen <addr>", "address of /healthz, /readyz and /metrics", "LISTEN").default(":8081"))
+    .addOption(opt("--listen <addr>", "address of /livez, /healthz, /readyz and /metrics", "LISTEN").default(":8081"))
     .addOption(opt("--workers <n>", "concurrent CSR workers", "WORKERS").default("5"))
     .addHelpText(
       "after",
