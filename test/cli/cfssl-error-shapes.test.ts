@@ -90,7 +90,38 @@ const CASES: Case[] = [
   { name: "a bad config before a bad CSR JSON (the config is loaded first)", args: ["gencert", ...CA, "-config", "bad-config.json", "j.json"], files: { "j.json": { CN: 5 } }, cfssl: { plain: 'Failed to load config file: {"code":5200,"message":"time: unknown unit \\"d\\" in duration \\"365d\\""}' } },
   { name: "CSR JSON: the first type error in the text", args: ["genkey", "j.json"], files: { "j.json": '{"names":[{"O":5}],"CN":5}' }, cfssl: { plain: "json: cannot unmarshal number into Go struct field Name.names.O of type string" } },
   { name: "CSR JSON: a float size before a later CN error", args: ["genkey", "j.json"], files: { "j.json": '{"key":{"size":1.5},"CN":5}' }, cfssl: { plain: "json: cannot unmarshal number 1.5 into Go struct field KeyRequest.key.size of type int" } },
+  // json.Unmarshal of ca-config.json as Go does it: document order, a later UnmarshalJSON error winning over an
+  // earlier type error, a repeated key's earlier value, every Go field of config.Config (untagged ones too).
+  ...configCases([
+    ["ca-config: the first type error in the text, not in field order", '{"signing":{"default":{"ocsp_no_check":"x","usages":5,"expiry":"1h"}}}', "failed to unmarshal configuration: json: cannot unmarshal string into Go struct field SigningProfile.signing.default.ocsp_no_check of type bool"],
+    ["ca-config: a later time.Time error wins over an earlier type error", '{"signing":{"default":{"usages":5,"not_before":"bogus","expiry":"1h"}}}', 'failed to unmarshal configuration: parsing time \\"bogus\\" as \\"2006-01-02T15:04:05Z07:00\\": cannot parse \\"bogus\\" as \\"2006\\"'],
+    ["ca-config: a later OID error wins over an earlier type error", '{"signing":{"default":{"usages":5,"Policies":[{"ID":5}],"expiry":"1h"}}}', "failed to unmarshal configuration: OID JSON string not wrapped in quotes.5"],
+    ["ca-config: a repeated key's earlier value is decoded too", '{"signing":{"default":{"expiry":5,"expiry":"1h","usages":["signing"]}}}', "failed to unmarshal configuration: json: cannot unmarshal number into Go struct field SigningProfile.signing.default.expiry of type string"],
+    ["ca-config: time.Time reads the raw text between the quotes", '{"signing":{"default":{"expiry":"1h","not_before":"\\u0032024-01-01T00:00:00Z"}}}', 'failed to unmarshal configuration: parsing time \\"\\\\\\\\u0032024-01-01T00:00:00Z\\" as \\"2006-01-02T15:04:05Z07:00\\": cannot parse \\"\\\\\\\\u0032024-01-01T00:00:00Z\\" as \\"2006\\"'],
+    ["ca-config: the untagged Expiry is a time.Duration", '{"signing":{"default":{"expiry":"1h","Expiry":1.5}}}', "failed to unmarshal configuration: json: cannot unmarshal number 1.5 into Go struct field SigningProfile.signing.default.Expiry of type time.Duration"],
+    ["ca-config: an int beyond int64", '{"signing":{"default":{"expiry":"1h","ca_constraint":{"max_path_len":9223372036854775808}}}}', "failed to unmarshal configuration: json: cannot unmarshal number 9223372036854775808 into Go struct field CAConstraint.signing.default.ca_constraint.max_path_len of type int"],
+    ["ca-config: an interface field takes only null", '{"signing":{"default":{"expiry":"1h","Provider":"x"}}}', "failed to unmarshal configuration: json: cannot unmarshal string into Go struct field SigningProfile.signing.default.Provider of type auth.Provider"],
+    ["ca-config: the ocsp section is typed", '{"ocsp":5,"signing":{"default":{"expiry":"1h"}}}', "failed to unmarshal configuration: json: cannot unmarshal number into Go struct field Config.ocsp of type config.Config"],
+    ["ca-config: ClientCert's certificates are base64", '{"signing":{"default":{"expiry":"1h","ClientCert":{"Certificate":["!!"]}}}}', "failed to unmarshal configuration: illegal base64 data at input byte 0"],
+    ["ca-config: ClientCert's signature schemes are uint16", '{"signing":{"default":{"expiry":"1h","ClientCert":{"SupportedSignatureAlgorithms":[70000]}}}}', "failed to unmarshal configuration: json: cannot unmarshal number 70000 into Go struct field Certificate.signing.default.ClientCert.SupportedSignatureAlgorithms of type tls.SignatureScheme"],
+    ["ca-config: RemoteCAs is an x509.CertPool", '{"signing":{"default":{"expiry":"1h","RemoteCAs":"x"}}}', "failed to unmarshal configuration: json: cannot unmarshal string into Go struct field SigningProfile.signing.default.RemoteCAs of type x509.CertPool"],
+    ["ca-config: an unknown zlint name in ignored_lints", '{"signing":{"default":{"expiry":"1h","usages":["signing"],"ignored_lints":["nope"]}}}', 'failed to build filtered lint registry: unknown lint name \\"nope\\"'],
+    ["ca-config: a lint source zlint's FromString does not know", '{"signing":{"default":{"expiry":"1h","usages":["signing"],"ignored_lint_sources":["RFC3279"]}}}', 'failed to build excluded lint source list: unknown source \\"RFC3279\\"'],
+  ]),
+  { name: "ca-config: known zlint names and sources, trimmed, are accepted", args: ["gencert", ...CA, "-config", "cfg.json", "hosts.json"], files: { "cfg.json": '{"signing":{"default":{"expiry":"1h","usages":["signing"],"ignored_lints":[" e_basic_constraints_not_critical "],"ignored_lint_sources":[" Mozilla"]}}}' }, cfssl: "ok" },
+  { name: "ca-config: the untagged NameWhitelist field is a regexp cfssl applies", args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"], files: { "cfg.json": '{"signing":{"default":{"expiry":"1h","usages":["signing"],"NameWhitelist":"^nomatch$"}}}' }, cfssl: { code: 5500, message: "Request does not match policy whitelist" } },
+  { name: "CSR JSON: a repeated key's earlier value is decoded too", args: ["genkey", "j.json"], files: { "j.json": '{"CN":5,"CN":"x"}' }, cfssl: { plain: "json: cannot unmarshal number into Go struct field CertificateRequest.CN of type string" } },
 ];
+
+/** Config cases: gencert with the config, cfssl's "Failed to load config file" line around a 5200 message. */
+function configCases(list: [name: string, config: string, message: string][]): Case[] {
+  return list.map(([name, config, message]) => ({
+    name,
+    args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"],
+    files: { "cfg.json": config },
+    cfssl: { plain: `Failed to load config file: {"code":5200,"message":"${message}"}` },
+  }));
+}
 
 const lastLine = (s: string): string => s.trimEnd().split("\n").at(-1) ?? "";
 
@@ -131,5 +162,34 @@ describe("certinfo -csr reads what cfssl reads", () => {
     const r = await ws.both(["certinfo", "-csr", "typed.csr"]);
     expect([r.cfssl.code, r.ours.code]).toEqual([0, 0]);
     expect(JSON.parse(r.ours.stdout).Subject.CommonName).toBe(JSON.parse(r.cfssl.stdout).Subject.CommonName);
+  });
+});
+
+/** The parts of a certificate a repeated key can change, as openssl prints them. */
+function certFacts(r: RunResult): string {
+  return execFileSync("openssl", ["x509", "-noout", "-subject", "-ext", "basicConstraints,keyUsage,extendedKeyUsage,certificatePolicies,subjectAltName"], {
+    input: outputJson(r).cert!,
+  }).toString();
+}
+
+describe("a repeated key decodes over the earlier value, as Go merges it", () => {
+  it.each([
+    { name: "CSR JSON: key objects merge (algo from one, size from the other)", config: undefined, csr: '{"CN":"x","key":{"algo":"rsa"},"key":{"size":2048}}' },
+    { name: "CSR JSON: names elements merge by index", config: undefined, csr: '{"CN":"x","names":[{"O":"a","OU":"b"},{"O":"z"}],"names":[{"C":"US"}]}' },
+    { name: "CSR JSON: OID maps merge", config: undefined, csr: '{"CN":"x","names":[{"OID":{"1.2.3":"a"}}],"names":[{"OID":{"1.2.4":"b"}}]}' },
+    { name: "ca-config: ca_constraint objects merge", config: '{"signing":{"default":{"expiry":"1h","usages":["signing"],"ca_constraint":{"is_ca":true},"ca_constraint":{"max_path_len":1}}}}', csr: '{"CN":"x"}' },
+    { name: "ca-config: Policies elements merge by index", config: '{"signing":{"default":{"expiry":"1h","usages":["signing"],"Policies":[{"ID":"1.2.3","Qualifiers":[{"Type":"id-qt-cps","Value":"http://a"}]}],"Policies":[{"ID":"1.2.4"}]}}}', csr: '{"CN":"x"}' },
+    { name: "ca-config: profiles maps merge", config: '{"signing":{"profiles":{"a":{"expiry":"1h","usages":["server auth"]}},"profiles":{"b":{"expiry":"1h","usages":["client auth"]}},"default":{"expiry":"1h","usages":["signing"]}}}', csr: '{"CN":"x","hosts":["a.example"]}', profile: "a" },
+  ])("$name", async (c: { config?: string; csr: string; profile?: string }) => {
+    ws.write("merge.json", c.csr);
+    const args = ["gencert", ...CA];
+    if (c.config !== undefined) {
+      ws.write("merge-cfg.json", c.config);
+      args.push("-config", "merge-cfg.json");
+    }
+    if (c.profile !== undefined) args.push("-profile", c.profile);
+    const r = await ws.both([...args, "merge.json"]);
+    expect([r.cfssl.code, r.ours.code], r.ours.stderr).toEqual([0, 0]);
+    expect(certFacts(r.ours)).toBe(certFacts(r.cfssl));
   });
 });

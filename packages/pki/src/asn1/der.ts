@@ -103,13 +103,13 @@ export function oid(dotted: string): Buffer {
   const hit = oidCache.get(dotted);
   if (hit) return hit;
   const parts = dotted.split(".");
-  if (parts.length < 2 || parts.some((p) => !/^\d+$/.test(p))) {
-    throw new PkiError("input-invalid", `invalid OID ${JSON.stringify(dotted)}`);
-  }
+  if (parts.some((p) => !/^\d+$/.test(p))) throw new PkiError("input-invalid", `invalid OID ${JSON.stringify(dotted)}`);
+  if (parts.length < 2) throw new PkiError("input-invalid", "asn1: structure error: invalid object identifier");
   const nums = parts.map((p) => BigInt(p));
   const first = nums[0]!;
   const second = nums[1]!;
-  if (first > 2n || (first < 2n && second > 39n)) throw new PkiError("input-invalid", `invalid OID ${JSON.stringify(dotted)}`);
+  // encoding/asn1's makeObjectIdentifier text, which cfssl passes on (e.g. for a subject OID "1.50").
+  if (first > 2n || (first < 2n && second > 39n)) throw new PkiError("input-invalid", "asn1: structure error: invalid object identifier");
   const arcs = [first * 40n + second, ...nums.slice(2)];
   const out: number[] = [];
   for (const arc of arcs) {

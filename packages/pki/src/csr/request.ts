@@ -1,9 +1,8 @@
 // CertificateRequest: cfssl's CSR JSON (csr.CertificateRequest), decoded with
 // Go JSON semantics, and the subject and SANs it turns into.
 import { PkiError } from "../errors.js";
-import { getField, goBool, goInt, goString, goStringArray, isJsonObject, jsonType, parseGoJson } from "../go/json.js";
+import { goZero, unmarshalGoJson, type GoField, type GoType } from "../go/json-decode.js";
 import { classifyHost } from "../go/hosts.js";
-import { goBase64ErrorOffset } from "../base64.js";
 import { defaultKeyRequest, type KeyRequest } from "../keys/key-request.js";
 import { OID } from "../asn1/oids.js";
 import { emptyName, type DistinguishedName } from "../x509/name.js";
@@ -47,187 +46,102 @@ export interface CertificateRequest {
 
 type Obj = Record<string, unknown>;
 
-/** CertificateRequest's JSON field names, in Go's declaration order (for key routing). */
-const REQUEST_FIELDS = ["CN", "names", "hosts", "key", "ca", "serialnumber", "delegation_enabled", "extensions", "crl_url"] as const;
+const str: GoType = { kind: "string", name: "string" };
+const int: GoType = { kind: "int", name: "int", bits: 64 };
+const bool: GoType = { kind: "bool", name: "bool" };
+const field = (json: string, type: GoType): GoField => ({ json, type });
 
-function obj(v: unknown, struct: string, path: string, goType: string): Obj | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!isJsonObject(v)) throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(v)} into Go struct field ${struct}.${path} of type ${goType}`, { field: path });
-  return v;
-}
+/** cfssl 1.6.5's csr.Name. */
+export const CSR_NAME_TYPE: GoType = {
+  kind: "struct",
+  name: "csr.Name",
+  fields: [...["C", "ST", "L", "O", "OU", "E", "SerialNumber"].map((n) => field(n, str)), field("OID", { kind: "map", name: "map[string]string", elem: str })],
+};
 
-function array(v: unknown, struct: string, path: string, goType: string): unknown[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(v)} into Go struct field ${struct}.${path} of type ${goType}`, { field: path });
-  return v;
+/** cfssl 1.6.5's csr.CertificateRequest (with csr.Name, csr.KeyRequest, csr.CAConfig, pkix.Extension) as Go types. */
+const REQUEST_TYPE: GoType = {
+  kind: "struct",
+  name: "csr.CertificateRequest",
+  fields: [
+    field("CN", str),
+    field("names", { kind: "slice", name: "[]csr.Name", elem: CSR_NAME_TYPE }),
+    field("hosts", { kind: "slice", name: "[]string", elem: str }),
+    field("key", { kind: "ptr", elem: { kind: "struct", name: "csr.KeyRequest", fields: [field("algo", str), field("size", int)] } }),
+    field("ca", {
+      kind: "ptr",
+      elem: { kind: "struct", name: "csr.CAConfig", fields: [field("pathlen", int), field("pathlenzero", bool), field("expiry", str), field("backdate", str)] },
+    }),
+    field("serialnumber", str),
+    field("delegation_enabled", bool),
+    field("extensions", {
+      kind: "slice",
+      name: "[]pkix.Extension",
+      elem: {
+        kind: "struct",
+        name: "pkix.Extension",
+        fields: [field("Id", { kind: "slice", name: "asn1.ObjectIdentifier", elem: int }), field("Critical", bool), field("Value", { kind: "bytes", name: "[]uint8" })],
+      },
+    }),
+    field("crl_url", str),
+  ],
+};
+
+/** An int field as a JS number: Go takes any int64, beyond 2^53 a number would round, so such a value is refused. */
+function toNumber(v: unknown, field: string): number {
+  const n = v as bigint;
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new PkiError("input-invalid", `${field}: ${n} is beyond the integers k8s-pki represents exactly (2^53)`, { field });
+  }
+  return Number(n);
 }
 
 /**
- * Runs one decoder per struct field in the order the fields' keys appear in
- * the text, so that the first type error reported is the first Go meets: Go's
- * decoder walks the object in document order and keeps its first error. (The
- * key order is that of the last occurrence, as {@link getField} reads.)
- */
-function inDocumentOrder(o: Obj, decoders: [string, (v: unknown) => void][], fields: readonly string[]): void {
-  const keys = Object.keys(o);
-  // The last key that routes to the field (the one whose value getField returns).
-  const at = (name: string): number => {
-    for (let i = keys.length - 1; i >= 0; i--) if (getField({ [keys[i]!]: true }, name, fields) !== undefined) return i;
-    return -1;
-  };
-  const order = decoders.map(([name, run], i) => ({ name, run, pos: at(name), i })).filter((d) => d.pos >= 0);
-  order.sort((a, b) => a.pos - b.pos || a.i - b.i);
-  for (const d of order) d.run(getField(o, d.name, fields));
-}
-
-/**
- * Decodes cfssl CSR JSON. Keys match case-insensitively and unknown keys are
- * ignored (Go semantics); fields are decoded in document order, so the first
- * type error is Go's. Paths in messages are Go's: struct field names joined
- * by dots, without array indexes (`Name.names.O`). The key section starts
- * from cfssl's ECDSA P-256 default and is decoded over it, so
- * `{"algo":"rsa"}` keeps size 256 and fails key generation just as it does
- * in cfssl.
+ * Decodes cfssl CSR JSON as cfssl's json.Unmarshal into a CertificateRequest
+ * whose key starts as cfssl's ECDSA P-256 default: Go's syntax and type
+ * errors word for word, the first error in the text (a later UnmarshalJSON
+ * error excepted), keys matched case-insensitively, unknown keys ignored, a
+ * repeated key decoded again over the earlier value (so `key` objects merge).
+ * `{"algo":"rsa"}` keeps size 256 and fails key generation as in cfssl.
  */
 export function parseCsrJson(input: string | Uint8Array | object): CertificateRequest {
-  const root = typeof input === "string" || input instanceof Uint8Array ? parseGoJson(input, { keepNumberText: true }) : JSON.parse(JSON.stringify(input));
-  const req: CertificateRequest = {
-    CN: "",
-    names: [],
-    hosts: [],
-    key: defaultKeyRequest(),
-    serialnumber: "",
-    delegation_enabled: false,
-    extensions: [],
-    crl_url: "",
+  const text = typeof input === "string" || input instanceof Uint8Array ? input : JSON.stringify(input);
+  const initial = goZero(REQUEST_TYPE) as Obj;
+  initial.key = { algo: defaultKeyRequest().algo, size: BigInt(defaultKeyRequest().size) };
+  const r = unmarshalGoJson(text, { kind: "ptr", elem: REQUEST_TYPE }, initial) as Obj | undefined;
+  // A JSON null leaves cfssl's request as it was.
+  const req = r ?? initial;
+  const key = (req.key as Obj | undefined) ?? { algo: defaultKeyRequest().algo, size: BigInt(defaultKeyRequest().size) };
+  const ca = req.ca as Obj | undefined;
+  const out: CertificateRequest = {
+    CN: req.CN as string,
+    names: ((req.names as Obj[] | undefined) ?? []).map((n) => ({
+      C: n.C as string,
+      ST: n.ST as string,
+      L: n.L as string,
+      O: n.O as string,
+      OU: n.OU as string,
+      E: n.E as string,
+      SerialNumber: n.SerialNumber as string,
+      OID: { ...((n.OID as Record<string, string> | undefined) ?? {}) },
+    })),
+    hosts: (req.hosts as string[] | undefined) ?? [],
+    key: { algo: key.algo as string, size: toNumber(key.size, "key.size") },
+    serialnumber: req.serialnumber as string,
+    delegation_enabled: req.delegation_enabled as boolean,
+    extensions: ((req.extensions as Obj[] | undefined) ?? []).map((e) => ({
+      oid: ((e.Id as bigint[] | undefined) ?? []).join("."),
+      critical: e.Critical as boolean,
+      value: Buffer.from((e.Value as Uint8Array | undefined) ?? []),
+    })),
+    crl_url: req.crl_url as string,
   };
-  if (root === null) return req;
-  if (!isJsonObject(root)) {
-    throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(root)} into Go value of type csr.CertificateRequest`);
+  if (ca) {
+    out.ca = { pathlen: toNumber(ca.pathlen, "ca.pathlen"), pathlenzero: ca.pathlenzero as boolean, expiry: ca.expiry as string, backdate: ca.backdate as string };
   }
-  const S = "CertificateRequest";
-  inDocumentOrder(
-    root,
-    [
-      ["CN", (v) => void (req.CN = goString(v, { struct: S, field: "CN" }) ?? req.CN)],
-      ["names", (v) => void (req.names = decodeNames(v) ?? req.names)],
-      ["hosts", (v) => void (req.hosts = goStringArray(v, { struct: S, field: "hosts" }) ?? req.hosts)],
-      ["key", (v) => decodeKey(v, req)],
-      ["ca", (v) => decodeCa(v, req)],
-      ["serialnumber", (v) => void (req.serialnumber = goString(v, { struct: S, field: "serialnumber" }) ?? req.serialnumber)],
-      ["delegation_enabled", (v) => void (req.delegation_enabled = goBool(v, { struct: S, field: "delegation_enabled" }) ?? req.delegation_enabled)],
-      ["extensions", (v) => void (req.extensions = decodeExtensions(v) ?? req.extensions)],
-      ["crl_url", (v) => void (req.crl_url = goString(v, { struct: S, field: "crl_url" }) ?? req.crl_url)],
-    ],
-    REQUEST_FIELDS,
-  );
   // Not a JSON error: checked once the whole request has decoded.
-  const negative = req.extensions.find((e) => e.oid.split(".").some((a) => a.startsWith("-")));
+  const negative = out.extensions.find((e) => e.oid.split(".").some((a) => a.startsWith("-")));
   if (negative) throw new PkiError("csr-bad-request", `invalid OID ${JSON.stringify(negative.oid)}`, { field: "extensions.Id" });
-  return req;
-}
-
-const NAME_FIELDS = ["C", "ST", "L", "O", "OU", "E", "SerialNumber", "OID"] as const;
-
-function decodeNames(v: unknown): CsrName[] | undefined {
-  const names = array(v, "CertificateRequest", "names", "[]csr.Name");
-  return names?.map((n) => {
-    const no = obj(n, "CertificateRequest", "names", "csr.Name") ?? {};
-    const ctx = (field: string) => ({ struct: "Name", field, path: `names.${field}` });
-    const name: CsrName = { C: "", ST: "", L: "", O: "", OU: "", E: "", SerialNumber: "", OID: {} };
-    const str = (k: Exclude<(typeof NAME_FIELDS)[number], "OID">): [string, (x: unknown) => void] => [k, (x) => void (name[k] = goString(x, ctx(k)) ?? name[k])];
-    inDocumentOrder(
-      no,
-      [
-        str("C"),
-        str("ST"),
-        str("L"),
-        str("O"),
-        str("OU"),
-        str("E"),
-        str("SerialNumber"),
-        [
-          "OID",
-          (oids) => {
-            const m = obj(oids, "Name", "names.OID", "map[string]string");
-            for (const [k, x] of Object.entries(m ?? {})) name.OID[k] = goString(x, ctx("OID")) ?? "";
-          },
-        ],
-      ],
-      NAME_FIELDS,
-    );
-    return name;
-  });
-}
-
-function decodeKey(v: unknown, req: CertificateRequest): void {
-  const ko = obj(v, "CertificateRequest", "key", "csr.KeyRequest");
-  if (!ko) return;
-  const fields = ["algo", "size"] as const;
-  inDocumentOrder(
-    ko,
-    [
-      ["algo", (x) => void (req.key.algo = goString(x, { struct: "KeyRequest", field: "algo", path: "key.algo" }) ?? req.key.algo)],
-      ["size", (x) => void (req.key.size = goInt(x, { struct: "KeyRequest", field: "size", path: "key.size" }) ?? req.key.size)],
-    ],
-    fields,
-  );
-}
-
-function decodeCa(v: unknown, req: CertificateRequest): void {
-  const ca = obj(v, "CertificateRequest", "ca", "csr.CAConfig");
-  if (!ca) return;
-  const c = (field: string) => ({ struct: "CAConfig", field, path: `ca.${field}` });
-  const out: CaConfig = req.ca ?? { pathlen: 0, pathlenzero: false, expiry: "", backdate: "" };
-  req.ca = out;
-  inDocumentOrder(
-    ca,
-    [
-      ["pathlen", (x) => void (out.pathlen = goInt(x, c("pathlen")) ?? out.pathlen)],
-      ["pathlenzero", (x) => void (out.pathlenzero = goBool(x, c("pathlenzero")) ?? out.pathlenzero)],
-      ["expiry", (x) => void (out.expiry = goString(x, c("expiry")) ?? out.expiry)],
-      ["backdate", (x) => void (out.backdate = goString(x, c("backdate")) ?? out.backdate)],
-    ],
-    ["pathlen", "pathlenzero", "expiry", "backdate"],
-  );
-}
-
-function decodeExtensions(v: unknown): Extension[] | undefined {
-  const exts = array(v, "CertificateRequest", "extensions", "[]pkix.Extension");
-  if (!exts) return undefined;
-  return exts.map((e) => {
-    const eo = obj(e, "CertificateRequest", "extensions", "pkix.Extension") ?? {};
-    let id: number[] = [];
-    let critical = false;
-    let value = "";
-    inDocumentOrder(
-      eo,
-      [
-        [
-          "Id",
-          (x) => {
-            const ids = array(x, "Extension", "extensions.Id", "asn1.ObjectIdentifier");
-            if (ids) id = ids.map((n) => goInt(n, { struct: "Extension", field: "Id", path: "extensions.Id" }) ?? 0);
-          },
-        ],
-        ["Critical", (x) => void (critical = goBool(x, { struct: "Extension", field: "Critical", path: "extensions.Critical" }) ?? critical)],
-        [
-          "Value",
-          (x) => {
-            if (x === undefined || x === null) return;
-            if (typeof x !== "string") {
-              throw new PkiError("input-invalid", `json: cannot unmarshal ${jsonType(x)} into Go struct field Extension.extensions.Value of type []uint8`, { field: "extensions.Value" });
-            }
-            const bad = goBase64ErrorOffset(x);
-            if (bad !== undefined) throw new PkiError("input-invalid", `illegal base64 data at input byte ${bad}`, { field: "extensions.Value" });
-            value = x;
-          },
-        ],
-      ],
-      ["Id", "Critical", "Value"],
-    );
-    return { oid: id.join("."), critical, value: Buffer.from(value.replace(/[\r\n]/g, ""), "base64") };
-  });
+  return out;
 }
 
 const INT64_MAX = (1n << 63n) - 1n;

@@ -28,7 +28,7 @@ const HEX = "0123456789abcdef";
  * `"` and `\` get a backslash, and DEL passes through. Error messages must
  * match cfssl's, so this is copied exactly.
  */
-function goTimeQuote(s: string): string {
+export function goTimeQuote(s: string): string {
   let out = '"';
   // TextEncoder turns a lone surrogate into EF BF BD, which is what Go would
   // have received from its JSON decoder (U+FFFD), so the escapes agree.

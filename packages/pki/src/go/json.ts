@@ -1,4 +1,4 @@
-// Go encoding/json decoding semantics: Go's syntax errors, key folding and struct-field type checks.
+// Go encoding/json reading: Go's syntax errors (scanner.go), string unquoting and key folding; Unmarshal into Go types is json-decode.ts.
 
 import { PkiError } from "../errors.js";
 
@@ -355,6 +355,11 @@ class Scanner {
 }
 
 /** Go's checkValid: the message of the first syntax error, or undefined. */
+/** Go's checkValid: undefined when `data` is one valid JSON value, else Go's syntax error text. */
+export function checkGoJsonSyntax(data: Uint8Array): string | undefined {
+  return checkValid(data);
+}
+
 function checkValid(data: Uint8Array): string | undefined {
   const scan = new Scanner();
   for (const c of data) {
@@ -412,32 +417,9 @@ function hex4(b: Uint8Array, i: number): number {
 
 const ascii = new TextDecoder();
 
-/**
- * A JSON number whose literal text is not JS's spelling of its value (`256.0`,
- * `1e2`, `-0`, integers beyond 2^53): Go's int fields parse the TEXT, so they
- * refuse `256.0` and name it in the message. Produced only when
- * {@link ParseGoJsonOptions.keepNumberText} is set.
- */
-export class GoNumberLiteral {
-  constructor(
-    readonly value: number,
-    readonly text: string,
-  ) {}
-  toJSON(): number {
-    return this.value;
-  }
-}
-
-/** A JSON object as Go sees one (not an array, not null, not a {@link GoNumberLiteral}). */
-export const isJsonObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof GoNumberLiteral);
-
 class Builder {
   i = 0;
-  constructor(
-    private readonly b: Uint8Array,
-    private readonly keepNumberText = false,
-  ) {}
+  constructor(private readonly b: Uint8Array) {}
 
   private ws(): void {
     for (;;) {
@@ -521,7 +503,7 @@ class Builder {
     if (text === "null") return null;
     // Out-of-range literals become ±Infinity; the typed accessors reject them.
     const n = Number(text);
-    return this.keepNumberText && String(n) !== text ? new GoNumberLiteral(n, text) : n;
+    return n;
   }
 
   /** Iterative so that Go's full nesting depth of 10000 cannot overflow the JS stack. */
@@ -568,6 +550,18 @@ class Builder {
   }
 }
 
+/**
+ * Go's unquote of the JSON string that starts (at its opening quote) at
+ * `start` in text already checked by {@link checkGoJsonSyntax}.
+ * @returns the string and the index just past its closing quote.
+ */
+export function readGoJsonString(b: Uint8Array, start: number): { value: string; end: number } {
+  const r = new Builder(b);
+  r.i = start;
+  const value = r.string();
+  return { value, end: r.i };
+}
+
 interface Frame {
   container: unknown[] | Record<string, unknown>;
   key: string;
@@ -598,21 +592,13 @@ function store(frame: Frame, v: unknown): void {
  *
  * @throws PkiError `input-invalid` with Go's syntax error message. Never a SyntaxError.
  */
-export function parseGoJson(text: string | Uint8Array, opts: ParseGoJsonOptions = {}): unknown {
+export function parseGoJson(text: string | Uint8Array): unknown {
   const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
   const err = checkValid(bytes);
   if (err !== undefined) throw new PkiError("input-invalid", err);
-  return new Builder(bytes, opts.keepNumberText).value();
+  return new Builder(bytes).value();
 }
 
-export interface ParseGoJsonOptions {
-  /**
-   * Numbers whose literal is not JS's spelling of the value become
-   * {@link GoNumberLiteral}s, so {@link goInt} can refuse `256.0` as Go does.
-   * Only for callers that read numbers through the typed accessors.
-   */
-  keepNumberText?: boolean;
-}
 
 // ---------------------------------------------------------------------------
 // Field matching: which JSON key lands in which struct field.
@@ -640,7 +626,8 @@ function foldRune(cp: number): number {
   return best;
 }
 
-function foldName(s: string): string {
+/** Go's foldName: the key under which a JSON object key matches a struct field case-insensitively. */
+export function foldName(s: string): string {
   let out = "";
   // Lone surrogates reach Go as U+FFFD.
   for (const ch of s) {
@@ -648,150 +635,4 @@ function foldName(s: string): string {
     out += String.fromCodePoint(cp >= 0xd800 && cp < 0xe000 ? 0xfffd : foldRune(cp));
   }
   return out;
-}
-
-/**
- * Reads struct field `name` from a decoded JSON object the way Go's decoder
- * fills it. Go walks the keys in document order and routes each key to a field
- * (the field whose JSON name equals the key exactly, else the first field whose
- * name case-folds to the same string), assigning as it goes, so the value that
- * survives is that of the LAST key in the text that routes to the field. An
- * exact-case key does not beat a later folded one (`{"CN":"a","cn":"b"}` gives
- * `b`); checked against encoding/json/decode.go (object) and Go 1.26.
- *
- * Exact only for objects from {@link parseGoJson}, whose key order is by last
- * occurrence; JSON.parse keeps a repeated key at its first position. When a
- * field is itself a struct and its key repeats, Go merges the occurrences
- * while this returns only the last one.
- *
- * @param fields all JSON field names of the struct, in declaration order. When
- *   given, keys that belong to a sibling field (exactly, or because the sibling
- *   comes first among fields with the same folding) are not taken for `name`.
- * @returns the value, or undefined when no key routes to the field.
- */
-export function getField(obj: Record<string, unknown>, name: string, fields?: readonly string[]): unknown {
-  const folded = foldName(name);
-  // If an earlier field folds the same way, Go routes folded keys there instead.
-  const ownsFold = fields === undefined || fields.find((f) => foldName(f) === folded) === name;
-  let found: unknown;
-  for (const key of Object.keys(obj)) {
-    let match: boolean;
-    if (key === name) match = true;
-    else if (fields !== undefined && fields.includes(key)) match = false;
-    else match = ownsFold && foldName(key) === folded;
-    if (match) found = obj[key];
-  }
-  return found;
-}
-
-// ---------------------------------------------------------------------------
-// Typed accessors: Go's UnmarshalTypeError for a struct field.
-// ---------------------------------------------------------------------------
-
-/** Where a value is being decoded, for Go's `Go struct field <struct>.<path>` text. */
-export interface GoFieldContext {
-  /** Go type name of the innermost struct, e.g. `CertificateRequest` or `KeyRequest`. */
-  struct: string;
-  /** JSON name of the field, e.g. `size`. */
-  field: string;
-  /**
-   * Dotted JSON names from the outermost struct down to the field, as Go prints
-   * them (`key.size`, `names.C`; no array indices). Defaults to `field`.
-   */
-  path?: string;
-}
-
-/** The JSON type names Go uses in "cannot unmarshal X". */
-export function jsonType(v: unknown): string {
-  if (v instanceof GoNumberLiteral) return "number";
-  switch (typeof v) {
-    case "string":
-      return "string";
-    case "boolean":
-      return "bool";
-    case "number":
-    case "bigint":
-      return "number";
-    default:
-      return Array.isArray(v) ? "array" : "object";
-  }
-}
-
-function typeError(what: string, ctx: GoFieldContext, goType: string): PkiError {
-  const path = ctx.path ?? ctx.field;
-  return new PkiError("input-invalid", `json: cannot unmarshal ${what} into Go struct field ${ctx.struct}.${path} of type ${goType}`, {
-    field: path,
-  });
-}
-
-/**
- * A Go `string` field. @returns undefined for absent or null (Go leaves the field unchanged).
- * @throws PkiError `input-invalid` for any other JSON type.
- */
-export function goString(v: unknown, ctx: GoFieldContext): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === "string") return v;
-  throw typeError(jsonType(v), ctx, "string");
-}
-
-/**
- * A Go `bool` field; `"true"` as a string is a type error, as in Go.
- * @returns undefined for absent or null.
- * @throws PkiError `input-invalid` for any other JSON type.
- */
-export function goBool(v: unknown, ctx: GoFieldContext): boolean | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === "boolean") return v;
-  throw typeError(jsonType(v), ctx, "bool");
-}
-
-/**
- * A Go `int` field (64-bit). Go parses the literal with strconv.ParseInt, so a
- * fraction or an exponent is an error, even `256.0`: `json: cannot unmarshal
- * number 256.0 into Go struct field KeyRequest.key.size of type int`. The
- * literal's text is known when the JSON was read with
- * `parseGoJson(..., { keepNumberText: true })`; a plain JS number (an object
- * passed in by a program) is judged by its value and shown in JS's spelling.
- *
- * Deviation: integers beyond 2^53 are rejected (Go accepts up to 2^63-1)
- * rather than silently rounded.
- *
- * @param goType the Go type named in the message, e.g. `time.Duration`.
- * @returns undefined for absent or null.
- */
-export function goInt(v: unknown, ctx: GoFieldContext, goType = "int"): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (v instanceof GoNumberLiteral) {
-    if (!/^-?(0|[1-9][0-9]*)$/.test(v.text) || !Number.isSafeInteger(v.value)) throw typeError(`number ${v.text}`, ctx, goType);
-    return v.value === 0 ? 0 : v.value; // "-0" is 0
-  }
-  if (typeof v !== "number") throw typeError(jsonType(v), ctx, goType);
-  if (!Number.isSafeInteger(v)) throw typeError(`number ${String(v)}`, ctx, goType);
-  return v === 0 ? 0 : v; // no -0
-}
-
-/**
- * A Go `[]string` field. A null element becomes `""` (Go leaves the fresh
- * element at its zero value); a wrongly typed element reports the element
- * type, `... of type string`, as Go does.
- *
- * @returns undefined for absent or null. (Go would reset an existing slice to
- *   nil on null; callers with a pre-set value must treat null themselves.)
- */
-export function goStringArray(v: unknown, ctx: GoFieldContext): string[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v)) throw typeError(jsonType(v), ctx, "[]string");
-  return v.map((e: unknown) => goString(e, ctx) ?? "");
-}
-
-/**
- * A nested Go struct (or pointer to one) field: the JSON object to read its fields from.
- *
- * @param goType the Go type named in the message, e.g. `csr.KeyRequest`.
- * @returns undefined for absent or null (for a pointer field Go sets nil on null).
- */
-export function goObject(v: unknown, ctx: GoFieldContext, goType: string): Record<string, unknown> | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (isJsonObject(v)) return v;
-  throw typeError(jsonType(v), ctx, goType);
 }

@@ -1,7 +1,6 @@
 // SignRequest: what a caller asks a signer for (cfssl's signer.SignRequest).
-import { PkiError } from "../errors.js";
-import { getField, goString, parseGoJson } from "../go/json.js";
-import type { CsrName } from "../csr/request.js";
+import { unmarshalGoJson, type GoType } from "../go/json-decode.js";
+import { CSR_NAME_TYPE, type CsrName } from "../csr/request.js";
 
 /** Replaces the CSR's subject field by field (cfssl's signer.Subject); empty fields keep the CSR's values. */
 export interface SignSubject {
@@ -36,27 +35,27 @@ export interface SignRequest {
   extensions?: RequestedExtension[];
 }
 
-/** Decodes a cfssl sign SUBJECT file (`{"CN":…,"names":[…]}`) with Go JSON semantics. */
+/** cfssl's signer.Subject: untagged CN and SerialNumber, `names` of csr.Name. */
+const SUBJECT_TYPE: GoType = {
+  kind: "struct",
+  name: "signer.Subject",
+  fields: [
+    { json: "CN", type: { kind: "string", name: "string" } },
+    { json: "names", type: { kind: "slice", name: "[]csr.Name", elem: CSR_NAME_TYPE } },
+    { json: "SerialNumber", type: { kind: "string", name: "string" } },
+  ],
+};
+
+/** Decodes a cfssl sign SUBJECT file (`{"CN":…,"names":[…]}`) as Go's json.Unmarshal into a signer.Subject. */
 export function parseSignSubject(input: string | Uint8Array): SignSubject {
-  const root = parseGoJson(input);
-  if (root === null) return {};
-  if (typeof root !== "object" || Array.isArray(root)) {
-    throw new PkiError("input-invalid", `json: cannot unmarshal ${Array.isArray(root) ? "array" : typeof root} into Go value of type signer.Subject`);
-  }
-  const r = root as Record<string, unknown>;
+  const r = unmarshalGoJson(input, { kind: "ptr", elem: SUBJECT_TYPE }) as Record<string, unknown> | undefined;
+  if (r === undefined) return {};
   const out: SignSubject = {};
-  const cn = goString(getField(r, "CN"), { struct: "Subject", field: "CN" });
-  if (cn !== undefined) out.CN = cn;
-  // signer.Subject's untagged SerialNumber field (Go matches the key case-insensitively).
-  const serial = goString(getField(r, "SerialNumber"), { struct: "Subject", field: "SerialNumber" });
-  if (serial !== undefined) out.SerialNumber = serial;
-  const names = getField(r, "names");
-  if (Array.isArray(names)) {
-    out.names = names.map((n, i) => {
-      const o = (typeof n === "object" && n !== null && !Array.isArray(n) ? n : {}) as Record<string, unknown>;
-      const f = (k: string): string => goString(getField(o, k), { struct: "Name", field: k, path: `names[${i}].${k}` }) ?? "";
-      return { C: f("C"), ST: f("ST"), L: f("L"), O: f("O"), OU: f("OU") };
-    });
+  if (r.CN !== "") out.CN = r.CN as string;
+  if (r.SerialNumber !== "") out.SerialNumber = r.SerialNumber as string;
+  const names = r.names as Record<string, unknown>[] | undefined;
+  if (names !== undefined) {
+    out.names = names.map((o) => ({ C: o.C as string, ST: o.ST as string, L: o.L as string, O: o.O as string, OU: o.OU as string }));
   }
   return out;
 }
