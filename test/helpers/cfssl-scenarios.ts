@@ -77,8 +77,18 @@ export class Rng {
 const RAW = "\u0000raw:";
 /** A value written verbatim into the JSON text (e.g. `256.0`). */
 export const raw = (text: string): string => `${RAW}${text}`;
+const DUP = "\u0000dup:";
+/** An object key written as `name` although the object holds `name` too: a repeated key in the JSON text. */
+export const dup = (name: string): string => `${DUP}${name}`;
 export function toJson(v: unknown): string {
-  return JSON.stringify(v, null, 2).replace(/"\\u0000raw:((?:[^"\\]|\\.)*)"/g, (_m, t: string) => JSON.parse(`"${t}"`) as string);
+  return JSON.stringify(v, null, 2)
+    .replace(/"\\u0000raw:((?:[^"\\]|\\.)*)"/g, (_m, t: string) => JSON.parse(`"${t}"`) as string)
+    .replace(/"\\u0000dup:((?:[^"\\]|\\.)*)":/g, '"$1":');
+}
+
+/** Puts an earlier occurrence of key `k` (value `earlier`) in front of the object's own: Go decodes both, in order. */
+function withEarlier(o: Json, k: string, earlier: unknown): Json {
+  return { [dup(k)]: earlier, ...o };
 }
 
 // ---------------------------------------------------------------------------
@@ -207,6 +217,12 @@ export function csrJson(r: Rng, opts: { wild: boolean; ca: boolean; prep?: boole
     const t = r.pick(["CN", "names", "hosts", "key"]);
     o[t] = r.pick<unknown>([5, "str", {}, [1], null]);
   }
+  if (w && r.chance(0.05)) {
+    // A repeated key: Go decodes both occurrences in order, merging objects and slice elements.
+    const t = r.pick(["CN", "key", "names", "hosts"]);
+    const earlier: Record<string, unknown> = { CN: r.pick([5, "earlier"]), key: r.pick([{ algo: "rsa" }, { size: 2048 }, { size: "x" }]), names: [{ O: "earlier", OU: "kept" }, { C: "DE" }], hosts: ["earlier.example", 5] };
+    return toJson({ [dup(t)]: earlier[t], ...o });
+  }
   return toJson(o);
 }
 
@@ -242,10 +258,28 @@ function profile(r: Rng, wild: boolean, typeErrorLeft: { n: number }): Json {
   if (r.chance(0.1)) p.name_whitelist = r.pick(["^.*\\.example\\.com$", "example", "^(a|b)\\.example\\.com$", ".*", "^$"]);
   if (r.chance(0.1)) p.backdate = r.pick(["1h", "30m", "0s", "10s"]);
   if (r.chance(0.05)) p.expiry = r.pick(["1h", "2h"]);
-  if (wild && typeErrorLeft.n > 0 && r.chance(0.04)) {
+  if (r.chance(0.05)) p.not_before = r.pick(["2020-01-01T00:00:00Z", "2020-01-01T00:00:00+01:00", "2020-01-01T1:00:00Z", "2020-01-01T00:00:00,5Z"]);
+  if (r.chance(0.04)) p.ignored_lints = r.pick([["e_basic_constraints_not_critical"], [" w_subject_common_name_included "], ["no_such_lint"]]);
+  if (r.chance(0.04)) p.ignored_lint_sources = r.pick([["Mozilla"], [" CABF_BR"], ["RFC3279"], ["nope"]]);
+  // Type errors (Go reports the first in the text; a later UnmarshalJSON error wins) and repeated keys.
+  while (wild && typeErrorLeft.n > 0 && r.chance(0.05)) {
     typeErrorLeft.n--;
-    const t = r.pick(["expiry", "usages", "ca_constraint"]);
-    p[t] = t === "ca_constraint" ? { is_ca: "yes" } : t === "usages" ? "signing" : 5;
+    const t = r.pick(["expiry", "usages", "ca_constraint", "ocsp_no_check", "copy_extensions", "not_after", "Policies", "Expiry", "backdate"]);
+    const bad: Record<string, unknown> = {
+      ca_constraint: { is_ca: "yes" },
+      usages: "signing",
+      ocsp_no_check: "x",
+      copy_extensions: 1,
+      not_after: "bogus",
+      Policies: [{ ID: 5 }],
+      Expiry: raw("1.5"),
+    };
+    p[t] = t in bad ? bad[t] : 5;
+  }
+  if (wild && r.chance(0.05)) {
+    const t = r.pick(["expiry", "usages", "ca_constraint", "not_before"]);
+    const earlier: Record<string, unknown> = { expiry: r.pick([5, "1h", "bogus"]), usages: r.pick([["server auth"], 5]), ca_constraint: { is_ca: true }, not_before: "2020-01-01T00:00:00Z" };
+    return withEarlier(p, t, earlier[t]);
   }
   return p;
 }
@@ -253,7 +287,7 @@ function profile(r: Rng, wild: boolean, typeErrorLeft: { n: number }): Json {
 export const PROFILES = ["www", "client", "ca", "peer", "kubernetes"];
 
 export function caConfig(r: Rng, wild: boolean): string {
-  const typeErrorLeft = { n: 1 };
+  const typeErrorLeft = { n: 2 };
   const profiles: Json = {};
   for (const name of r.some(PROFILES, 3)) profiles[name] = profile(r, wild, typeErrorLeft);
   const signing: Json = { default: profile(r, wild, typeErrorLeft) };
