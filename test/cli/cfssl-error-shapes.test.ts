@@ -110,6 +110,10 @@ const CASES: Case[] = [
   ]),
   { name: "ca-config: known zlint names and sources, trimmed, are accepted", args: ["gencert", ...CA, "-config", "cfg.json", "hosts.json"], files: { "cfg.json": '{"signing":{"default":{"expiry":"1h","usages":["signing"],"ignored_lints":[" e_basic_constraints_not_critical "],"ignored_lint_sources":[" Mozilla"]}}}' }, cfssl: "ok" },
   { name: "ca-config: the untagged NameWhitelist field is a regexp cfssl applies", args: ["gencert", ...CA, "-config", "cfg.json", "leaf.json"], files: { "cfg.json": '{"signing":{"default":{"expiry":"1h","usages":["signing"],"NameWhitelist":"^nomatch$"}}}' }, cfssl: { code: 5500, message: "Request does not match policy whitelist" } },
+  { name: "names.OID with one arc: Go's asn1 refuses to encode it (gencsr)", args: ["gencsr", "-key", "leaf-key.pem", "o.json"], files: { "o.json": { CN: "x", names: [{ OID: { "1": "v" } }] } }, cfssl: { code: 9300, message: "asn1: structure error: invalid object identifier" } },
+  { name: "names.OID 1.40: Go's asn1 refuses to encode it (gencsr; genkey panics in cfssl)", args: ["gencsr", "-key", "leaf-key.pem", "o.json"], files: { "o.json": { CN: "x", names: [{ OID: { "1.40": "v" } }] } }, cfssl: { code: 9300, message: "asn1: structure error: invalid object identifier" } },
+  { name: "sign SUBJECT: names of the wrong type, read before the CA key", args: ["sign", "-ca", "ca.pem", "-ca-key", "ca-key-pkcs8-enc.pem", "leaf.csr", "subject.json"], files: { "subject.json": '{"names":5}' }, cfssl: { plain: "json: cannot unmarshal number into Go struct field Subject.names of type []csr.Name" } },
+  { name: "sign SUBJECT: a field path without the index", args: ["sign", ...CA, "leaf.csr", "subject.json"], files: { "subject.json": '{"names":[{"C":"US"},{"O":5}]}' }, cfssl: { plain: "json: cannot unmarshal number into Go struct field Name.names.O of type string" } },
   { name: "CSR JSON: a repeated key's earlier value is decoded too", args: ["genkey", "j.json"], files: { "j.json": '{"CN":5,"CN":"x"}' }, cfssl: { plain: "json: cannot unmarshal number into Go struct field CertificateRequest.CN of type string" } },
 ];
 
