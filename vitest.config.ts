@@ -22,7 +22,8 @@ export default defineConfig({
       {
         extends: true as const,
         // The operations bundle: the container image built, imported into a real containerd and run.
-        test: { name: "ops", include: ["test/ops/**/*.test.ts"], environment: "node", testTimeout: 300_000, hookTimeout: 300_000, sequence: { groupOrder: 1 } },
+        // After the integration project (vitest needs a group of its own for a different worker count).
+        test: { name: "ops", include: ["test/ops/**/*.test.ts"], environment: "node", testTimeout: 300_000, hookTimeout: 300_000, maxWorkers: 2, sequence: { groupOrder: 2 } },
       },
       {
         extends: true as const,
