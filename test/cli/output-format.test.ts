@@ -14,18 +14,20 @@ import { cliPath } from "../harness/cli-child.js";
 
 const dirs = tempDirs("k8s-pki-output-");
 
-async function cli(argv: string[], cwd = process.cwd()): Promise<{ code: number; out: string; err: string }> {
+async function cli(argv: string[], cwd = process.cwd(), at?: Date): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const io: CliIo = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: async () => Buffer.alloc(0), env: {}, cwd, now: () => new Date() };
+  const io: CliIo = { stdout: (s) => void (out += s), stderr: (s) => void (err += s), readStdin: async () => Buffer.alloc(0), env: {}, cwd, now: () => at ?? new Date() };
   const code = await run(argv, io);
   return { code, out, err };
 }
 
 /** The same command with -o json and -o yaml: both parse, to the same document. */
 async function both(argv: string[], cwd?: string): Promise<{ code: number; doc: unknown; err: string }> {
-  const j = await cli([...argv, "-o", "json"], cwd);
-  const y = await cli([...argv, "-o", "yaml"], cwd);
+  // One clock for both runs, so time-dependent fields (residualSeconds) agree.
+  const at = new Date();
+  const j = await cli([...argv, "-o", "json"], cwd, at);
+  const y = await cli([...argv, "-o", "yaml"], cwd, at);
   expect(y.code, y.err).toBe(j.code);
   const doc = JSON.parse(j.out) as unknown;
   expect(jsYaml.load(y.out)).toEqual(doc);

@@ -1,5 +1,5 @@
 // k8s-pki gencert: cfssl gencert (initca, renewca, or key + CSR + signed certificate).
-import { createLocalSigner, generateKeyAndCsr, initCa, parseCsrJson, parseGoDuration, parsePrivateKeyPem, renewCa, splitHosts, type CertificateRequest } from "@k8s/pki";
+import { createLocalSigner, generateKeyAndCsr, initCa, parseCsrJson, parseGoDuration, parsePrivateKeyPem, renewCa, requestSubject, splitHosts, type CertificateRequest } from "@k8s/pki";
 import { bool, loadCaCert, loadCaPair, needRemoteUnsupported, popArg, printCert, str, type CfsslContext } from "../cfssl-context.js";
 import { logLine, PlainError, readBytes, readStdinOrFile } from "../io.js";
 
@@ -22,6 +22,12 @@ export async function gencert(ctx: CfsslContext): Promise<void> {
     if (str(ctx, "ca-key") !== "") {
       const key = parsePrivateKeyPem(await readBytes(io, str(ctx, "ca-key")), "ca-key");
       checkCaDurations(req, false);
+      // initca.NewFromSigner returns csr.Generate's subject error (a bad names OID) unwrapped: plain text.
+      try {
+        requestSubject(req);
+      } catch (e) {
+        throw new PlainError(e instanceof Error ? e.message : String(e));
+      }
       const out = await initCa(req, { key });
       printCert(io, { cert: out.cert, csr: out.csr });
     } else {
