@@ -286,7 +286,7 @@ describe("certificate lifecycle of a local-mode cluster, with a client polling t
       expect(verify.stdout).toMatch(new RegExp(`^ok {5}etcd ${n} healthy:`, "m"));
       expect(verify.stdout).toMatch(new RegExp(`^ok {5}kube-apiserver ${n} /readyz:`, "m"));
     }
-  });
+  }, 600_000); // three rolling applies of the whole cluster (each 90-100 s on the 2-core test machine) and the checks between
 
   it("the polling client, failing over between the API servers, never failed; no server ever refused it on trust", async () => {
     polling = false;
