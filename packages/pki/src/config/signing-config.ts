@@ -2,7 +2,7 @@
 // decoded with Go JSON semantics and checked with cfssl's rules and messages.
 import { PkiError } from "../errors.js";
 import { parseGoDuration } from "../go/duration.js";
-import { goZero, unmarshalGoJson } from "../go/json-decode.js";
+import { goIntToNumber, goZero, unmarshalGoJson } from "../go/json-decode.js";
 import { goQuote } from "../go/quote.js";
 import type { CertificatePolicy, PolicyQualifier } from "../x509/extensions.js";
 import { CONFIG_TYPE } from "./config-types.js";
@@ -104,13 +104,6 @@ interface DecodedProfile {
   ignoredLintSources: string[];
 }
 
-const toInt = (v: unknown, field: string): number => {
-  const n = v as bigint;
-  // Go takes any int64; beyond 2^53 a JS number would round, so such a value is refused.
-  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) throw invalid(`${n} is too large for k8s-pki`, field);
-  return Number(n);
-};
-
 /** A config.SigningProfile record from unmarshalGoJson, in k8s-pki's shape. */
 function fromProfileRecord(r: Obj, path: string): DecodedProfile {
   const p = defaultSigningProfile();
@@ -121,7 +114,7 @@ function fromProfileRecord(r: Obj, path: string): DecodedProfile {
   const cac = r.ca_constraint as Obj;
   p.caConstraint = {
     isCa: cac.is_ca as boolean,
-    maxPathLen: toInt(cac.max_path_len, `${path}.ca_constraint.max_path_len`),
+    maxPathLen: goIntToNumber(cac.max_path_len, `${path}.ca_constraint.max_path_len`),
     maxPathLenZero: cac.max_path_len_zero as boolean,
   };
   p.ocspNoCheck = r.ocsp_no_check as boolean;

@@ -1,7 +1,7 @@
 // CertificateRequest: cfssl's CSR JSON (csr.CertificateRequest), decoded with
 // Go JSON semantics, and the subject and SANs it turns into.
 import { PkiError } from "../errors.js";
-import { goZero, unmarshalGoJson, type GoField, type GoType } from "../go/json-decode.js";
+import { goIntToNumber, goZero, unmarshalGoJson, type GoField, type GoType } from "../go/json-decode.js";
 import { classifyHost } from "../go/hosts.js";
 import { defaultKeyRequest, type KeyRequest } from "../keys/key-request.js";
 import { OID } from "../asn1/oids.js";
@@ -86,15 +86,6 @@ const REQUEST_TYPE: GoType = {
   ],
 };
 
-/** An int field as a JS number: Go takes any int64, beyond 2^53 a number would round, so such a value is refused. */
-function toNumber(v: unknown, field: string): number {
-  const n = v as bigint;
-  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new PkiError("input-invalid", `${field}: ${n} is beyond the integers k8s-pki represents exactly (2^53)`, { field });
-  }
-  return Number(n);
-}
-
 /**
  * Decodes cfssl CSR JSON as cfssl's json.Unmarshal into a CertificateRequest
  * whose key starts as cfssl's ECDSA P-256 default: Go's syntax and type
@@ -125,7 +116,7 @@ export function parseCsrJson(input: string | Uint8Array | object): CertificateRe
       OID: { ...((n.OID as Record<string, string> | undefined) ?? {}) },
     })),
     hosts: (req.hosts as string[] | undefined) ?? [],
-    key: { algo: key.algo as string, size: toNumber(key.size, "key.size") },
+    key: { algo: key.algo as string, size: goIntToNumber(key.size, "key.size") },
     serialnumber: req.serialnumber as string,
     delegation_enabled: req.delegation_enabled as boolean,
     extensions: ((req.extensions as Obj[] | undefined) ?? []).map((e) => ({
@@ -136,7 +127,7 @@ export function parseCsrJson(input: string | Uint8Array | object): CertificateRe
     crl_url: req.crl_url as string,
   };
   if (ca) {
-    out.ca = { pathlen: toNumber(ca.pathlen, "ca.pathlen"), pathlenzero: ca.pathlenzero as boolean, expiry: ca.expiry as string, backdate: ca.backdate as string };
+    out.ca = { pathlen: goIntToNumber(ca.pathlen, "ca.pathlen"), pathlenzero: ca.pathlenzero as boolean, expiry: ca.expiry as string, backdate: ca.backdate as string };
   }
   // Not a JSON error: checked once the whole request has decoded.
   const negative = out.extensions.find((e) => e.oid.split(".").some((a) => a.startsWith("-")));

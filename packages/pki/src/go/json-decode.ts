@@ -343,3 +343,16 @@ export function unmarshalGoJson(text: string | Uint8Array, t: GoType, initial?: 
   if (d.saved) throw d.saved;
   return v;
 }
+
+/**
+ * A decoded Go int as a JS number. Go takes any int64; beyond 2^53 a number
+ * would round, so such a value is refused (a deliberate difference).
+ * @throws PkiError `input-invalid` naming the field.
+ */
+export function goIntToNumber(v: GoValue, field: string): number {
+  const n = v as bigint;
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new PkiError("input-invalid", `${field}: ${n} is beyond the integers k8s-pki represents exactly (2^53)`, { field });
+  }
+  return Number(n);
+}
