@@ -12,56 +12,18 @@
 // The CA files are never renamed under a running rotation: the new CA lives
 // in <id>.next.pem until `finish`, and rotation.json, written atomically, is
 // the only record of the step, so an interrupted command can be run again.
-import { readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { X509Certificate } from "node:crypto";
-import { initCa, parseCsrJson, writeFileAtomic } from "@k8s/pki";
+import { initCa, parseCsrJson } from "@k8s/pki";
 import { DeployError } from "./errors.js";
 import type { Plan } from "./plan.js";
 import { certCsrJson, type PkiMaterial } from "./pki-build.js";
+import { StateStore, type RotationState } from "./state/store.js";
 
-export type RotationStep = "trust-both" | "reissued";
+export type { RotationState, RotationStep } from "./state/store.js";
 
-/** rotation.json: the step of each CA under rotation, by CA id. */
-export interface RotationState {
-  cas: Record<string, RotationStep>;
-}
-
-const fileId = (id: string): string => id.replace(/[^\w.-]/g, "_");
-const rotationFile = (stateDir: string): string => join(stateDir, "rotation.json");
-const nextCert = (pkiDir: string, id: string): string => join(pkiDir, `${fileId(id)}.next.pem`);
-const nextKey = (pkiDir: string, id: string): string => join(pkiDir, `${fileId(id)}.next-key.pem`);
-
+/** rotation.json of a state folder: the CAs under rotation and their step (none when absent). */
 export async function readRotation(stateDir: string): Promise<RotationState> {
-  const text = await readFile(rotationFile(stateDir), "utf8").catch((e: NodeJS.ErrnoException) => {
-    if (e.code === "ENOENT") return undefined;
-    throw e;
-  });
-  if (text === undefined) return { cas: {} };
-  try {
-    const o = JSON.parse(text) as RotationState;
-    for (const [id, step] of Object.entries(o.cas)) if (step !== "trust-both" && step !== "reissued") throw new Error(`${id}: unknown step ${String(step)}`);
-    return o;
-  } catch (e) {
-    throw new DeployError("inventory-invalid", `${rotationFile(stateDir)}: ${(e as Error).message}`, { field: "rotation", cause: e });
-  }
-}
-
-async function writeRotation(stateDir: string, r: RotationState): Promise<void> {
-  if (Object.keys(r.cas).length === 0) {
-    await rm(rotationFile(stateDir), { force: true });
-    return;
-  }
-  const sorted = Object.fromEntries(Object.entries(r.cas).sort(([a], [b]) => a.localeCompare(b)));
-  await writeFileAtomic(rotationFile(stateDir), Buffer.from(JSON.stringify({ cas: sorted }, null, 2) + "\n"), 0o600, true);
-}
-
-async function readNext(pkiDir: string, id: string): Promise<PkiMaterial> {
-  try {
-    return { cert: await readFile(nextCert(pkiDir, id), "utf8"), key: await readFile(nextKey(pkiDir, id), "utf8") };
-  } catch (e) {
-    throw new DeployError("inventory-invalid", `${pkiDir}: the new ${id} of the rotation is missing (${(e as Error).message}); run \`deploy rotate-ca start\` again`, { field: id, cause: e });
-  }
+  return new StateStore(stateDir).readRotation();
 }
 
 /** PEM bundle of distinct certificates, in order. */
@@ -83,17 +45,17 @@ export function trustBundle(pems: readonly string[]): string {
  * trusted (current first); once `reissued` the new one signs and comes first.
  */
 export async function rotationOverlay(
-  stateDir: string,
+  state: string | StateStore,
   kept: ReadonlyMap<string, PkiMaterial>,
 ): Promise<{ signing: Map<string, PkiMaterial>; trust: Map<string, string>; rotation: RotationState }> {
-  const rotation = await readRotation(stateDir);
-  const pkiDir = join(stateDir, "pki");
+  const store = typeof state === "string" ? new StateStore(state) : state;
+  const rotation = await store.readRotation();
   const signing = new Map<string, PkiMaterial>();
   const trust = new Map<string, string>();
   for (const [id, step] of Object.entries(rotation.cas)) {
     const current = kept.get(id);
-    if (!current) throw new DeployError("inventory-invalid", `${stateDir}: rotation.json rotates ${id}, which the state does not hold`, { field: id });
-    const next = await readNext(pkiDir, id);
+    if (!current) throw new DeployError("inventory-invalid", `${store.dir}: rotation.json rotates ${id}, which the state does not hold`, { field: id });
+    const next = await store.readNext(id);
     if (step === "trust-both") {
       trust.set(id, trustBundle([current.cert, next.cert]));
     } else {
@@ -120,32 +82,30 @@ export interface RotationOptions {
 
 /** Step 1: a new CA per rotated id, trusted beside the current one. Refuses while a rotation runs. */
 export async function startCaRotation(plan: Plan, stateDir: string, opts: RotationOptions = {}): Promise<string[]> {
-  const rotation = await readRotation(stateDir);
+  const store = new StateStore(stateDir);
+  const rotation = await store.readRotation();
   const running = Object.keys(rotation.cas);
   if (running.length > 0) {
     throw new DeployError("inventory-invalid", `a CA rotation is already under way (${running.map((id) => `${id}: ${rotation.cas[id]}`).join(", ")}); finish it first`, { field: "rotation" });
   }
   const ids = casOf(plan, opts.cas);
-  const pkiDir = join(stateDir, "pki");
   for (const id of ids) {
-    const current = await readFile(join(pkiDir, `${fileId(id)}.pem`), "utf8").catch(() => undefined);
-    if (current === undefined) throw new DeployError("inventory-invalid", `${pkiDir}: no ${id} to rotate (apply once first)`, { field: id });
+    if ((await store.readCert(id)) === undefined) throw new DeployError("inventory-invalid", `${store.pkiDir}: no ${id} to rotate (apply once first)`, { field: id });
   }
   const entropy = { ...(opts.now ? { now: opts.now } : {}), ...(opts.randomBytes ? { randomBytes: opts.randomBytes } : {}) };
   for (const id of ids) {
     const c = plan.certs.find((x) => x.id === id)!;
     const made = await initCa(parseCsrJson(certCsrJson(plan, c)), entropy);
-    // Key first: a crash leaves an unused key, and rotation.json is written last.
-    await writeFileAtomic(nextKey(pkiDir, id), Buffer.from(made.key), 0o600, true);
-    await writeFileAtomic(nextCert(pkiDir, id), Buffer.from(made.cert), 0o644, false);
+    // A crash leaves unused .next files; rotation.json is written last.
+    await store.writeNext(id, { cert: made.cert, key: made.key });
   }
-  await writeRotation(stateDir, { cas: Object.fromEntries(ids.map((id) => [id, "trust-both"])) });
+  await store.writeRotation({ cas: Object.fromEntries(ids.map((id) => [id, "trust-both"])) });
   return ids;
 }
 
 /** The rotation in progress and its CAs; an error when none is. */
-async function rotationUnderWay(stateDir: string): Promise<{ rotation: RotationState; ids: string[] }> {
-  const rotation = await readRotation(stateDir);
+async function rotationUnderWay(store: StateStore): Promise<{ rotation: RotationState; ids: string[] }> {
+  const rotation = await store.readRotation();
   const ids = Object.keys(rotation.cas);
   if (ids.length === 0) throw new DeployError("inventory-invalid", "no CA rotation is under way (deploy rotate-ca start)", { field: "rotation" });
   return { rotation, ids };
@@ -153,48 +113,44 @@ async function rotationUnderWay(stateDir: string): Promise<{ rotation: RotationS
 
 /** Step 2: the new CAs sign. The caller re-issues leaves (any apply does: they no longer verify against the signing CA). */
 export async function reissueCaRotation(stateDir: string): Promise<string[]> {
-  const { ids } = await rotationUnderWay(stateDir);
-  await writeRotation(stateDir, { cas: Object.fromEntries(ids.map((id) => [id, "reissued"])) });
+  const store = new StateStore(stateDir);
+  const { ids } = await rotationUnderWay(store);
+  await store.writeRotation({ cas: Object.fromEntries(ids.map((id) => [id, "reissued"])) });
   return ids;
 }
 
 /** Step 3: the new CAs replace the old ones for good; an old CA's certificate is kept as <id>.previous.pem, trusted by nobody, and its key is gone. */
 export async function finishCaRotation(stateDir: string): Promise<string[]> {
-  const { rotation, ids } = await rotationUnderWay(stateDir);
+  const store = new StateStore(stateDir);
+  const { rotation, ids } = await rotationUnderWay(store);
   const early = ids.filter((id) => rotation.cas[id] !== "reissued");
   if (early.length > 0) {
     throw new DeployError("inventory-invalid", `${early.join(", ")}: leaves are still signed by the old CA; run \`deploy rotate-ca reissue\` and apply before finishing`, { field: "rotation" });
   }
-  const pkiDir = join(stateDir, "pki");
   for (const id of ids) {
-    const next = await readNext(pkiDir, id);
-    const cur = { cert: join(pkiDir, `${fileId(id)}.pem`), key: join(pkiDir, `${fileId(id)}-key.pem`) };
-    const current = { cert: await readFile(cur.cert, "utf8") };
+    const next = await store.readNext(id);
+    const current = await store.requireCert(id);
     // Only the old certificate is kept, for the record; its key has no use any more. A run
     // after a crash may find the current files already replaced: keep the first record.
-    const previous = join(pkiDir, `${fileId(id)}.previous.pem`);
-    const havePrevious = await readFile(previous).then(() => true, () => false);
-    if (!havePrevious && new X509Certificate(current.cert).fingerprint256 !== new X509Certificate(next.cert).fingerprint256) {
-      await writeFileAtomic(previous, Buffer.from(current.cert), 0o644, false);
+    if (!(await store.hasPrevious(id)) && new X509Certificate(current).fingerprint256 !== new X509Certificate(next.cert).fingerprint256) {
+      await store.writePrevious(id, current);
     }
-    await writeFileAtomic(cur.key, Buffer.from(next.key), 0o600, true);
-    await writeFileAtomic(cur.cert, Buffer.from(next.cert), 0o644, false);
+    // The one deliberate replacement of a CA key: the rotation made every node trust the new one first.
+    await store.writeItems([[id, next]], { replaceCaKey: true });
   }
-  await writeRotation(stateDir, { cas: {} });
-  for (const id of ids) {
-    await rm(nextCert(pkiDir, id), { force: true });
-    await rm(nextKey(pkiDir, id), { force: true });
-  }
+  await store.writeRotation({ cas: {} });
+  for (const id of ids) await store.removeNext(id);
   return ids;
 }
 
 /** The CAs a `finish` would retire, by id: the current certificates of a rotation at its `reissued` step. */
 export async function retiringCas(stateDir: string): Promise<Map<string, string>> {
-  const rotation = await readRotation(stateDir);
+  const store = new StateStore(stateDir);
+  const rotation = await store.readRotation();
   const out = new Map<string, string>();
   for (const [id, step] of Object.entries(rotation.cas)) {
     if (step !== "reissued") continue;
-    out.set(id, await readFile(join(stateDir, "pki", `${fileId(id)}.pem`), "utf8"));
+    out.set(id, await store.requireCert(id));
   }
   return out;
 }

@@ -113,6 +113,7 @@ export {
   type StoppedLocalUnit,
 } from "./local-stop.js";
 export { localInventory, loadOrCreateState, loadState, renewBootstrapTokens, type StateOptions } from "./state.js";
+export { StateStore, STATE_FORMAT, stateFileName, type SecretsRecord, type StateFileKind } from "./state/store.js";
 export {
   startCaRotation,
   reissueCaRotation,

@@ -1,13 +1,12 @@
 // Render: the plan's files and units with their bytes, per node.
-import { randomBytes as nodeRandomBytes } from "node:crypto";
 import { join } from "node:path";
-import { buildTokenSecret, csrRbacObjects, generateToken, renderRbacYaml, type BootstrapToken } from "@k8s/bootstrap";
+import { buildTokenSecret, csrRbacObjects, renderRbacYaml } from "@k8s/bootstrap";
 import jsYaml from "js-yaml";
 import { DeployError } from "./errors.js";
-import { nodesWith } from "./inventory.js";
 import { buildPlan, findCert, type Plan, type PlannedFile, type Template } from "./plan.js";
 import { buildPki, pkiItem, type BuildPkiOptions, type Pki } from "./pki-build.js";
 import type { RenderedFile, RenderedNode } from "./rendered.js";
+import { clusterSecrets } from "./state/secrets.js";
 import type { Inventory } from "./inventory.js";
 import { approverRbacYaml, approverUnit } from "./render/approver.js";
 import { containerdConfig, containerdUnit } from "./render/containerd.js";
@@ -177,14 +176,7 @@ function renderFile(c: RenderContext, f: PlannedFile, tokenTtl: string): Rendere
   }
 }
 
-/** The cluster-wide secrets, drawn once from `randomBytes`. */
-export function clusterSecrets(plan: Plan, opts: { now?: () => Date; randomBytes?: (n: number) => Uint8Array } = {}): ClusterSecrets {
-  const random = opts.randomBytes ?? ((n: number) => nodeRandomBytes(n));
-  const encryptionKey = Buffer.from(random(32)).toString("base64");
-  const tokens = new Map<string, BootstrapToken>();
-  if (plan.inventory.kubeletCerts === "bootstrap") for (const w of nodesWith(plan.inventory, "worker")) tokens.set(w.name, generateToken(random));
-  return { encryptionKey, tokens, now: (opts.now ?? (() => new Date()))() };
-}
+export { clusterSecrets } from "./state/secrets.js";
 
 /** Every node's files (with bytes, or the local path of a binary) and units. */
 export function renderCluster(plan: Plan, opts: RenderOptions): RenderedNode[] {

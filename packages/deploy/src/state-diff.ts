@@ -1,11 +1,11 @@
 // State diff: which certificates the next `deploy apply` would issue from a
 // kept state folder, and why, without issuing or writing anything.
-import { readFile, readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { rotationOverlay } from "./ca-rotation.js";
-import { DeployError } from "./errors.js";
 import { keptLeafMismatch, type PkiMaterial } from "./pki-build.js";
 import type { Plan } from "./plan.js";
+import { StateStore } from "./state/store.js";
+
+export { stateFileId } from "./state/store.js";
 
 /** One certificate (or key pair) of the plan and what apply would do about it. */
 export interface StateDiffEntry {
@@ -63,9 +63,6 @@ export function formatStateDiff(diff: StateDiff, stateDir: string): string {
   return out.join("\n") + "\n";
 }
 
-/** A certificate id as a file name in `<state>/pki` (as the state folder names them). */
-export const stateFileId = (id: string): string => id.replace(/[^\w.-]/g, "_");
-
 /**
  * Reads what `<dir>/pki` keeps of the plan (`<id>.pem` and `<id>-key.pem`,
  * and during a CA rotation the CA apply signs with), read-only. A missing
@@ -73,25 +70,11 @@ export const stateFileId = (id: string): string => id.replace(/[^\w.-]/g, "_");
  * is refused, as apply refuses it.
  */
 export async function loadKeptPki(plan: Plan, dir: string): Promise<Map<string, PkiMaterial>> {
-  const pkiDir = join(dir, "pki");
-  const present = new Set(
-    await readdir(pkiDir).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") return [] as string[];
-      throw new DeployError("inventory-invalid", `cannot read ${pkiDir}: ${e.message}`, { cause: e, field: "state" });
-    }),
-  );
-  const kept = new Map<string, PkiMaterial>();
-  for (const c of plan.certs) {
-    const cert = `${stateFileId(c.id)}.pem`;
-    const key = `${stateFileId(c.id)}-key.pem`;
-    if (present.has(cert) && present.has(key)) kept.set(c.id, { cert: await readFile(join(pkiDir, cert), "utf8"), key: await readFile(join(pkiDir, key), "utf8") });
-  }
-  if (kept.size === 0 && present.size > 0) {
-    throw new DeployError("inventory-invalid", `${pkiDir} holds a PKI that does not match this inventory; apply would refuse to create new CAs there`, { field: "state" });
-  }
+  const store = new StateStore(dir);
+  const kept = await store.readKept(plan.certs.map((c) => c.id), "inspect");
   if (kept.size === 0) return kept;
   // During a CA rotation apply signs with the next CA once it is `reissued`: compare with that one.
-  const { signing } = await rotationOverlay(dir, kept);
+  const { signing } = await rotationOverlay(store, kept);
   for (const [id, m] of signing) kept.set(id, m);
   return kept;
 }
