@@ -69,7 +69,7 @@ const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefin
  * field existed) is the current one, a newer one is refused so an old binary
  * never rewrites a file it does not understand.
  */
-export function checkFormat(path: string, o: unknown): void {
+function checkFormat(path: string, o: unknown): void {
   if (typeof o !== "object" || o === null || Array.isArray(o)) throw new Error("not a JSON object");
   const f = (o as { format?: unknown }).format;
   if (f === undefined) return;
