@@ -2,7 +2,7 @@
 export { PkiError, isPkiError, CFSSL_CODES, CFSSL_MESSAGES, type PkiErrorCode, type PkiErrorOptions } from "./errors.js";
 export { encodePem, encodePemBlock, decodePem, decodePemBlocks, goBytesToString, type PemBlock, type PemDecodeResult } from "./pem.js";
 export { parseGoDuration, formatGoDuration } from "./go/time.js";
-export { parseGoIp, formatIp, ipForSan } from "./go/net.js";
+export { parseGoIp, parseGoCidr, formatIp, ipForSan, type GoCidr } from "./go/net.js";
 export { classifyHost, splitHosts } from "./csr/hosts.js";
 export { generateKey, validateKeyRequest, defaultKeyRequest, type KeyRequest } from "./keys/key-request.js";
 export { parsePrivateKeyPem, encodePrivateKeyPem, fromKeyObject, type PrivateKey, type KeyAlgo } from "./keys/private-key.js";
