@@ -2,7 +2,8 @@
 // what Go returns for each text (checked against Go's own pem.Decode when they
 // were written; test/pki/go-differential.test.ts checks thousands more in CI).
 import { describe, expect, it } from "vitest";
-import { decodePem, decodePemBlocks, encodePem, encodePemBlock } from "@k8s/pki";
+import { decodePem, decodePemBlocks, encodePem } from "@k8s/pki";
+import { encodePemBlock } from "../../packages/pki/src/pem.js";
 
 const B = "-----BEGIN X-----\n";
 const E = "-----END X-----\n";

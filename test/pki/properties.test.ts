@@ -13,7 +13,6 @@ import {
   encodePem,
   formatGoDuration,
   generateKeyAndCsr,
-  hostsToSans,
   isPkiError,
   parseCertificateDer,
   parseCertificatePem,
@@ -25,6 +24,7 @@ import {
   parseSigningConfig,
   requestSubject,
 } from "@k8s/pki";
+import { hostsToSans } from "../../packages/pki/src/csr/request.js";
 import { repoRoot } from "../helpers/cfssl.js";
 
 const RUNS = 300;

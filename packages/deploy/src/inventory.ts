@@ -1,7 +1,7 @@
 // Inventory: the one input of the deployer, in YAML or JSON, validated with
 // errors that name the field (`nodes[2].address: ...`).
 import { readFile } from "node:fs/promises";
-import { parseGoDuration } from "@k8s/pki";
+import { formatIp, parseGoCidr, parseGoDuration, parseGoIp } from "@k8s/pki";
 import jsYaml from "js-yaml";
 import { DeployError } from "./errors.js";
 import { parseRenewal, type RenewalSettings } from "./render/renewal-timer.js";
@@ -69,36 +69,33 @@ export const DEFAULT_VERSIONS: Readonly<ComponentVersions> = {
 const invalid = (field: string, message: string): DeployError => new DeployError("inventory-invalid", `${field}: ${message}`, { field });
 
 // ---- IPv4 and CIDR helpers (the deployer is IPv4-only for now) ----
+// IPv4 views over @k8s/pki's port of Go's net.ParseIP/ParseCIDR, the one IP
+// parser of the monorepo: an address is IPv4 here when Go reads it as dotted
+// IPv4 (4 bytes), so IPv6, v4-mapped forms and zones stay refused.
+
+const ipv4ToNumber = (b: Uint8Array): number => ((b[0]! * 256 + b[1]!) * 256 + b[2]!) * 256 + b[3]!;
 
 /** Parses dotted-quad IPv4; undefined when it is not one. */
 export function parseIpv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const part = m[i]!;
-    if (part.length > 1 && part.startsWith("0")) return undefined;
-    const v = Number(part);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
+  const ip = parseGoIp(s);
+  return ip?.length === 4 ? ipv4ToNumber(ip) : undefined;
 }
 
-export const formatIpv4 = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+export const formatIpv4 = (n: number): string => formatIp(Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255));
 
 export interface Cidr {
   base: number;
   prefix: number;
 }
 
+/**
+ * An IPv4 CIDR as Go's net.ParseCIDR reads it, with the prefix length written
+ * in one or two digits (Go takes any number of leading zeros; "/08" passes here too).
+ */
 export function parseCidr(s: string): Cidr | undefined {
-  const m = /^([^/]+)\/(\d{1,2})$/.exec(s);
-  if (!m) return undefined;
-  const base = parseIpv4(m[1]!);
-  const prefix = Number(m[2]);
-  if (base === undefined || prefix > 32) return undefined;
-  return { base, prefix };
+  if (!/^[^/]+\/\d{1,2}$/.test(s)) return undefined;
+  const c = parseGoCidr(s);
+  return c?.ip.length === 4 ? { base: ipv4ToNumber(c.ip), prefix: c.bits } : undefined;
 }
 
 const cidrSize = (c: Cidr): number => 2 ** (32 - c.prefix);

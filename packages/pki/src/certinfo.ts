@@ -2,7 +2,7 @@
 // and of a certificate request, with cfssl's key names and value formats.
 import { OID } from "./asn1/oids.js";
 import type { ParsedCsr } from "./csr/parse.js";
-import { formatIp } from "./go/hosts.js";
+import { formatIp } from "./go/net.js";
 import { goSignatureAlgorithmName } from "./keys/signature.js";
 import { encodePem } from "./pem.js";
 import type { Certificate } from "./x509/certificate.js";

@@ -4,8 +4,8 @@ import { defaultSigningProfile, type SigningConfig } from "./config/signing-conf
 import { generateKeyAndCsr } from "./csr/generate.js";
 import { type CertificateRequest, validateCaSubject } from "./csr/request.js";
 import { PkiError } from "./errors.js";
-import { parseGoDuration, formatGoDuration } from "./go/duration.js";
-import { formatIp } from "./go/hosts.js";
+import { parseGoDuration, formatGoDuration } from "./go/time.js";
+import { formatIp } from "./go/net.js";
 import { encodePrivateKeyPem, type PrivateKey } from "./keys/private-key.js";
 import type { Entropy } from "./signer/clock.js";
 import { LocalSigner } from "./signer/local-signer.js";

@@ -4,7 +4,7 @@
 // kube-apiserver must see the same block in the same bytes: a reader that is
 // merely close to Go's picks another block in crafted text.
 import { isUtf8 } from "node:buffer";
-import { goBase64ErrorOffset } from "./base64.js";
+import { goBase64ErrorOffset } from "./go/base64.js";
 import { PkiError, type PkiErrorCode } from "./errors.js";
 
 export interface PemBlock {

@@ -2,7 +2,8 @@
 // (config.KeyUsage / config.ExtKeyUsage) to Go's x509.KeyUsage bits and
 // RFC 5280 EKU OIDs.
 import { describe, expect, it } from "vitest";
-import { EXT_KEY_USAGES, KEY_USAGES, resolveUsages } from "@k8s/pki";
+import { resolveUsages } from "@k8s/pki";
+import { EXT_KEY_USAGES, KEY_USAGES } from "../../../packages/pki/src/config/usages.js";
 
 // Go's x509.KeyUsage: 1 << (RFC 5280 bit number).
 const KU = { digitalSignature: 1, contentCommitment: 2, keyEncipherment: 4, dataEncipherment: 8, keyAgreement: 16, certSign: 32, crlSign: 64, encipherOnly: 128, decipherOnly: 256 };

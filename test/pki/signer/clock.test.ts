@@ -1,8 +1,7 @@
 // Unit tests of packages/pki/src/signer/clock.ts: Go's time.Round(time.Minute)
 // rounds halfway values up, which is where cfssl's notBefore comes from.
 import { describe, expect, it } from "vitest";
-import { roundToMinute } from "@k8s/pki";
-import { addDuration } from "../../../packages/pki/src/signer/clock.js";
+import { addDuration, roundToMinute } from "../../../packages/pki/src/signer/clock.js";
 
 describe("roundToMinute (Go's Time.Round(time.Minute))", () => {
   it.each([

@@ -2,8 +2,8 @@
 // order and encoding/asn1's string types, read back with an independent DER
 // walker (test/helpers/der-walk.ts).
 import { describe, expect, it } from "vitest";
-import { emptyName, encodeName, formatName, type DistinguishedName } from "@k8s/pki";
-import { isPrintable } from "../../../packages/pki/src/x509/name.js";
+import { emptyName, type DistinguishedName } from "@k8s/pki";
+import { encodeName, formatName, isPrintable } from "../../../packages/pki/src/x509/name.js";
 import { decodeDer, oid, printableString, seq, set } from "../../../packages/pki/src/asn1/der.js";
 import { parseCertificateName, parseCsrName, parseName } from "../../../packages/pki/src/x509/name.js";
 import { tlv } from "../../../packages/pki/src/asn1/der.js";

@@ -15,6 +15,8 @@ function fetchPeerCertificate(domain: string): Promise<Buffer> {
   }
   return new Promise((resolve, reject) => {
     // SNI carries host names only (RFC 6066 3), as Go's tls sends it: an IP as servername is what Node warns about (DEP0123).
+    // Node's own isIP decides here, not @k8s/pki's parseGoIp: the warning follows isIP, which also takes zoned IPv6
+    // (fe80::1%eth0) that Go's net.ParseIP refuses, so the Go parser would hand Node a servername it warns about.
     const sni = isIP(host) === 0 ? { servername: host } : {};
     const sock = connect({ host, port, ...sni, rejectUnauthorized: false, timeout: 10_000 }, () => {
       const der = sock.getPeerCertificate().raw;

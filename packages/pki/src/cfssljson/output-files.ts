@@ -1,8 +1,8 @@
 // cfssljson: which files a cfssl JSON response becomes (names, contents,
 // modes), decided as a pure function; writing them is in write-files.ts.
 import { PkiError } from "../errors.js";
-import { parseGoJson } from "../go/json.js";
-import { goBase64ErrorOffset } from "../base64.js";
+import { parseGoJson } from "../go/json/value.js";
+import { goBase64ErrorOffset } from "../go/base64.js";
 
 export interface OutputFile {
   /** Path relative to the output folder, e.g. `ca-key.pem`. */

@@ -1,9 +1,9 @@
 // cfssl 1.6.5's config.Config as Go types, for json.Unmarshal in document order (unmarshalGoJson).
 import { PkiError } from "../errors.js";
-import { goTimeQuote } from "../go/duration.js";
-import { goQuote } from "../go/quote.js";
-import type { GoField, GoType } from "../go/json-decode.js";
-import { compileGoRegexp } from "./go-regexp.js";
+import { goTimeQuote } from "../go/time.js";
+import { goQuote } from "../go/strconv.js";
+import type { GoField, GoType } from "../go/json/decode.js";
+import { compileGoRegexp } from "../go/regexp.js";
 
 const str: GoType = { kind: "string", name: "string" };
 const bool: GoType = { kind: "bool", name: "bool" };

@@ -1,12 +1,12 @@
 // SigningConfig: cfssl's ca-config.json ("signing" default and profiles),
 // decoded with Go JSON semantics and checked with cfssl's rules and messages.
 import { PkiError } from "../errors.js";
-import { parseGoDuration } from "../go/duration.js";
-import { goIntToNumber, goZero, unmarshalGoJson } from "../go/json-decode.js";
-import { goQuote } from "../go/quote.js";
+import { parseGoDuration } from "../go/time.js";
+import { goIntToNumber, goZero, unmarshalGoJson } from "../go/json/decode.js";
+import { goQuote } from "../go/strconv.js";
 import type { CertificatePolicy, PolicyQualifier } from "../x509/extensions.js";
 import { CONFIG_TYPE } from "./config-types.js";
-import { compileGoRegexp } from "./go-regexp.js";
+import { compileGoRegexp } from "../go/regexp.js";
 import { resolveUsages } from "./usages.js";
 import { ZLINT_LINT_NAMES } from "./zlint-names.js";
 

@@ -1,8 +1,8 @@
 // CertificateRequest: cfssl's CSR JSON (csr.CertificateRequest), decoded with
 // Go JSON semantics, and the subject and SANs it turns into.
 import { PkiError } from "../errors.js";
-import { goIntToNumber, goZero, unmarshalGoJson, type GoField, type GoType } from "../go/json-decode.js";
-import { classifyHost } from "../go/hosts.js";
+import { goIntToNumber, goZero, unmarshalGoJson, type GoField, type GoType } from "../go/json/decode.js";
+import { classifyHost } from "./hosts.js";
 import { defaultKeyRequest, type KeyRequest } from "../keys/key-request.js";
 import { OID } from "../asn1/oids.js";
 import { emptyName, type DistinguishedName } from "../x509/name.js";

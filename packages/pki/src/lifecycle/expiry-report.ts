@@ -1,6 +1,6 @@
 // The expiry report of `certs check`: rows sorted by expiry, each with its
 // signing CA among the certificates found, and the checks against a threshold.
-import { formatIp } from "../go/hosts.js";
+import { formatIp } from "../go/net.js";
 import type { FoundCertificate } from "./inventory-certs.js";
 import { findIssuer, isSelfSigned } from "./issuer.js";
 

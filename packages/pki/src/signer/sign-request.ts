@@ -1,5 +1,5 @@
 // SignRequest: what a caller asks a signer for (cfssl's signer.SignRequest).
-import { unmarshalGoJson, type GoType } from "../go/json-decode.js";
+import { unmarshalGoJson, type GoType } from "../go/json/decode.js";
 import { CSR_NAME_TYPE, type CsrName } from "../csr/request.js";
 
 /** Replaces the CSR's subject field by field (cfssl's signer.Subject); empty fields keep the CSR's values. */

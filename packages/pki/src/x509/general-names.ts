@@ -2,7 +2,8 @@
 // marshalSANs order (DNS, email, IP, URI) and decoded without dropping any type.
 import { Der, ctxPrim, readTlv, seq, TAG } from "../asn1/der.js";
 import { PkiError, type PkiErrorCode } from "../errors.js";
-import { formatIp, ipForSan, parseGoSanUri } from "../go/hosts.js";
+import { formatIp, ipForSan } from "../go/net.js";
+import { formatGoUrl, fromByteString, parseGoUrl } from "../go/url.js";
 
 /** The SANs of a certificate or request, grouped as Go's x509 groups them. */
 export interface SubjectAltNames {
@@ -25,6 +26,29 @@ function ia5(s: string, what: string): Buffer {
     if (s.charCodeAt(i) > 0x7f) throw new PkiError("csr-bad-request", `x509: ${JSON.stringify(s)} cannot be encoded as an IA5String`, { field: what });
   }
   return Buffer.from(s, "latin1");
+}
+
+/**
+ * How Go's x509 reads a URI SAN: `url.Parse` (Go 1.26 defaults, so the first
+ * colon of an http(s) host starts the port), refused when the host is not a
+ * plain domain (domainToReverseLabels), then `URL.String()`.
+ *
+ * @param bytes the IA5String's bytes, one character per byte.
+ * @returns the URI as Go prints it, or the reason Go refuses the SAN
+ *   (`invalid domain` as Go says it; a parse failure in our own words).
+ */
+function parseGoSanUri(bytes: string): { uri: string } | { error: string } {
+  const u = parseGoUrl(bytes, { strictColons: true });
+  if (u === undefined) return { error: `parse ${JSON.stringify(bytes)}: not a URL Go's url.Parse accepts` };
+  if (u.host !== "" && !validReverseLabels(u.host)) return { error: "invalid domain" };
+  return { uri: fromByteString(formatGoUrl(u)) };
+}
+
+// x509's domainToReverseLabels: no empty label (so no leading, trailing or
+// doubled dot) and only the bytes 33..126.
+function validReverseLabels(host: string): boolean {
+  if (!/^[\x21-\x7e]+$/.test(host)) return false;
+  return !host.split(".").some((l) => l === "");
 }
 
 /**

@@ -1,8 +1,13 @@
-// Go's encoding/json Unmarshal into a described Go type: document order, repeated keys, merging and error rules.
+// Go's encoding/json Unmarshal into a described Go type (Go 1.26, decode.go):
+// document order, repeated keys, merging and error rules, so cfssl's JSON
+// inputs are accepted, merged and refused exactly as cfssl's Go structs are.
 
 import { goBase64ErrorOffset } from "../base64.js";
-import { PkiError } from "../errors.js";
-import { checkGoJsonSyntax, foldName, parseGoJson, readGoJsonString } from "./json.js";
+import { PkiError } from "../../errors.js";
+import { foldName } from "./fold.js";
+import { checkGoJsonSyntax } from "./scanner.js";
+import { readGoJsonString } from "./string.js";
+import { parseGoJson } from "./value.js";
 
 /**
  * A Go type as json.Unmarshal sees it. `name` is what reflect's Type.String()

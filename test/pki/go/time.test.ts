@@ -2,7 +2,7 @@
 
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { parseGoDuration, formatGoDuration } from "../../../packages/pki/src/go/duration.js";
+import { parseGoDuration, formatGoDuration } from "../../../packages/pki/src/go/time.js";
 import { PkiError } from "../../../packages/pki/src/errors.js";
 
 const NS = 1n;

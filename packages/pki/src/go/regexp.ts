@@ -1,9 +1,10 @@
-// Go regexp (RE2 syntax) for name_whitelist, run on JavaScript's engine: the
-// pattern is translated where the two differ (leading flag groups, \A, \z,
-// \Q..\E, POSIX classes, \pL, (?P<name>), escaped punctuation), and refused
-// where Go refuses it (lookaround, backreferences, repeat counts over 1000).
-// Constructs with no JavaScript equivalent (ungreedy (?U), flags inside the
-// pattern) are refused too, so a pattern is never silently given another meaning.
+// Go's regexp (Go 1.26; RE2 syntax as regexp/syntax parses it) for cfssl's
+// name_whitelist, run on JavaScript's engine: the pattern is translated where
+// the two differ (leading flag groups, \A, \z, \Q..\E, POSIX classes, \pL,
+// (?P<name>), escaped punctuation), and refused where Go refuses it
+// (lookaround, backreferences, repeat counts over 1000). Constructs with no
+// JavaScript equivalent (ungreedy (?U), flags inside the pattern) are refused
+// too, so a pattern is never silently given another meaning.
 
 const CATEGORIES = new Set([
   "C", "Cc", "Cf", "Co", "Cs", "L", "Ll", "Lm", "Lo", "Lt", "Lu", "M", "Mc", "Me", "Mn", "N", "Nd", "Nl", "No",

@@ -1,4 +1,5 @@
-// Go's strconv.Quote (fmt's %q for a string), for error texts that quote user input.
+// Go's strconv (Go 1.26): strconv.Quote (fmt's %q for a string), for error
+// texts that quote user input as cfssl prints them.
 
 const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 const HEX = "0123456789abcdef";

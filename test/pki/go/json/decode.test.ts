@@ -1,8 +1,8 @@
 // Tests for unmarshalGoJson: Go 1.26 encoding/json's Unmarshal rules (document order, saved type errors,
 // UnmarshalJSON errors that end decoding, repeated keys merging, null per kind). Expected texts are Go's.
 import { describe, expect, it } from "vitest";
-import { goZero, unmarshalGoJson, type GoType } from "../../../packages/pki/src/go/json-decode.js";
-import { PkiError } from "../../../packages/pki/src/errors.js";
+import { goZero, unmarshalGoJson, type GoType } from "../../../../packages/pki/src/go/json/decode.js";
+import { PkiError } from "../../../../packages/pki/src/errors.js";
 
 const str: GoType = { kind: "string", name: "string" };
 const int: GoType = { kind: "int", name: "int", bits: 64 };

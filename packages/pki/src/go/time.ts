@@ -1,4 +1,6 @@
-// Go time.Duration text: time.ParseDuration and Duration.String, ported byte for byte.
+// Go's time package (Go 1.26), the duration half: time.ParseDuration,
+// Duration.String and time's own quote, ported byte for byte because cfssl's
+// expiry strings ("8760h") and their error texts go through them.
 
 import { PkiError } from "../errors.js";
 

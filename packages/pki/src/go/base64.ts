@@ -1,4 +1,4 @@
-// Base64 as Go's encoding/base64 StdEncoding decodes it, for the error
+// Go's encoding/base64 (Go 1.26): where StdEncoding's decoder fails, for the error
 // offsets cfssl and cfssljson print ("illegal base64 data at input byte N").
 
 const isB64 = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2b || c === 0x2f;
