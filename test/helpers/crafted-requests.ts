@@ -589,13 +589,14 @@ export function craftedRequests(opts: CraftOptions): CraftedRequest[] {
 
   // --- 1. PEM framing -----------------------------------------------------------------------------------------
   const T = "CERTIFICATE REQUEST";
-  // A request whose DER length is not a multiple of 3, so its base64 ends with padding.
+  // A request whose DER length is not a multiple of 3, so its base64 ends with padding. The ECDSA signature's
+  // length varies by a byte or two per signing, so three tries can all land on multiples of 3: try many.
   const padded = (() => {
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 64; i++) {
       const c = csr({ subjectRdns: [...nodeSubject(node), [[OIDS.organizationalUnit, "x".repeat(i + 1)]]] });
       if (c.der.length % 3 !== 0) return c;
     }
-    throw new Error("unreachable: three consecutive lengths are multiples of 3");
+    throw new Error("unreachable: 64 signed requests all have lengths that are multiples of 3");
   })();
   for (const [shape, good, bad] of [
     ["client", goodClient, evilClient],
