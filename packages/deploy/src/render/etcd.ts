@@ -1,12 +1,12 @@
 // etcd: one member per etcd node, TLS on client and peer URLs, no plaintext listener.
+import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../components/well-known.js";
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
 
 export function etcdFlags(c: RenderContext): string[] {
-  const { node, paths, ids, plan } = c;
-  const classic = c.inv.pki.layout === "classic";
-  const server = classic ? "etcd" : `etcd-server-${node.name}`;
-  const peer = classic ? "etcd" : `etcd-peer-${node.name}`;
+  const { node, paths, ids, plan, layout } = c;
+  const server = layout.etcdServer(node.name);
+  const peer = layout.etcdPeer(node.name);
   const ca = paths.certPath(ids.etcdCa);
   return [
     `--name=${node.name}`,
@@ -19,10 +19,10 @@ export function etcdFlags(c: RenderContext): string[] {
     `--peer-key-file=${paths.keyPath(peer)}`,
     `--peer-trusted-ca-file=${ca}`,
     "--peer-client-cert-auth=true",
-    `--listen-client-urls=https://${node.address}:2379`,
-    `--advertise-client-urls=https://${node.address}:2379`,
-    `--listen-peer-urls=https://${node.address}:2380`,
-    `--initial-advertise-peer-urls=https://${node.address}:2380`,
+    `--listen-client-urls=https://${node.address}:${ETCD_CLIENT_PORT}`,
+    `--advertise-client-urls=https://${node.address}:${ETCD_CLIENT_PORT}`,
+    `--listen-peer-urls=https://${node.address}:${ETCD_PEER_PORT}`,
+    `--initial-advertise-peer-urls=https://${node.address}:${ETCD_PEER_PORT}`,
     `--initial-cluster=${plan.derived.etcdInitialCluster}`,
     `--initial-cluster-token=${c.inv.clusterName}-etcd`,
     "--initial-cluster-state=new",

@@ -1,5 +1,6 @@
 // kubelet: everything in a KubeletConfiguration (v1beta1) file; only the flags that have no config field.
 import jsYaml from "js-yaml";
+import { KUBELET_HEALTHZ_PORT, KUBELET_PORT } from "../components/well-known.js";
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
 
@@ -12,10 +13,10 @@ export function kubeletConfigObject(c: RenderContext): Record<string, unknown> {
     apiVersion: "kubelet.config.k8s.io/v1beta1",
     kind: "KubeletConfiguration",
     address: node.address,
-    port: 10250,
+    port: KUBELET_PORT,
     readOnlyPort: 0,
     healthzBindAddress: node.address,
-    healthzPort: 10248,
+    healthzPort: KUBELET_HEALTHZ_PORT,
     authentication: {
       anonymous: { enabled: false },
       webhook: { enabled: true, cacheTTL: "2m0s" },
