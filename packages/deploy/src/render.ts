@@ -33,16 +33,10 @@ export interface RenderOptions {
   local?: { root: string };
 }
 
-/** Units local mode cannot run on a development machine (they need a container runtime, nftables, root). */
-export const LOCAL_MODE_SKIPPED_UNITS: readonly string[] = [
-  "containerd.service",
-  "kube-proxy.service",
-  // Timers need systemd; their services go with them.
-  "k8s-pki-certs-check.timer",
-  "k8s-pki-certs-check.service",
-  "k8s-pki-certs-renew.timer",
-  "k8s-pki-certs-renew.service",
-];
+/** Units local mode cannot run on a development machine: those of the components it skips (they need a container runtime, nftables, root, systemd). */
+export const LOCAL_MODE_SKIPPED_UNITS: readonly string[] = COMPONENTS.filter((c) => c.skippedInLocalMode).flatMap((c) =>
+  Object.keys(c.templates).filter((t) => t.endsWith(".service") || t.endsWith(".timer")),
+);
 
 /** Every component's templates, by name. */
 const TEMPLATES: ReadonlyMap<Template, (c: RenderContext) => string> = new Map(

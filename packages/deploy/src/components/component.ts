@@ -59,6 +59,8 @@ export interface Component {
   /** Per unit: the probe that says a restarted unit serves again; units without one are ready once running. */
   readiness?: Readonly<Record<string, (p: ProbeContext, node: { address: string }) => Probe>>;
   verify?: ComponentChecks;
+  /** Local mode (RenderOptions.local) leaves its units out: they need a container runtime, nftables, root or systemd. */
+  skippedInLocalMode?: boolean;
   /** Paths its units name that the plan does not ship: data folders, sockets, files it writes itself, files the operator provides. */
   runtimePaths?(plan: Plan, node: PlanNode): string[];
   /** Files it ships that no unit names: tools for operators, binaries found through PATH. */

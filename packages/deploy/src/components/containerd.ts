@@ -24,6 +24,7 @@ export const containerd: Component = {
       cniConf,
     ]);
   },
+  skippedInLocalMode: true,
   templates: {
     "containerd.service": containerdUnit,
     "containerd-config.toml": containerdConfig,

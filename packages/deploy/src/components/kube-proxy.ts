@@ -18,6 +18,7 @@ export const kubeProxy: Component = {
       b.config(KUBE_PROXY_CONFIG_PATH, "kube-proxy-config.yaml"),
     ]);
   },
+  skippedInLocalMode: true,
   templates: {
     "kube-proxy.service": kubeProxyUnit,
     "kube-proxy-config.yaml": kubeProxyConfig,

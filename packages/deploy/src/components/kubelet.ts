@@ -4,15 +4,19 @@
 // Verified by the nodes the API server lists.
 import { nodesWith } from "../inventory.js";
 import { bootstrapKubeconfig, certKubeconfig } from "../render/kubeconfig.js";
-import { KUBELET_CONFIG_PATH, kubeletConfig, kubeletUnit } from "../render/kubelet.js";
+import { KUBELET_CERT_DIR, KUBELET_CONFIG_PATH, kubeletConfig, kubeletUnit } from "../render/kubelet.js";
 import type { Component } from "./component.js";
 import { errorText } from "./verify-context.js";
 import { KUBELET_HEALTHZ_PORT, KUBELET_PORT } from "./well-known.js";
 
-export { KUBELET_HEALTHZ_PORT, KUBELET_PORT };
+export { KUBELET_CERT_DIR, KUBELET_HEALTHZ_PORT, KUBELET_PORT };
 
-/** Where a bootstrapping kubelet keeps the certificates it gets (its --cert-dir). */
-export const KUBELET_BOOTSTRAP_CERT_DIR = "/var/lib/kubelet/pki";
+/**
+ * What a bootstrapped kubelet writes in {@link KUBELET_CERT_DIR}: its client
+ * certificate (and key), its serving certificate once a serving CSR is
+ * approved, or its self-signed serving certificate when it does not ask for one.
+ */
+export const KUBELET_OWN_CERTS: readonly string[] = ["kubelet-client-current.pem", "kubelet-server-current.pem", "kubelet.crt"];
 
 export const kubelet: Component = {
   name: "kubelet",
@@ -45,5 +49,5 @@ export const kubelet: Component = {
     },
   },
   // TLS bootstrap: the kubelet writes its kubeconfig and certificates itself.
-  runtimePaths: (plan) => (plan.inventory.kubeletCerts === "bootstrap" ? [plan.paths.kubeconfig.kubelet, KUBELET_BOOTSTRAP_CERT_DIR] : []),
+  runtimePaths: (plan) => (plan.inventory.kubeletCerts === "bootstrap" ? [plan.paths.kubeconfig.kubelet, KUBELET_CERT_DIR] : []),
 };

@@ -16,11 +16,13 @@ export const renewalTimers: Component = {
     if (b.has("master")) b.unit(CHECK_TIMER, [b.config(`${b.paths.units}/${CHECK_SERVICE}`, CHECK_SERVICE), b.bin("k8s-pki")]);
     if (r.renew?.node === b.node.name) b.unit(RENEW_TIMER, [b.config(`${b.paths.units}/${RENEW_SERVICE}`, RENEW_SERVICE), b.bin("k8s-pki")]);
   },
+  // Timers need systemd; their services go with them.
+  skippedInLocalMode: true,
   templates: {
-    [CHECK_SERVICE]: (c) => checkService(c.bin("k8s-pki"), c.inv.renewal!, checkedDirs(c.node)),
     [CHECK_TIMER]: (c) => renewalTimer(CHECK_SERVICE, c.inv.renewal!, "certificate expiry check"),
-    [RENEW_SERVICE]: (c) => renewService(c.bin("k8s-pki"), c.inv.renewal!),
+    [CHECK_SERVICE]: (c) => checkService(c.bin("k8s-pki"), c.inv.renewal!, checkedDirs(c.node)),
     [RENEW_TIMER]: (c) => renewalTimer(RENEW_SERVICE, c.inv.renewal!, "renew and apply certificates near expiry"),
+    [RENEW_SERVICE]: (c) => renewService(c.bin("k8s-pki"), c.inv.renewal!),
   },
   // The textfile collector folder it writes; the state folder, inventory and SSH files the operator keeps on the renewing node.
   runtimePaths: (plan, node) => {
