@@ -1,11 +1,11 @@
 // containerd with runc and the CNI plugins on every worker (render/containerd.ts),
 // and the CNI config that hands pods to flannel (render/flannel.ts).
-import { containerdConfig, containerdUnit } from "../render/containerd.js";
+import { CNI_CONF_DIR, CONTAINERD_CONFIG_PATH, containerdConfig, containerdUnit } from "../render/containerd.js";
 import { flannelConflist } from "../render/flannel.js";
 import type { Component } from "./component.js";
 
-export const CONTAINERD_CONFIG_PATH = "/etc/containerd/config.toml";
-export const CNI_CONFLIST_PATH = "/etc/cni/net.d/10-flannel.conflist";
+export { CONTAINERD_CONFIG_PATH };
+export const CNI_CONFLIST_PATH = `${CNI_CONF_DIR}/10-flannel.conflist`;
 const CNI_PLUGINS = ["bridge", "host-local", "loopback", "portmap", "flannel"];
 
 export const containerd: Component = {

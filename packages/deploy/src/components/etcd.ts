@@ -6,7 +6,7 @@ import { https } from "../https-probe.js";
 import { nodesWith } from "../inventory.js";
 import { pkiItem, trustPem } from "../pki-build.js";
 import { pkiLayout } from "../pki-layouts.js";
-import { etcdUnit } from "../render/etcd.js";
+import { ETCD_DATA_DIR, etcdUnit } from "../render/etcd.js";
 import type { Component } from "./component.js";
 import { httpsProbe } from "./readiness-probe.js";
 import { errorText } from "./verify-context.js";
@@ -73,7 +73,7 @@ export const etcd: Component = {
       );
     },
   },
-  runtimePaths: () => ["/var/lib/etcd"],
+  runtimePaths: () => [ETCD_DATA_DIR],
   unnamedFiles: (plan) => {
     const client = pkiLayout(plan.inventory).ids.etcdctlClient;
     return [`${plan.paths.bin}/etcdctl`, plan.paths.certPath(client), plan.paths.keyPath(client)];

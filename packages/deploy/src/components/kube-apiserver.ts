@@ -5,7 +5,7 @@ import { https } from "../https-probe.js";
 import { pkiItem, trustPem } from "../pki-build.js";
 import { apiserverUrlFor } from "../plan-model.js";
 import { encryptionConfig } from "../render/encryption-config.js";
-import { apiserverUnit } from "../render/kube-apiserver.js";
+import { apiserverUnit, encryptionConfigPath } from "../render/kube-apiserver.js";
 import { certKubeconfig } from "../render/kubeconfig.js";
 import type { Component } from "./component.js";
 import { httpsProbe } from "./readiness-probe.js";
@@ -28,7 +28,7 @@ export const kubeApiserver: Component = {
       ...b.pair(ids.proxyClient),
       b.cert(ids.saKey),
       b.key(ids.saKey),
-      b.config(`${b.paths.conf}/encryption-config.yaml`, "encryption-config.yaml", true),
+      b.config(encryptionConfigPath(b.paths), "encryption-config.yaml", true),
     ]);
     b.bin("kubectl");
     b.config(b.paths.kubeconfig.admin, "admin.kubeconfig", true);

@@ -2,7 +2,7 @@
 // KubeSchedulerConfiguration file; ready when /healthz on its secure port
 // answers; verified by /healthz and its Lease.
 import { findCert } from "../plan-model.js";
-import { schedulerConfig, schedulerUnit } from "../render/kube-scheduler.js";
+import { schedulerConfig, schedulerConfigPath, schedulerUnit } from "../render/kube-scheduler.js";
 import { certKubeconfig } from "../render/kubeconfig.js";
 import type { Component } from "./component.js";
 import { httpsProbe } from "./readiness-probe.js";
@@ -20,7 +20,7 @@ export const kubeScheduler: Component = {
     b.unit("kube-scheduler.service", [
       b.bin("kube-scheduler"),
       b.config(b.paths.kubeconfig["kube-scheduler"], "kube-scheduler.kubeconfig", true),
-      b.config(`${b.paths.conf}/kube-scheduler.yaml`, "kube-scheduler.yaml"),
+      b.config(schedulerConfigPath(b.paths), "kube-scheduler.yaml"),
       ...(serving === undefined ? [] : b.pair(serving)),
     ]);
   },

@@ -1,6 +1,9 @@
 // etcd: one member per etcd node, TLS on client and peer URLs, no plaintext listener.
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../components/well-known.js";
 import type { RenderContext } from "./context.js";
+
+/** The member's data, made by systemd (StateDirectory). */
+export const ETCD_DATA_DIR = "/var/lib/etcd";
 import { renderUnit } from "./systemd.js";
 
 export function etcdFlags(c: RenderContext): string[] {
@@ -10,7 +13,7 @@ export function etcdFlags(c: RenderContext): string[] {
   const ca = paths.certPath(ids.etcdCa);
   return [
     `--name=${node.name}`,
-    "--data-dir=/var/lib/etcd",
+    `--data-dir=${ETCD_DATA_DIR}`,
     `--cert-file=${paths.certPath(server)}`,
     `--key-file=${paths.keyPath(server)}`,
     `--trusted-ca-file=${ca}`,

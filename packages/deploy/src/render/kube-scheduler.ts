@@ -1,8 +1,11 @@
 // kube-scheduler: KubeSchedulerConfiguration v1, secure port only (KUBE_SCHEDULER_PORT).
 import jsYaml from "js-yaml";
 import { KUBE_SCHEDULER_PORT } from "../components/well-known.js";
+import type { LayoutPaths } from "../pki-layouts.js";
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
+
+export const schedulerConfigPath = (paths: LayoutPaths): string => `${paths.conf}/kube-scheduler.yaml`;
 
 export const schedulerConfig = (c: RenderContext): string =>
   jsYaml.dump(
@@ -19,7 +22,7 @@ export function schedulerFlags(c: RenderContext): string[] {
   const { paths, node } = c;
   const kubeconfig = paths.kubeconfig["kube-scheduler"];
   const flags = [
-    `--config=${paths.conf}/kube-scheduler.yaml`,
+    `--config=${schedulerConfigPath(paths)}`,
     `--authentication-kubeconfig=${kubeconfig}`,
     `--authorization-kubeconfig=${kubeconfig}`,
     `--bind-address=${node.address}`,
