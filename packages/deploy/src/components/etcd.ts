@@ -6,18 +6,13 @@ import { https } from "../https-probe.js";
 import { nodesWith } from "../inventory.js";
 import { pkiItem, trustPem } from "../pki-build.js";
 import { pkiLayout } from "../pki-layouts.js";
-import { ETCD_DATA_DIR, etcdUnit } from "../render/etcd.js";
+import { ETCD_DATA_DIR, etcdClientUrl, etcdPeerUrl, etcdUnit } from "../render/etcd.js";
 import type { Component } from "./component.js";
 import { httpsProbe } from "./readiness-probe.js";
 import { errorText } from "./verify-context.js";
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "./well-known.js";
 
-export { ETCD_CLIENT_PORT, ETCD_PEER_PORT };
-
-/** A member's client URL. */
-export const etcdClientUrl = (address: string): string => `https://${address}:${ETCD_CLIENT_PORT}`;
-/** A member's peer URL. */
-export const etcdPeerUrl = (address: string): string => `https://${address}:${ETCD_PEER_PORT}`;
+export { ETCD_CLIENT_PORT, ETCD_PEER_PORT, etcdClientUrl, etcdPeerUrl };
 
 const healthTrue = (status: number, body: string): boolean => {
   try {

@@ -4,6 +4,11 @@ import type { RenderContext } from "./context.js";
 
 /** The member's data, made by systemd (StateDirectory). */
 export const ETCD_DATA_DIR = "/var/lib/etcd";
+
+/** A member's client URL. */
+export const etcdClientUrl = (address: string): string => `https://${address}:${ETCD_CLIENT_PORT}`;
+/** A member's peer URL. */
+export const etcdPeerUrl = (address: string): string => `https://${address}:${ETCD_PEER_PORT}`;
 import { renderUnit } from "./systemd.js";
 
 export function etcdFlags(c: RenderContext): string[] {
@@ -22,10 +27,10 @@ export function etcdFlags(c: RenderContext): string[] {
     `--peer-key-file=${paths.keyPath(peer)}`,
     `--peer-trusted-ca-file=${ca}`,
     "--peer-client-cert-auth=true",
-    `--listen-client-urls=https://${node.address}:${ETCD_CLIENT_PORT}`,
-    `--advertise-client-urls=https://${node.address}:${ETCD_CLIENT_PORT}`,
-    `--listen-peer-urls=https://${node.address}:${ETCD_PEER_PORT}`,
-    `--initial-advertise-peer-urls=https://${node.address}:${ETCD_PEER_PORT}`,
+    `--listen-client-urls=${etcdClientUrl(node.address)}`,
+    `--advertise-client-urls=${etcdClientUrl(node.address)}`,
+    `--listen-peer-urls=${etcdPeerUrl(node.address)}`,
+    `--initial-advertise-peer-urls=${etcdPeerUrl(node.address)}`,
     `--initial-cluster=${plan.derived.etcdInitialCluster}`,
     `--initial-cluster-token=${c.inv.clusterName}-etcd`,
     "--initial-cluster-state=new",
