@@ -191,4 +191,9 @@ describe("COMPONENTS", () => {
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
+
+  it("names each component once, and each probes only units it renders", () => {
+    expect(new Set(COMPONENTS.map((c) => c.name)).size).toBe(COMPONENTS.length);
+    for (const c of COMPONENTS) for (const unit of Object.keys(c.readiness ?? {})) expect(Object.keys(c.templates), c.name).toContain(unit);
+  });
 });
