@@ -3,7 +3,7 @@
 // plan agree; printed by `k8s-pki deploy print-defaults ca-config`.
 import { defaultInventory } from "./default-inventory.js";
 import type { Inventory } from "./inventory.js";
-import { PROFILE_USAGES } from "./plan.js";
+import { PROFILE_USAGES } from "./pki-layouts.js";
 
 /**
  * ca-config.json: leaves expire after the inventory's leaf lifetime; profile

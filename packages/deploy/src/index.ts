@@ -80,6 +80,8 @@ export {
   type LayoutPaths,
   type CertProfile,
 } from "./plan.js";
+export { COMPONENTS, type Component, type ComponentChecks, type NodePlanner } from "./components/index.js";
+export { CLASSIC_LAYOUT, HARDENED_LAYOUT, pkiLayout, type CertIds, type PkiLayoutSpec } from "./pki-layouts.js";
 export { buildPki, keptLeafMismatch, pkiItem, trustPem, signingConfigJson, certCsrJson, type Pki, type PkiMaterial, type BuildPkiOptions } from "./pki-build.js";
 export { renderCluster, renderInventory, clusterSecrets, manifestText, type RenderOptions } from "./render.js";
 export { writeRendered } from "./write-rendered.js";

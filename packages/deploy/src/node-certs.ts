@@ -4,19 +4,12 @@
 // what the deploy state renders. Everything but readNodeFiles is pure.
 import { decodePemBlocks, expiryReport, parseCertificateDer, type ExpiryRow, type FoundCertificate } from "@k8s/pki";
 import jsYaml from "js-yaml";
+import { KUBELET_CERT_DIR, KUBELET_OWN_CERTS } from "./components/kubelet.js";
 import type { Plan } from "./plan.js";
 import type { RenderedNode } from "./rendered.js";
 import type { Transport } from "./transport/transport.js";
 
-/** Where the kubelet keeps the certificates it bootstraps and rotates (its --cert-dir). */
-export const KUBELET_CERT_DIR = "/var/lib/kubelet/pki";
-
-/**
- * What a bootstrapped kubelet writes in {@link KUBELET_CERT_DIR}: its client
- * certificate (and key), its serving certificate once a serving CSR is
- * approved, or its self-signed serving certificate when it does not ask for one.
- */
-export const KUBELET_OWN_CERTS: readonly string[] = ["kubelet-client-current.pem", "kubelet-server-current.pem", "kubelet.crt"];
+export { KUBELET_CERT_DIR, KUBELET_OWN_CERTS };
 
 /** One file on one node that holds certificates. */
 export interface NodeCertFile {

@@ -1,27 +1,14 @@
-// Render: the plan's files and units with their bytes, per node.
+// Render: the plan's files and units with their bytes, per node; each
+// config file by the template of the component that declared it (components/).
 import { join } from "node:path";
-import { buildTokenSecret, csrRbacObjects, renderRbacYaml } from "@k8s/bootstrap";
-import jsYaml from "js-yaml";
+import { COMPONENTS } from "./components/index.js";
 import { DeployError } from "./errors.js";
-import { buildPlan, findCert, type Plan, type PlannedFile, type Template } from "./plan.js";
+import { buildPlan, type Plan, type PlannedFile, type Template } from "./plan.js";
 import { buildPki, pkiItem, type BuildPkiOptions, type Pki } from "./pki-build.js";
 import type { RenderedFile, RenderedNode } from "./rendered.js";
 import { clusterSecrets } from "./state/secrets.js";
 import type { Inventory } from "./inventory.js";
-import { approverRbacYaml, approverUnit } from "./render/approver.js";
-import { containerdConfig, containerdUnit } from "./render/containerd.js";
 import { makeContext, type ClusterSecrets, type RenderContext } from "./render/context.js";
-import { encryptionConfig } from "./render/encryption-config.js";
-import { etcdUnit } from "./render/etcd.js";
-import { flannelConflist, flanneldUnit, networkConfigUnit, podNetworkConfig } from "./render/flannel.js";
-import { apiserverUnit } from "./render/kube-apiserver.js";
-import { controllerManagerUnit } from "./render/kube-controller-manager.js";
-import { kubeProxyConfig, kubeProxyUnit } from "./render/kube-proxy.js";
-import { schedulerConfig, schedulerUnit } from "./render/kube-scheduler.js";
-import { bootstrapKubeconfig, certKubeconfig } from "./render/kubeconfig.js";
-import { kubeletConfig, kubeletUnit } from "./render/kubelet.js";
-import { checkedDirs, checkService, renewalTimer, renewService } from "./render/renewal-timer.js";
-import { renderUnit } from "./render/systemd.js";
 
 export interface RenderOptions {
   pki: Pki;
@@ -44,116 +31,23 @@ export interface RenderOptions {
   local?: { root: string };
 }
 
-/** Units local mode cannot run on a development machine (they need a container runtime, nftables, root). */
-export const LOCAL_MODE_SKIPPED_UNITS: readonly string[] = [
-  "containerd.service",
-  "kube-proxy.service",
-  // Timers need systemd; their services go with them.
-  "k8s-pki-certs-check.timer",
-  "k8s-pki-certs-check.service",
-  "k8s-pki-certs-renew.timer",
-  "k8s-pki-certs-renew.service",
-];
+/** Units local mode cannot run on a development machine: those of the components it skips (they need a container runtime, nftables, root, systemd). */
+export const LOCAL_MODE_SKIPPED_UNITS: readonly string[] = COMPONENTS.filter((c) => c.skippedInLocalMode).flatMap((c) =>
+  Object.keys(c.templates).filter((t) => t.endsWith(".service") || t.endsWith(".timer")),
+);
 
-function clusterObjectsUnit(c: RenderContext): string {
-  const m = `${c.paths.conf}/manifests`;
-  const files = ["csr-crb.yaml", "approver.yaml", ...(c.inv.kubeletCerts === "bootstrap" ? ["bootstrap-tokens.yaml"] : [])];
-  return renderUnit({
-    description: "Cluster objects: csr-crb RBAC, the CSR approver's RBAC and bootstrap tokens",
-    after: ["network-online.target", "kube-apiserver.service"],
-    wants: ["kube-apiserver.service"],
-    service: [
-      ["Type", "oneshot"],
-      ["RemainAfterExit", "yes"],
-    ],
-    exec: {
-      path: c.bin("kubectl"),
-      flags: [`--kubeconfig=${c.paths.kubeconfig.admin}`, "apply", "--server-side", "--force-conflicts", ...files.map((f) => `--filename=${m}/${f}`)],
-    },
-    serviceAfter: [
-      ["Restart", "on-failure"],
-      ["RestartSec", "5"],
-    ],
-  });
+/** Every component's templates, by name. */
+const TEMPLATES: ReadonlyMap<Template, (c: RenderContext) => string> = new Map(
+  COMPONENTS.flatMap((comp) => Object.entries(comp.templates) as [Template, (c: RenderContext) => string][]),
+);
+
+function renderTemplate(c: RenderContext, t: Template): string {
+  const render = TEMPLATES.get(t);
+  if (render === undefined) throw new DeployError("render-failed", `no component renders ${t}`, { field: t });
+  return render(c);
 }
 
-function bootstrapTokensYaml(c: RenderContext, ttl: string): string {
-  return [...c.secrets.tokens.entries()]
-    .map(([node, token]) => jsYaml.dump(buildTokenSecret(token, { ttl, description: `kubelet bootstrap token of ${node}`, now: c.secrets.now }), { lineWidth: -1, noRefs: true }))
-    .join("---\n");
-}
-
-function renderTemplate(c: RenderContext, t: Template, tokenTtl: string): string {
-  const { ids } = c;
-  switch (t) {
-    case "etcd.service":
-      return etcdUnit(c);
-    case "flannel-net-conf.json":
-      return podNetworkConfig(c) + "\n";
-    case "flannel-network-config.service":
-      return networkConfigUnit(c);
-    case "flanneld.service":
-      return flanneldUnit(c);
-    case "10-flannel.conflist":
-      return flannelConflist();
-    case "containerd-config.toml":
-      return containerdConfig(c);
-    case "containerd.service":
-      return containerdUnit(c);
-    case "kube-apiserver.service":
-      return apiserverUnit(c);
-    case "encryption-config.yaml":
-      return encryptionConfig(c);
-    case "kube-controller-manager.kubeconfig":
-      return certKubeconfig(c, "kube-controller-manager", findCert(c.plan, "kube-controller-manager").cn);
-    case "kube-controller-manager.service":
-      return controllerManagerUnit(c);
-    case "kube-scheduler.kubeconfig":
-      return certKubeconfig(c, "kube-scheduler", findCert(c.plan, "kube-scheduler").cn);
-    case "kube-scheduler.yaml":
-      return schedulerConfig(c);
-    case "kube-scheduler.service":
-      return schedulerUnit(c);
-    case "admin.kubeconfig":
-      return certKubeconfig(c, "admin", "admin");
-    case "csr-crb.yaml":
-      return renderRbacYaml(csrRbacObjects({ apiserverKubeletUser: findCert(c.plan, ids.apiserverKubeletClient).cn }));
-    case "approver.yaml":
-      return approverRbacYaml(c);
-    case "bootstrap-tokens.yaml":
-      return bootstrapTokensYaml(c, tokenTtl);
-    case "cluster-objects.service":
-      return clusterObjectsUnit(c);
-    case "k8s-pki-approver.kubeconfig":
-      return certKubeconfig(c, "k8s-pki-approver", findCert(c.plan, "k8s-pki-approver").cn);
-    case "k8s-pki-approver.service":
-      return approverUnit(c);
-    case "kubelet-config.yaml":
-      return kubeletConfig(c);
-    case "kubelet-bootstrap.kubeconfig":
-      return bootstrapKubeconfig(c);
-    case "kubelet.kubeconfig":
-      return certKubeconfig(c, `kubelet-${c.node.name}`, `system:node:${c.node.name}`);
-    case "kubelet.service":
-      return kubeletUnit(c);
-    case "kube-proxy.kubeconfig":
-      return certKubeconfig(c, "kube-proxy", "system:kube-proxy");
-    case "kube-proxy-config.yaml":
-      return kubeProxyConfig(c);
-    case "kube-proxy.service":
-      return kubeProxyUnit(c);
-    case "k8s-pki-certs-check.service":
-      return checkService(c.bin("k8s-pki"), c.inv.renewal!, checkedDirs(c.node));
-    case "k8s-pki-certs-check.timer":
-      return renewalTimer("k8s-pki-certs-check.service", c.inv.renewal!, "certificate expiry check");
-    case "k8s-pki-certs-renew.service":
-      return renewService(c.bin("k8s-pki"), c.inv.renewal!);
-    case "k8s-pki-certs-renew.timer":
-      return renewalTimer("k8s-pki-certs-renew.service", c.inv.renewal!, "renew and apply certificates near expiry");
-  }
-}
-
-function renderFile(c: RenderContext, f: PlannedFile, tokenTtl: string): RenderedFile {
+function renderFile(c: RenderContext, f: PlannedFile): RenderedFile {
   const base = { path: f.path, mode: f.mode, owner: f.owner };
   const s = f.source;
   switch (s.kind) {
@@ -168,7 +62,7 @@ function renderFile(c: RenderContext, f: PlannedFile, tokenTtl: string): Rendere
       return { ...base, content: { localPath: join(c.inv.binDir, s.name) } };
     case "config":
       try {
-        return { ...base, content: Buffer.from(renderTemplate(c, s.template, tokenTtl)) };
+        return { ...base, content: Buffer.from(renderTemplate(c, s.template)) };
       } catch (e) {
         if (e instanceof DeployError) throw e;
         throw new DeployError("render-failed", `${c.node.name}: ${f.path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, field: f.path });
@@ -184,12 +78,12 @@ export function renderCluster(plan: Plan, opts: RenderOptions): RenderedNode[] {
   const ttl = opts.tokenTtl ?? "24h";
   return plan.nodes.map((node) => {
     const local = opts.local === undefined ? undefined : { nodeRoot: join(opts.local.root, node.name) };
-    const c = makeContext(plan, node, opts.pki, secrets, local);
+    const c = makeContext(plan, node, opts.pki, secrets, local, ttl);
     const rendered: RenderedNode = {
       name: node.name,
       address: node.address,
       roles: [...node.roles],
-      files: node.files.map((f) => renderFile(c, f, ttl)),
+      files: node.files.map((f) => renderFile(c, f)),
       units: node.units.map((u) => ({ name: u.name, inputs: [...u.inputs], stage: u.stage })),
     };
     return local === undefined ? rendered : localizeNode(rendered, plan.paths.units);

@@ -1,11 +1,13 @@
-// When a restarted unit serves again, for rolling restarts: etcd answers
-// /health true (it has a leader), kube-apiserver /readyz, the controller-manager
-// and scheduler /healthz. Units without an endpoint count as ready once the
-// service manager says they run.
-import { certIds, type Plan } from "./plan.js";
-import { pkiItem, trustPem, type Pki } from "./pki-build.js";
+// When a restarted unit serves again, for rolling restarts: each component
+// owns the probes of its units (etcd /health, kube-apiserver /readyz, the
+// controller-manager and scheduler /healthz); units without one count as
+// ready once the service manager says they run.
+import { COMPONENTS } from "./components/index.js";
+import type { Probe } from "./components/readiness-probe.js";
+import type { Pki } from "./pki-build.js";
+import { pkiLayout } from "./pki-layouts.js";
+import type { Plan } from "./plan-model.js";
 import { DeployError } from "./errors.js";
-import { https } from "./https-probe.js";
 
 export interface ReadinessOptions {
   plan: Plan;
@@ -20,47 +22,13 @@ export interface ReadinessOptions {
   clock?: () => number;
 }
 
-type Probe = () => Promise<string | undefined>;
-
-const why = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
 /** The probe of a unit on a node: resolves undefined when it serves, else why not; undefined when the unit has none. */
 export function unitProbe(o: ReadinessOptions, node: { address: string }, unit: string): Probe | undefined {
-  const ids = certIds(o.plan);
-  const timeoutMs = o.requestTimeoutMs ?? 3000;
-  const get = (url: string, tls: { ca?: string; cert?: string; key?: string; insecure?: boolean }, ok: (status: number, body: string) => boolean): Probe => {
-    return async () => {
-      try {
-        const r = await https(url, { ...tls, timeoutMs });
-        return ok(r.status, r.body) ? undefined : `${url}: HTTP ${r.status} ${r.body.trim().slice(0, 200)}`;
-      } catch (e) {
-        return `${url}: ${why(e)}`;
-      }
-    };
-  };
-  switch (unit) {
-    case "etcd.service": {
-      const client = pkiItem(o.pki, ids.etcdctlClient);
-      return get(`https://${node.address}:2379/health`, { ca: trustPem(o.pki, ids.etcdCa), cert: client.cert, key: client.key }, (status, body) => {
-        try {
-          return status === 200 && (JSON.parse(body) as { health?: string }).health === "true";
-        } catch {
-          return false;
-        }
-      });
-    }
-    case "kube-apiserver.service": {
-      const admin = pkiItem(o.pki, "admin");
-      return get(`https://${node.address}:${o.plan.inventory.apiserver.port}/readyz`, { ca: trustPem(o.pki, ids.mainCa), cert: admin.cert, key: admin.key }, (status) => status === 200);
-    }
-    // Self-signed serving certificates in the hardened layout; /healthz is always allowed.
-    case "kube-controller-manager.service":
-      return get(`https://${node.address}:10257/healthz`, { insecure: true }, (status) => status === 200);
-    case "kube-scheduler.service":
-      return get(`https://${node.address}:10259/healthz`, { insecure: true }, (status) => status === 200);
-    default:
-      return undefined;
+  for (const c of COMPONENTS) {
+    const probe = c.readiness?.[unit];
+    if (probe !== undefined) return probe({ plan: o.plan, pki: o.pki, ids: pkiLayout(o.plan.inventory).ids, timeoutMs: o.requestTimeoutMs ?? 3000 }, node);
   }
+  return undefined;
 }
 
 /** `waitReady` for applyNodes: polls the unit's probe until it passes, or throws after the timeout with the last reason. */

@@ -6,14 +6,12 @@
 // applies the RBAC; the in-cluster Deployment (`k8s-pki approver manifests`) is not used.
 import { APPROVER_NODE_OPTIONS, approverManifests, MANAGED_BY } from "@k8s/bootstrap";
 import jsYaml from "js-yaml";
-import { findCert } from "../plan.js";
+import { APPROVER_LEASE, APPROVER_NAME, APPROVER_PORT } from "../components/well-known.js";
+import { findCert } from "../plan-model.js";
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
 
-export const APPROVER_NAME = "k8s-pki-approver";
-export const APPROVER_LEASE = { namespace: "kube-system", name: APPROVER_NAME } as const;
-/** Port of /healthz, /readyz and /metrics, on the master's own address. */
-export const APPROVER_PORT = 8081;
+export { APPROVER_LEASE, APPROVER_NAME, APPROVER_PORT };
 
 const RBAC = "rbac.authorization.k8s.io";
 

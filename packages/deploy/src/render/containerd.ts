@@ -2,6 +2,10 @@
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
 
+export const CONTAINERD_CONFIG_PATH = "/etc/containerd/config.toml";
+/** Where the CRI plugin reads CNI configs from. */
+export const CNI_CONF_DIR = "/etc/cni/net.d";
+
 export const containerdConfig = (c: RenderContext): string => `version = 3
 root = '/var/lib/containerd'
 state = '/run/containerd'
@@ -27,7 +31,7 @@ state = '/run/containerd'
 
 [plugins.'io.containerd.cri.v1.runtime'.cni]
   bin_dirs = ['${c.paths.cniBin}']
-  conf_dir = '/etc/cni/net.d'
+  conf_dir = '${CNI_CONF_DIR}'
 `;
 
 export const containerdUnit = (c: RenderContext): string =>
@@ -40,7 +44,7 @@ export const containerdUnit = (c: RenderContext): string =>
       ["ExecStartPre", "-/sbin/modprobe overlay"],
       ["Type", "notify"],
     ],
-    exec: { path: c.bin("containerd"), flags: ["--config=/etc/containerd/config.toml"] },
+    exec: { path: c.bin("containerd"), flags: [`--config=${CONTAINERD_CONFIG_PATH}`] },
     serviceAfter: [
       ["Delegate", "yes"],
       ["KillMode", "process"],

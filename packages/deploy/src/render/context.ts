@@ -2,8 +2,9 @@
 import { posix } from "node:path";
 import type { BootstrapToken } from "@k8s/bootstrap";
 import type { Inventory } from "../inventory.js";
-import { certIds, type LayoutPaths, type Plan, type PlanNode } from "../plan.js";
 import { pkiItem, trustPem, type Pki } from "../pki-build.js";
+import { pkiLayout, type CertIds, type LayoutPaths, type PkiLayoutSpec } from "../pki-layouts.js";
+import type { Plan, PlanNode } from "../plan-model.js";
 
 export interface ClusterSecrets {
   /** 32 random bytes, base64: the encryption-at-rest key. */
@@ -20,8 +21,11 @@ export interface RenderContext {
   node: PlanNode;
   pki: Pki;
   paths: LayoutPaths;
-  ids: ReturnType<typeof certIds>;
+  layout: PkiLayoutSpec;
+  ids: CertIds;
   secrets: ClusterSecrets;
+  /** Bootstrap token lifetime (RenderOptions.tokenTtl). */
+  tokenTtl: string;
   has(role: "etcd" | "master" | "worker"): boolean;
   bin(name: string): string;
   certPem(id: string): string;
@@ -32,7 +36,8 @@ export interface RenderContext {
   hostPath(path: string): string;
 }
 
-export function makeContext(plan: Plan, node: PlanNode, pki: Pki, secrets: ClusterSecrets, local?: { nodeRoot: string }): RenderContext {
+export function makeContext(plan: Plan, node: PlanNode, pki: Pki, secrets: ClusterSecrets, local?: { nodeRoot: string }, tokenTtl = "24h"): RenderContext {
+  const layout = pkiLayout(plan.inventory);
   return {
     ...(local === undefined ? {} : { local }),
     hostPath: (path) => (local === undefined ? path : posix.join(local.nodeRoot, path)),
@@ -41,8 +46,10 @@ export function makeContext(plan: Plan, node: PlanNode, pki: Pki, secrets: Clust
     node,
     pki,
     paths: plan.paths,
-    ids: certIds(plan),
+    layout,
+    ids: layout.ids,
     secrets,
+    tokenTtl,
     has: (r) => node.roles.includes(r),
     bin: (name) => `${plan.paths.bin}/${name}`,
     // A CA id gives what the node trusts: during a rotation both CAs.

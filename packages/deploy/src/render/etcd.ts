@@ -1,16 +1,24 @@
 // etcd: one member per etcd node, TLS on client and peer URLs, no plaintext listener.
+import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../components/well-known.js";
 import type { RenderContext } from "./context.js";
+
+/** The member's data, made by systemd (StateDirectory). */
+export const ETCD_DATA_DIR = "/var/lib/etcd";
+
+/** A member's client URL. */
+export const etcdClientUrl = (address: string): string => `https://${address}:${ETCD_CLIENT_PORT}`;
+/** A member's peer URL. */
+export const etcdPeerUrl = (address: string): string => `https://${address}:${ETCD_PEER_PORT}`;
 import { renderUnit } from "./systemd.js";
 
 export function etcdFlags(c: RenderContext): string[] {
-  const { node, paths, ids, plan } = c;
-  const classic = c.inv.pki.layout === "classic";
-  const server = classic ? "etcd" : `etcd-server-${node.name}`;
-  const peer = classic ? "etcd" : `etcd-peer-${node.name}`;
+  const { node, paths, ids, plan, layout } = c;
+  const server = layout.etcdServer(node.name);
+  const peer = layout.etcdPeer(node.name);
   const ca = paths.certPath(ids.etcdCa);
   return [
     `--name=${node.name}`,
-    "--data-dir=/var/lib/etcd",
+    `--data-dir=${ETCD_DATA_DIR}`,
     `--cert-file=${paths.certPath(server)}`,
     `--key-file=${paths.keyPath(server)}`,
     `--trusted-ca-file=${ca}`,
@@ -19,10 +27,10 @@ export function etcdFlags(c: RenderContext): string[] {
     `--peer-key-file=${paths.keyPath(peer)}`,
     `--peer-trusted-ca-file=${ca}`,
     "--peer-client-cert-auth=true",
-    `--listen-client-urls=https://${node.address}:2379`,
-    `--advertise-client-urls=https://${node.address}:2379`,
-    `--listen-peer-urls=https://${node.address}:2380`,
-    `--initial-advertise-peer-urls=https://${node.address}:2380`,
+    `--listen-client-urls=${etcdClientUrl(node.address)}`,
+    `--advertise-client-urls=${etcdClientUrl(node.address)}`,
+    `--listen-peer-urls=${etcdPeerUrl(node.address)}`,
+    `--initial-advertise-peer-urls=${etcdPeerUrl(node.address)}`,
     `--initial-cluster=${plan.derived.etcdInitialCluster}`,
     `--initial-cluster-token=${c.inv.clusterName}-etcd`,
     "--initial-cluster-state=new",

@@ -4,6 +4,9 @@ import type { RenderContext } from "./context.js";
 import { etcdctlFlags } from "./etcd.js";
 import { renderUnit } from "./systemd.js";
 
+/** Where the network config unit feeds etcdctl from. */
+export const FLANNEL_NET_CONF_PATH = "/etc/flannel/net-conf.json";
+
 export function podNetworkConfig(c: RenderContext): string {
   // Local mode: the alloc backend only leases subnets (no vxlan device on a test host).
   return JSON.stringify({ Network: c.inv.podCidr, SubnetLen: c.inv.podSubnetLen, Backend: { Type: c.local ? "alloc" : "vxlan" } });
@@ -17,7 +20,7 @@ export const networkConfigUnit = (c: RenderContext): string =>
     service: [
       ["Type", "oneshot"],
       ["RemainAfterExit", "yes"],
-      ["StandardInput", "file:/etc/flannel/net-conf.json"],
+      ["StandardInput", `file:${FLANNEL_NET_CONF_PATH}`],
     ],
     // With no value argument, etcdctl put reads the value from standard input.
     exec: { path: c.bin("etcdctl"), flags: [...etcdctlFlags(c, c.plan.derived.etcdEndpoints), "put", `${c.plan.derived.flannelEtcdPrefix}/config`] },

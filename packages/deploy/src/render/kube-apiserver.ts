@@ -1,7 +1,10 @@
 // kube-apiserver for Kubernetes 1.35+: no insecure port, no --kubelet-https, no klog file flags;
 // bound service-account tokens with a dedicated key (classic: the CA key), encryption at rest.
+import type { LayoutPaths } from "../pki-layouts.js";
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
+
+export const encryptionConfigPath = (paths: LayoutPaths): string => `${paths.conf}/encryption-config.yaml`;
 
 export function apiserverFlags(c: RenderContext): string[] {
   const { paths, ids, node, inv, plan } = c;
@@ -25,7 +28,7 @@ export function apiserverFlags(c: RenderContext): string[] {
     `--kubelet-client-certificate=${paths.certPath(ids.apiserverKubeletClient)}`,
     `--kubelet-client-key=${paths.keyPath(ids.apiserverKubeletClient)}`,
     "--kubelet-preferred-address-types=InternalIP,Hostname",
-    `--encryption-provider-config=${paths.conf}/encryption-config.yaml`,
+    `--encryption-provider-config=${encryptionConfigPath(paths)}`,
     `--service-account-issuer=${plan.derived.serviceAccountIssuer}`,
     `--service-account-key-file=${paths.certPath(ids.saKey)}`,
     `--service-account-signing-key-file=${paths.keyPath(ids.saKey)}`,

@@ -1,16 +1,17 @@
-// kube-controller-manager: secure port 10257 only, Leases for leader election, signs kubelet CSRs with the cluster CA (k8s-pki-approver approves them).
+// kube-controller-manager: secure port only (KUBE_CONTROLLER_MANAGER_PORT), Leases for leader election, signs kubelet CSRs with the cluster CA (k8s-pki-approver approves them).
+import { KUBE_CONTROLLER_MANAGER_PORT } from "../components/well-known.js";
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
 
 export function controllerManagerFlags(c: RenderContext): string[] {
-  const { paths, ids, node, inv } = c;
+  const { paths, ids, node, inv, layout } = c;
   const kubeconfig = paths.kubeconfig["kube-controller-manager"];
   const flags = [
     `--kubeconfig=${kubeconfig}`,
     `--authentication-kubeconfig=${kubeconfig}`,
     `--authorization-kubeconfig=${kubeconfig}`,
     `--bind-address=${node.address}`,
-    "--secure-port=10257",
+    `--secure-port=${KUBE_CONTROLLER_MANAGER_PORT}`,
     `--client-ca-file=${paths.certPath(ids.mainCa)}`,
     `--requestheader-client-ca-file=${paths.certPath(ids.frontCa)}`,
     `--cluster-name=${inv.clusterName}`,
@@ -29,9 +30,8 @@ export function controllerManagerFlags(c: RenderContext): string[] {
     "--leader-elect=true",
     "--v=2",
   ];
-  if (inv.pki.layout === "classic") {
-    flags.push(`--tls-cert-file=${paths.certPath("kube-controller-manager")}`, `--tls-private-key-file=${paths.keyPath("kube-controller-manager")}`);
-  }
+  const serving = layout.controllerManagerServing;
+  if (serving !== undefined) flags.push(`--tls-cert-file=${paths.certPath(serving)}`, `--tls-private-key-file=${paths.keyPath(serving)}`);
   return flags;
 }
 

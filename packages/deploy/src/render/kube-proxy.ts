@@ -1,5 +1,6 @@
 // kube-proxy: KubeProxyConfiguration (v1alpha1) file, nftables (or iptables) mode; ipvs is deprecated.
 import jsYaml from "js-yaml";
+import { KUBE_PROXY_HEALTHZ_PORT, KUBE_PROXY_METRICS_PORT } from "../components/well-known.js";
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
 
@@ -13,8 +14,8 @@ export function kubeProxyConfigObject(c: RenderContext): Record<string, unknown>
     bindAddress: node.address,
     clientConnection: { kubeconfig: c.hostPath(c.paths.kubeconfig["kube-proxy"]) },
     clusterCIDR: inv.podCidr,
-    healthzBindAddress: `${node.address}:10256`,
-    metricsBindAddress: `${node.address}:10249`,
+    healthzBindAddress: `${node.address}:${KUBE_PROXY_HEALTHZ_PORT}`,
+    metricsBindAddress: `${node.address}:${KUBE_PROXY_METRICS_PORT}`,
     hostnameOverride: node.name,
     mode: inv.kubeProxyMode,
   };

@@ -1,7 +1,11 @@
-// kube-scheduler: KubeSchedulerConfiguration v1, secure port 10259 only.
+// kube-scheduler: KubeSchedulerConfiguration v1, secure port only (KUBE_SCHEDULER_PORT).
 import jsYaml from "js-yaml";
+import { KUBE_SCHEDULER_PORT } from "../components/well-known.js";
+import type { LayoutPaths } from "../pki-layouts.js";
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
+
+export const schedulerConfigPath = (paths: LayoutPaths): string => `${paths.conf}/kube-scheduler.yaml`;
 
 export const schedulerConfig = (c: RenderContext): string =>
   jsYaml.dump(
@@ -18,16 +22,15 @@ export function schedulerFlags(c: RenderContext): string[] {
   const { paths, node } = c;
   const kubeconfig = paths.kubeconfig["kube-scheduler"];
   const flags = [
-    `--config=${paths.conf}/kube-scheduler.yaml`,
+    `--config=${schedulerConfigPath(paths)}`,
     `--authentication-kubeconfig=${kubeconfig}`,
     `--authorization-kubeconfig=${kubeconfig}`,
     `--bind-address=${node.address}`,
-    "--secure-port=10259",
+    `--secure-port=${KUBE_SCHEDULER_PORT}`,
     "--v=2",
   ];
-  if (c.inv.pki.layout === "classic") {
-    flags.push(`--tls-cert-file=${paths.certPath("kube-scheduler")}`, `--tls-private-key-file=${paths.keyPath("kube-scheduler")}`);
-  }
+  const serving = c.layout.schedulerServing;
+  if (serving !== undefined) flags.push(`--tls-cert-file=${paths.certPath(serving)}`, `--tls-private-key-file=${paths.keyPath(serving)}`);
   return flags;
 }
 

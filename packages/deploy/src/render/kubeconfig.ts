@@ -3,7 +3,7 @@
 import { renderBootstrapKubeconfig } from "@k8s/bootstrap";
 import jsYaml from "js-yaml";
 import { DeployError } from "../errors.js";
-import { apiserverUrlFor } from "../plan.js";
+import { apiserverUrlFor } from "../plan-model.js";
 import type { RenderContext } from "./context.js";
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");

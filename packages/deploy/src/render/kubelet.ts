@@ -1,9 +1,12 @@
 // kubelet: everything in a KubeletConfiguration (v1beta1) file; only the flags that have no config field.
 import jsYaml from "js-yaml";
+import { KUBELET_HEALTHZ_PORT, KUBELET_PORT } from "../components/well-known.js";
 import type { RenderContext } from "./context.js";
 import { renderUnit } from "./systemd.js";
 
 export const KUBELET_CONFIG_PATH = "/var/lib/kubelet/config.yaml";
+/** Where the kubelet keeps the certificates it bootstraps and rotates (its --cert-dir). */
+export const KUBELET_CERT_DIR = "/var/lib/kubelet/pki";
 
 export function kubeletConfigObject(c: RenderContext): Record<string, unknown> {
   const { node, paths, ids, inv } = c;
@@ -12,10 +15,10 @@ export function kubeletConfigObject(c: RenderContext): Record<string, unknown> {
     apiVersion: "kubelet.config.k8s.io/v1beta1",
     kind: "KubeletConfiguration",
     address: node.address,
-    port: 10250,
+    port: KUBELET_PORT,
     readOnlyPort: 0,
     healthzBindAddress: node.address,
-    healthzPort: 10248,
+    healthzPort: KUBELET_HEALTHZ_PORT,
     authentication: {
       anonymous: { enabled: false },
       webhook: { enabled: true, cacheTTL: "2m0s" },
@@ -49,7 +52,7 @@ export const kubeletConfig = (c: RenderContext): string => jsYaml.dump(kubeletCo
 export function kubeletFlags(c: RenderContext): string[] {
   const kc = c.paths.kubeconfig;
   const flags = [`--config=${KUBELET_CONFIG_PATH}`, `--kubeconfig=${kc.kubelet}`];
-  if (c.inv.kubeletCerts === "bootstrap") flags.push(`--bootstrap-kubeconfig=${kc["kubelet-bootstrap"]}`, "--cert-dir=/var/lib/kubelet/pki");
+  if (c.inv.kubeletCerts === "bootstrap") flags.push(`--bootstrap-kubeconfig=${kc["kubelet-bootstrap"]}`, `--cert-dir=${KUBELET_CERT_DIR}`);
   if (c.local) flags.push("--root-dir=/var/lib/kubelet");
   flags.push(`--hostname-override=${c.node.name}`, `--node-ip=${c.node.address}`, "--v=2");
   return flags;

@@ -6,7 +6,7 @@
 import { posix } from "node:path";
 import { parseThreshold } from "@k8s/pki";
 import { DeployError } from "../errors.js";
-import type { PlanNode } from "../plan.js";
+import type { PlanNode } from "../plan-model.js";
 
 /** Inventory `renewal.renew`: renew and apply from the node that holds the deploy state. */
 export interface RenewalApply {

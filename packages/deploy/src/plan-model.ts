@@ -1,0 +1,114 @@
+// The plan's shape: what buildPlan (plan.ts) produces and render, apply,
+// verify and the components read. Kept apart from buildPlan so that the
+// components, which buildPlan loops over, can use it without an import loop.
+import { DeployError } from "./errors.js";
+import type { Inventory, Role } from "./inventory.js";
+import type { LayoutPaths, PlannedCert } from "./pki-layouts.js";
+import type { Stage } from "./rendered.js";
+
+export type Template =
+  | "etcd.service"
+  | "flannel-net-conf.json"
+  | "flannel-network-config.service"
+  | "flanneld.service"
+  | "10-flannel.conflist"
+  | "containerd-config.toml"
+  | "containerd.service"
+  | "kube-apiserver.service"
+  | "encryption-config.yaml"
+  | "kube-controller-manager.kubeconfig"
+  | "kube-controller-manager.service"
+  | "kube-scheduler.kubeconfig"
+  | "kube-scheduler.yaml"
+  | "kube-scheduler.service"
+  | "admin.kubeconfig"
+  | "csr-crb.yaml"
+  | "approver.yaml"
+  | "bootstrap-tokens.yaml"
+  | "cluster-objects.service"
+  | "k8s-pki-approver.kubeconfig"
+  | "k8s-pki-approver.service"
+  | "kubelet-config.yaml"
+  | "kubelet-bootstrap.kubeconfig"
+  | "kubelet.kubeconfig"
+  | "kubelet.service"
+  | "kube-proxy.kubeconfig"
+  | "kube-proxy-config.yaml"
+  | "kube-proxy.service"
+  | "k8s-pki-certs-check.service"
+  | "k8s-pki-certs-check.timer"
+  | "k8s-pki-certs-renew.service"
+  | "k8s-pki-certs-renew.timer";
+
+export type FileSource =
+  | { kind: "cert"; id: string }
+  /**
+   * A CA certificate alone, never a bundle: kube-controller-manager's
+   * --cluster-signing-cert-file must hold exactly the certificate of its key,
+   * while the CA's `cert` file becomes a bundle during a rotation.
+   */
+  | { kind: "signing-cert"; id: string }
+  | { kind: "key"; id: string }
+  | { kind: "public-key"; id: string }
+  | { kind: "binary"; name: string }
+  | { kind: "config"; template: Template };
+
+export interface PlannedFile {
+  path: string;
+  mode: number;
+  owner: string;
+  source: FileSource;
+  /** Holds a private key, token or encryption key. */
+  secret: boolean;
+}
+
+export interface PlannedUnit {
+  name: string;
+  stage: Stage;
+  /** The unit file itself, then what it reads. */
+  inputs: string[];
+}
+
+export interface PlanNode {
+  name: string;
+  address: string;
+  roles: Role[];
+  files: PlannedFile[];
+  units: PlannedUnit[];
+}
+
+/** Values computed from the inventory that several templates share. */
+export interface Derived {
+  /** First IP of the service CIDR: the `kubernetes` Service. */
+  apiserverServiceIp: string;
+  /** Second IP: the cluster DNS Service. */
+  dnsServiceIp: string;
+  /** What nodes that are not masters use: the LB name, else the VIP, else the first master. */
+  clusterEndpoint: string;
+  etcdEndpoints: string[];
+  etcdInitialCluster: string;
+  flannelEtcdPrefix: string;
+  serviceAccountIssuer: string;
+  /** The first etcd member writes the pod network config; the first master applies the cluster objects. */
+  firstEtcd: string;
+  firstMaster: string;
+}
+
+export interface Plan {
+  inventory: Inventory;
+  derived: Derived;
+  certs: PlannedCert[];
+  nodes: PlanNode[];
+  paths: LayoutPaths;
+}
+
+/** The kubeconfig server a node's components use: masters talk to their own API server. */
+export function apiserverUrlFor(plan: Plan, node: { roles: Role[]; address: string }): string {
+  return node.roles.includes("master") ? `https://${node.address}:${plan.inventory.apiserver.port}` : plan.derived.clusterEndpoint;
+}
+
+export const findCert = (plan: Plan, id: string): PlannedCert => {
+  const c = plan.certs.find((x) => x.id === id);
+  if (!c) throw new DeployError("render-failed", `no certificate ${id} in the plan`, { field: id });
+  return c;
+};
