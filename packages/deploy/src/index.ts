@@ -91,7 +91,7 @@ export { execStartOf, renderUnit, type UnitSpec } from "./render/systemd.js";
 export { APPROVER_LEASE, APPROVER_PORT, approverRbacObjects } from "./render/approver.js";
 export { LOCAL_MODE_SKIPPED_UNITS } from "./render.js";
 export { parseRenewal, RENEWAL_DEFAULTS, type RenewalApply, type RenewalSettings } from "./render/renewal-timer.js";
-export { type ClusterSecrets } from "./render/context.js";
+export { type ClusterSecrets } from "./state/secrets.js";
 export {
   ProcessServiceManager,
   parseUnitFile,

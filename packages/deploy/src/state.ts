@@ -7,12 +7,12 @@
 import { validateInventory, type Inventory } from "./inventory.js";
 import type { Plan } from "./plan.js";
 import { buildPki, type BuildPkiOptions, type Pki } from "./pki-build.js";
-import type { ClusterSecrets } from "./render/context.js";
+import type { ClusterSecrets } from "./state/secrets.js";
 import { rotationOverlay } from "./ca-rotation.js";
 import { clusterSecrets, keepSecrets, renewedSecrets, requiredSecrets, secretsRecord } from "./state/secrets.js";
 import { StateStore } from "./state/store.js";
 
-export type { ClusterSecrets } from "./render/context.js";
+export type { ClusterSecrets } from "./state/secrets.js";
 
 /**
  * Local mode's inventory: node N keeps its name and roles and gets the

@@ -1,19 +1,12 @@
 // What every template gets: the plan, this node, the PKI and the cluster's secrets.
 import { posix } from "node:path";
-import type { BootstrapToken } from "@k8s/bootstrap";
 import type { Inventory } from "../inventory.js";
 import { pkiItem, trustPem, type Pki } from "../pki-build.js";
 import { pkiLayout, type CertIds, type LayoutPaths, type PkiLayoutSpec } from "../pki-layouts.js";
 import type { Plan, PlanNode } from "../plan-model.js";
+import type { ClusterSecrets } from "../state/secrets.js";
 
-export interface ClusterSecrets {
-  /** 32 random bytes, base64: the encryption-at-rest key. */
-  encryptionKey: string;
-  /** One bootstrap token per worker, by node name (kubeletCerts: bootstrap). */
-  tokens: Map<string, BootstrapToken>;
-  /** Token expiry base. */
-  now: Date;
-}
+export type { ClusterSecrets };
 
 export interface RenderContext {
   plan: Plan;

@@ -7,8 +7,17 @@ import { generateToken, parseToken, type BootstrapToken } from "@k8s/bootstrap";
 import { DeployError } from "../errors.js";
 import { nodesWith } from "../inventory.js";
 import type { Plan } from "../plan.js";
-import type { ClusterSecrets } from "../render/context.js";
 import type { SecretsRecord } from "./store.js";
+
+/** The cluster's secrets as render uses them; kept in secrets.json (StateStore). */
+export interface ClusterSecrets {
+  /** 32 random bytes, base64: the encryption-at-rest key. */
+  encryptionKey: string;
+  /** One bootstrap token per worker, by node name (kubeletCerts: bootstrap). */
+  tokens: Map<string, BootstrapToken>;
+  /** Token expiry base. */
+  now: Date;
+}
 
 /** The cluster-wide secrets, drawn once from `randomBytes`. */
 export function clusterSecrets(plan: Plan, opts: { now?: () => Date; randomBytes?: (n: number) => Uint8Array } = {}): ClusterSecrets {
