@@ -2,6 +2,7 @@
 // cluster under a temp folder (LocalTransport) with an in-memory service
 // manager in place of the unit processes, a dry run that writes nothing, and
 // the SSH settings it refuses before connecting anywhere.
+import { webcrypto } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,7 +83,11 @@ describe("applyCluster in local mode", () => {
     const root = fresh();
     const services = new Recorder();
     const events: ApplyClusterEvent[] = [];
-    const r = await applyCluster({ plan, stateDir: join(root, "state"), nodes: { local: { root } }, dryRun: true, services, now: () => clock, onEvent: (e) => events.push(e) });
+    let drawn = 0;
+    const randomBytes = (k: number): Uint8Array => ((drawn += k), webcrypto.getRandomValues(new Uint8Array(k)));
+    const r = await applyCluster({ plan, stateDir: join(root, "state"), nodes: { local: { root } }, dryRun: true, services, now: () => clock, randomBytes, onEvent: (e) => events.push(e) });
+    // The state's serials and secrets come from the randomness given.
+    expect(drawn).toBeGreaterThan(0);
     expect(existsSync(root)).toBe(false);
     expect(services.log.filter((l) => !l.endsWith("daemon-reload"))).toEqual([]);
     expect(r.created).toBe(true);

@@ -41,4 +41,11 @@ describe("renderToFolder", () => {
     const ca = (dir: string): string => readFileSync(join(base, dir, "node1/etc/kubernetes/pki/ca.pem"), "utf8");
     expect(ca("a")).toBe(readFileSync(join(stateDir, "pki/kubernetes-ca.pem"), "utf8"));
   });
+
+  it("draws serials and secrets from the randomness given", async () => {
+    const { randomBytes } = await import("node:crypto");
+    let drawn = 0;
+    await renderToFolder({ plan, out: join(base, "random"), now, randomBytes: (n) => ((drawn += n), randomBytes(n)) });
+    expect(drawn).toBeGreaterThan(20 * plan.certs.length);
+  });
 });

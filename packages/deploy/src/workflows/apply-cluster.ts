@@ -38,6 +38,8 @@ export interface ApplyClusterOptions {
   rolling?: boolean;
   /** Clock of the certificates and tokens the state makes. */
   now?: () => Date;
+  /** Randomness of the keys, serials and secrets the state makes; default Node's CSPRNG. */
+  randomBytes?: (n: number) => Uint8Array;
   /** What relative paths in the settings (key file, known_hosts, binary folders) are relative to; default the process's. */
   cwd?: string;
   /** Home folder for the default known_hosts; default the user's. */
@@ -84,7 +86,7 @@ export interface ApplyClusterResult {
 export async function applyCluster(o: ApplyClusterOptions): Promise<ApplyClusterResult> {
   const dryRun = o.dryRun === true;
   const { plan, stateDir } = o;
-  const st = await loadOrCreateState(plan, stateDir, { ...(o.now ? { now: o.now } : {}), dryRun });
+  const st = await loadOrCreateState(plan, stateDir, { ...(o.now ? { now: o.now } : {}), ...(o.randomBytes ? { randomBytes: o.randomBytes } : {}), dryRun });
   const { pki, secrets, created, issued, wouldWrite } = st;
   o.onEvent?.({ kind: "state", stateDir, created, issued, wouldWrite, dryRun });
   const local = "local" in o.nodes ? o.nodes.local : undefined;

@@ -19,6 +19,8 @@ export interface RenderToFolderOptions {
   stateDir?: string;
   /** Clock of the certificates and tokens made. */
   now?: () => Date;
+  /** Randomness of the keys, serials and secrets made; default Node's CSPRNG. */
+  randomBytes?: (n: number) => Uint8Array;
   /** The state is ready (only with `stateDir`); before anything is rendered. */
   onEvent?(e: StateEvent): void;
 }
@@ -39,11 +41,12 @@ export interface RenderToFolderResult {
  */
 export async function renderToFolder(o: RenderToFolderOptions): Promise<RenderToFolderResult> {
   const { plan, out } = o;
-  const now = o.now ? { now: o.now } : {};
+  // Only what was given: the library's own defaults otherwise, as deploy render always had.
+  const entropy = { ...(o.now ? { now: o.now } : {}), ...(o.randomBytes ? { randomBytes: o.randomBytes } : {}) };
   let pki: Pki;
   let secrets: ClusterSecrets | undefined;
   if (o.stateDir !== undefined) {
-    const st = await loadOrCreateState(plan, o.stateDir, now);
+    const st = await loadOrCreateState(plan, o.stateDir, entropy);
     ({ pki, secrets } = st);
     o.onEvent?.({ kind: "state", stateDir: o.stateDir, created: st.created, issued: st.issued, wouldWrite: st.wouldWrite, dryRun: false });
   } else {
@@ -54,9 +57,9 @@ export async function renderToFolder(o: RenderToFolderOptions): Promise<RenderTo
         field: "out",
       });
     }
-    pki = await buildPki(plan, now);
+    pki = await buildPki(plan, entropy);
   }
-  const nodes = renderCluster(plan, { pki, ...(secrets ? { secrets } : {}), ...now });
+  const nodes = renderCluster(plan, { pki, ...(secrets ? { secrets } : {}), ...entropy });
   const files = await writeRendered(nodes, out);
   return { out, nodes: nodes.length, certs: plan.certs.length, files };
 }
