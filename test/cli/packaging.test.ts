@@ -7,7 +7,7 @@
 // and the three library tarballs, installed without hoisting (each package
 // sees only what it declares, as under pnpm), must import and work.
 // Needs `npm run build` first (scripts/test.sh does it).
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { repoRoot } from "../harness/binaries.js";
 import { withTempDir } from "../harness/fixtures.js";
-import { startSshd } from "../harness/sshd.js";
+import { expectCertsCheckOverSsh, runChild, show, type Run } from "../helpers/child-run.js";
 
 const run = promisify(execFile);
 const tmp = withTempDir("k8s-pki-packaging-");
@@ -26,26 +26,9 @@ const PACKAGES = ["pki", "bootstrap", "deploy", "cli"] as const;
 let release: string;
 const tarball = (p: string): string => join(release, `k8s-${p}-${VERSION}.tgz`);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-const show = (r: Run): string => `exit ${r.code}\n--- stdout:\n${r.stdout}\n--- stderr:\n${r.stderr}`;
-
-/** Runs a command to completion without throwing on a non-zero exit. */
-function exec(file: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; timeout?: number }): Promise<Run> {
-  return new Promise((ok, fail) => {
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"], timeout: opts.timeout ?? 120_000 });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => void (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => void (stderr += b.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => ok({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? "");
-  });
-}
+/** Runs a command to completion without throwing on a non-zero exit (killed after 2 minutes unless told). */
+const exec = (file: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; stdin?: string; timeout?: number }): Promise<Run> =>
+  runChild(file, args, { ...opts, timeout: opts.timeout ?? 120_000 });
 
 async function tarList(file: string): Promise<string[]> {
   return (await run("tar", ["-tzf", file])).stdout.trim().split("\n");
@@ -226,23 +209,13 @@ describe("npm i -g of the CLI tarball alone, offline, with an empty npm cache", 
   });
 
   it("reads a node's certificates over SSH (ssh2 and its pure-JS fallbacks from the bundle) against a real sshd", async () => {
-    const sshd = await startSshd({ dir: tmp.path, name: "sshd-packaging" });
-    try {
-      const key = join(tmp.path, "id_packaging");
-      writeFileSync(key, sshd.privateKey, { mode: 0o600 });
-      const hostPub = readFileSync(join(sshd.dir, "ssh_host_ed25519_key.pub"), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
-      writeFileSync(join(tmp.path, "known_hosts_packaging"), `[${sshd.host}]:${sshd.port} ${hostPub}\n`);
-      writeFileSync(join(work, "one-node.yaml"), `nodes:\n  - { name: node1, address: ${sshd.host}, roles: [etcd, master, worker] }\n`);
-      const r = await k8sPki(["certs", "check", "--inventory", "one-node.yaml", "--ssh-key", key, "--ssh-port", String(sshd.port), "--known-hosts", join(tmp.path, "known_hosts_packaging"), "-o", "json"]);
-      // Read-only: the planned /etc paths of this machine, which are not there (MISSING, exit 4) or are (0 or 3).
-      expect([0, 3, 4], show(r)).toContain(r.code);
-      expect(r.stderr).not.toMatch(/could not be read|node-unreachable|Cannot find (module|package)/);
-      const rows = JSON.parse(r.stdout) as { name: string }[];
-      expect(rows.length).toBeGreaterThan(5);
-      for (const row of rows) expect(row.name).toMatch(/^node1:\//);
-    } finally {
-      await sshd.stop();
-    }
+    await expectCertsCheckOverSsh({
+      k8sPki,
+      dir: tmp.path,
+      work,
+      suffix: "-packaging",
+      stderrMustNotMatch: /could not be read|node-unreachable|Cannot find (module|package)/,
+    });
   });
 
   it("imports as a library: import { run } from \"@k8s/cli\"", async () => {

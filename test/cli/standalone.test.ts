@@ -6,7 +6,6 @@
 // approver started with the exact arguments and NODE_OPTIONS of the unit the
 // deployer renders (client-node talking HTTPS), and the SSH transport (ssh2,
 // bundled without its native addons) against a real sshd.
-import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -17,7 +16,7 @@ import { repoRoot } from "../harness/binaries.js";
 import { withTempDir } from "../harness/fixtures.js";
 import { freePort } from "../harness/ports.js";
 import { startProcess, waitFor } from "../harness/process.js";
-import { startSshd } from "../harness/sshd.js";
+import { expectCertsCheckOverSsh, runChild, show, type Run } from "../helpers/child-run.js";
 
 const BUILT = join(repoRoot, "packages/cli/dist/k8s-pki");
 const tmp = withTempDir("k8s-pki-standalone-");
@@ -25,26 +24,8 @@ let bin: string;
 let cwd: string;
 let env: NodeJS.ProcessEnv;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-const show = (r: Run): string => `exit ${r.code}\n--- stdout:\n${r.stdout}\n--- stderr:\n${r.stderr}`;
-
 /** Runs the copied file itself (its shebang finds node on PATH), optionally feeding stdin. */
-function k8sPki(args: string[], stdin?: string): Promise<Run> {
-  return new Promise((ok, fail) => {
-    const child = spawn(bin, args, { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => void (stdout += b.toString()));
-    child.stderr.on("data", (b: Buffer) => void (stderr += b.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => ok({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? "");
-  });
-}
+const k8sPki = (args: string[], stdin?: string): Promise<Run> => runChild(bin, args, { cwd, env, ...(stdin === undefined ? {} : { stdin }) });
 
 beforeAll(() => {
   if (!existsSync(BUILT)) throw new Error(`${BUILT} is missing: run \`npm run build\` (scripts/bundle-standalone.js makes it)`);
@@ -146,22 +127,6 @@ describe("the standalone k8s-pki file", () => {
   });
 
   it("reads a node's certificates over SSH (ssh2 bundled, pure-JS crypto) with certs check --inventory against a real sshd", async () => {
-    const sshd = await startSshd({ dir: tmp.path });
-    try {
-      const key = join(tmp.path, "id_ed25519");
-      writeFileSync(key, sshd.privateKey, { mode: 0o600 });
-      const hostPub = readFileSync(join(sshd.dir, "ssh_host_ed25519_key.pub"), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
-      writeFileSync(join(tmp.path, "known_hosts"), `[${sshd.host}]:${sshd.port} ${hostPub}\n`);
-      writeFileSync(join(cwd, "one-node.yaml"), `nodes:\n  - { name: node1, address: ${sshd.host}, roles: [etcd, master, worker] }\n`);
-      // Read-only: the planned /etc paths of this machine, which are not there (MISSING, exit 4) or are (0 or 3).
-      const r = await k8sPki(["certs", "check", "--inventory", "one-node.yaml", "--ssh-key", key, "--ssh-port", String(sshd.port), "--known-hosts", join(tmp.path, "known_hosts"), "-o", "json"]);
-      expect([0, 3, 4], show(r)).toContain(r.code);
-      expect(r.stderr).not.toMatch(/could not be read|node-unreachable/);
-      const rows = JSON.parse(r.stdout) as { name: string }[];
-      expect(rows.length).toBeGreaterThan(5);
-      for (const row of rows) expect(row.name).toMatch(/^node1:\//);
-    } finally {
-      await sshd.stop();
-    }
+    await expectCertsCheckOverSsh({ k8sPki, dir: tmp.path, work: cwd, stderrMustNotMatch: /could not be read|node-unreachable/ });
   });
 });

@@ -1,12 +1,9 @@
-// How a command reaches a deployed cluster's nodes: local mode (node N is
-// <dir>/N on this machine) or SSH with known_hosts checking, from the same
-// flags as `deploy apply`.
-import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { LocalTransport, sshTransportFor, type Transport } from "@k8s/deploy";
+// How a command reaches a deployed cluster's nodes, from the same flags as
+// `deploy apply`: --local DIR (node N is DIR/N on this machine) or SSH
+// (--ssh-user, --ssh-key, --ssh-port, --known-hosts). The library's
+// nodeTransports does the rest.
+import type { NodeAccess, SshSettings } from "@k8s/deploy";
 import type { Command } from "commander";
-import { PlainError, resolvePath, type CliIo } from "./io.js";
 
 export interface NodeAccessFlags {
   local?: string;
@@ -26,19 +23,8 @@ export function nodeAccessOptions(cmd: Command): Command {
     .option("--known-hosts <file>", "OpenSSH known_hosts holding every node's host key (default ~/.ssh/known_hosts)");
 }
 
-/**
- * One transport per node: LocalTransport over `<local>/<node>` (`local`
- * already resolved), else SSH refusing hosts missing from known_hosts.
- */
-export async function nodeTransportFor(io: CliIo, o: NodeAccessFlags, local: string | undefined): Promise<(n: { name: string; address: string }) => Promise<Transport>> {
-  if (local !== undefined) return (n) => Promise.resolve(new LocalTransport({ node: n.name, root: join(local, n.name) }));
-  if (o.sshKey === undefined) throw new PlainError("--ssh-key is required (or --local DIR for local mode)");
-  const port = Number(o.sshPort);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new PlainError(`invalid --ssh-port ${JSON.stringify(o.sshPort)}`);
-  const privateKey = await readFile(resolvePath(io, o.sshKey)).catch((e: Error) => {
-    throw new PlainError(`cannot read --ssh-key ${o.sshKey}: ${e.message}`);
-  });
-  const knownHostsPath = o.knownHosts !== undefined ? resolvePath(io, o.knownHosts) : join(homedir(), ".ssh", "known_hosts");
-  const knownHosts = await readFile(knownHostsPath, "utf8").catch(() => "");
-  return sshTransportFor({ username: o.sshUser, port, privateKey, knownHosts, knownHostsPath });
-}
+/** The SSH flags as the library's settings (paths as given: the library resolves them against the CLI's cwd). */
+export const sshSettings = (o: NodeAccessFlags): SshSettings => ({ user: o.sshUser, keyFile: o.sshKey, port: o.sshPort, knownHostsFile: o.knownHosts });
+
+/** Local mode when `local` (already resolved) is set, else SSH. */
+export const nodeAccess = (o: NodeAccessFlags, local: string | undefined): NodeAccess => (local !== undefined ? { local } : { ssh: sshSettings(o) });

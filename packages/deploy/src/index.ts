@@ -152,3 +152,9 @@ export {
   type NodeFileState,
 } from "./node-certs.js";
 export { caRotationTextfile } from "./rotation-metrics.js";
+export { applyCluster, type ApplyClusterEvent, type ApplyClusterOptions, type ApplyClusterResult, type LocalNodes, type StateEvent } from "./workflows/apply-cluster.js";
+export { checkClusterFiles, clusterFilesTextfile, type CheckClusterFilesOptions, type CheckClusterFilesResult } from "./workflows/check-cluster-files.js";
+export { nodeTransports, type NodeAccess, type NodeTransportsOptions, type SshSettings, type TransportFor } from "./workflows/node-transports.js";
+export { findBinary, localBinaryFinder, SELF_BINARY } from "./workflows/binaries.js";
+export { checkCaRetirement, type CaRetirementCheck, type CaRetirementOptions } from "./workflows/ca-retirement.js";
+export { renderToFolder, type RenderToFolderOptions, type RenderToFolderResult } from "./workflows/render-to-folder.js";

@@ -64,3 +64,4 @@ export { findCertificates, type FindCertificatesOptions, type FoundCertificate, 
 export { expiryReport, formatResidual, parseThreshold, prometheusTextfile, type ExpiryRow } from "./lifecycle/expiry-report.js";
 export { renewCertificate, replaceEmbeddedCertificate, type RenewOptions, type Renewed } from "./lifecycle/renew.js";
 export { findIssuer, isSignedBy } from "./lifecycle/issuer.js";
+export { renewInFolder, type RenewInFolderOptions, type RenewFolderEvent, type RenewedInFolder } from "./lifecycle/renew-folder.js";

@@ -1,12 +1,7 @@
 // k8s-pki deploy rotate-ca start|reissue|finish|status: the CA rotation steps
 // of a deploy state; `deploy apply` after each step rolls them out.
 import {
-  certificatesInNodeFile,
-  leavesOfRetiringCas,
-  nodeCertFiles,
-  nodeFileName,
-  readNodeFiles,
-  retiringCas,
+  checkCaRetirement,
   finishCaRotation,
   readRotation,
   reissueCaRotation,
@@ -16,7 +11,7 @@ import {
 } from "@k8s/deploy";
 import type { Command } from "commander";
 import { PlainError, type CliIo } from "../io.js";
-import { nodeTransportFor, type NodeAccessFlags } from "../node-access.js";
+import { nodeAccess, type NodeAccessFlags } from "../node-access.js";
 import { deployTarget, type DeployTarget, type TargetFlags } from "../deploy-target.js";
 import { outputOption, printStructured } from "../output-format.js";
 
@@ -92,28 +87,15 @@ export function registerRotateCa(deploy: Command, io: CliIo): void {
     });
 }
 
-/** Reads every node's certificates; throws naming those only a retiring CA signed, or the nodes it could not read. */
+/** Throws naming the node certificates only a retiring CA signed, or the nodes it could not read. */
 async function refuseOldCaLeftovers(io: CliIo, o: NodeAccessFlags, plan: Plan, local: string | undefined, stateDir: string): Promise<void> {
-  const retiring = await retiringCas(stateDir);
-  if (retiring.size === 0) return; // finishCaRotation says what is wrong
-  const files = nodeCertFiles(plan);
-  const { read, failures } = await readNodeFiles(files, plan.nodes, await nodeTransportFor(io, o, local));
+  const { retiring, failures, leftovers } = await checkCaRetirement({ plan, stateDir, nodes: nodeAccess(o, local), cwd: io.cwd });
   if (failures.length > 0) {
     throw new PlainError(`cannot check every node before retiring the old CA (${failures.map((f) => f.error).join("; ")}); fix access, or finish with --force`);
   }
-  const certs = files.flatMap((f) => {
-    const bytes = read.get(nodeFileName(f));
-    if (bytes === undefined) return [];
-    try {
-      return certificatesInNodeFile(f, bytes).map((c) => ({ name: c.name, der: c.certificate.raw }));
-    } catch {
-      return []; // certs check reports unreadable files; they hold nothing to keep working
-    }
-  });
-  const left = leavesOfRetiringCas(certs, [...retiring.values()]);
-  if (left.length > 0) {
+  if (leftovers.length > 0) {
     throw new PlainError(
-      `refusing to retire ${[...retiring.keys()].join(", ")}: still signed by it on the nodes:\n  ${left.join("\n  ")}\n` +
+      `refusing to retire ${retiring.join(", ")}: still signed by it on the nodes:\n  ${leftovers.join("\n  ")}\n` +
         "apply after `rotate-ca reissue` first; a kubelet's own certificates need the kubelet to bootstrap again (remove /var/lib/kubelet/pki/kubelet-*-current.pem, restart kubelet); or finish with --force",
     );
   }

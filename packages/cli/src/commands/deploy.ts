@@ -1,37 +1,23 @@
 // k8s-pki deploy plan|render|apply|verify|stop (and rotate-ca, in deploy-rotate.ts): flags in, the @k8s/deploy library, lines out.
-import { accessSync, constants } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  applyNodes,
-  buildPki,
+  applyCluster,
   buildPlan,
   formatApplyEvent,
   formatStoppedLocalUnit,
   formatVerify,
-  loadOrCreateState,
   loadState,
-  LocalTransport,
-  ProcessServiceManager,
-  readinessWaiter,
-  renderCluster,
   renderPlanText,
-  spawnLauncher,
+  renderToFolder,
   stopLocalUnits,
-  SystemdServiceManager,
   verifyCluster,
-  writeRendered,
-  type ClusterSecrets,
-  type Pki,
-  type ServiceManager,
-  type Transport,
+  type ApplyClusterEvent,
 } from "@k8s/deploy";
 import { ExitError } from "../errors.js";
 import type { Command } from "commander";
-import { PlainError, resolvePath, type CliIo } from "../io.js";
+import { resolvePath, type CliIo } from "../io.js";
 import { registerRotateCa } from "./deploy-rotate.js";
-import { nodeTransportFor } from "../node-access.js";
+import { sshSettings } from "../node-access.js";
 import { deployTarget, inventoryFrom } from "../deploy-target.js";
 import { outputOption, printStructured } from "../output-format.js";
 import { registerDeployPrintDefaults } from "./deploy-print-defaults.js";
@@ -62,23 +48,16 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option("--state <dir>", "keep the PKI and cluster secrets in this folder and reuse them, as apply does")
     .action(async (o: { inventory?: string; out: string; state?: string }) => {
       const plan = buildPlan(await inventoryFrom(io, o.inventory));
-      const out = resolvePath(io, o.out);
-      let pki: Pki;
-      let secrets: ClusterSecrets | undefined;
-      if (o.state !== undefined) {
-        const st = await loadOrCreateState(plan, resolvePath(io, o.state), { now: () => io.now() });
-        ({ pki, secrets } = st);
-        if (!st.created && st.issued.length > 0) io.stdout(`re-issued from the kept CAs: ${st.issued.join(", ")}\n`);
-      } else {
-        // Without a state every render makes new CAs: never put them over CA keys an earlier render left there.
-        const present = await readdir(out).catch(() => [] as string[]);
-        if (present.length > 0) throw new PlainError(`${out} is not empty: a render without --state makes new CAs and would replace the CA keys there; pass --state DIR to keep the PKI, or choose a new folder`);
-        pki = await buildPki(plan, { now: () => io.now() });
-      }
-      const nodes = renderCluster(plan, { pki, ...(secrets ? { secrets } : {}), now: () => io.now() });
-      const n = await writeRendered(nodes, out);
-      const certs = plan.certs.length;
-      io.stdout(`rendered ${nodes.length} nodes, ${certs} certificates and keys, ${n} files into ${out} (binaries listed in <node>.manifest.txt)\n`);
+      const r = await renderToFolder({
+        plan,
+        out: resolvePath(io, o.out),
+        ...(o.state !== undefined ? { stateDir: resolvePath(io, o.state) } : {}),
+        now: () => io.now(),
+        onEvent: (e) => {
+          if (!e.created && e.issued.length > 0) io.stdout(`re-issued from the kept CAs: ${e.issued.join(", ")}\n`);
+        },
+      });
+      io.stdout(`rendered ${r.nodes} nodes, ${r.certs} certificates and keys, ${r.files} files into ${r.out} (binaries listed in <node>.manifest.txt)\n`);
     });
   deploy
     .command("apply")
@@ -97,40 +76,12 @@ export function registerDeploy(program: Command, io: CliIo): void {
       const dryRun = o.dryRun === true;
       // A dry run writes nothing anywhere: no state folder, no node file, no unit started; it says what it would do.
       if (dryRun) io.stdout("dry run: nothing is written, started or restarted; this is what an apply would do\n");
-      const { plan, pki, secrets, local, stateDir, created, issued, wouldWrite } = await prepare(io, o);
-      if (dryRun) {
-        io.stdout(created ? `would create the PKI and secrets in ${stateDir} (${wouldWrite.length} files, CA keys included)\n` : `would reuse the PKI and secrets in ${stateDir}\n`);
-        if (!created && issued.length > 0) io.stdout(`would re-issue from the kept CAs: ${issued.join(", ")}\n`);
-      } else {
-        io.stdout(`${created ? "created" : "reusing"} PKI and secrets in ${stateDir}\n`);
-        if (!created && issued.length > 0) io.stdout(`re-issued from the kept CAs: ${issued.join(", ")}\n`);
-      }
-      const nodes = renderCluster(plan, { pki, secrets, ...(local ? { local: { root: local } } : {}) });
-      let services: ServiceManager;
-      let transportFor: (n: { name: string; address: string }) => Promise<Transport>;
-      if (local !== undefined) {
-        const dirs = (o.binDir ?? plan.inventory.binDir).split(":").map((d) => resolvePath(io, d));
-        services = new ProcessServiceManager({ binaryFor: (name) => localBinary(dirs, name), launch: spawnLauncher({ detached: true }) });
-        transportFor = (n) => Promise.resolve(new LocalTransport({ node: n.name, root: join(local, n.name) }));
-      } else {
-        // Same access as certs check --inventory and rotate-ca finish: key auth, host keys from known_hosts.
-        transportFor = await nodeTransportFor(io, o, undefined);
-        services = new SystemdServiceManager();
-      }
-      const r = await applyNodes(nodes, {
-        transportFor,
-        services,
-        dryRun,
-        rolling: o.rolling,
-        waitReady: readinessWaiter({ plan, pki }),
-        onProgress: (e) => {
-          // Each written file is noise in a real apply; in a dry run the list is the plan.
-          if (e.kind !== "file-written" || dryRun) io.stdout(formatApplyEvent(e) + "\n");
-        },
-      });
-      const changed = r.nodes.filter((n) => n.changed).map((n) => n.node);
+      const { plan, local, stateDir } = await deployTarget(io, o);
+      const nodes = local !== undefined ? { local: { root: local, binDirs: o.binDir?.split(":"), selfBinary: OWN_LAUNCHER } } : { ssh: sshSettings(o) };
+      const r = await applyCluster({ plan, stateDir, nodes, dryRun, rolling: o.rolling, now: () => io.now(), cwd: io.cwd, onEvent: (e) => printApplyEvent(io, e, dryRun) });
+      const changed = r.changedNodes;
       if (dryRun) io.stdout(changed.length > 0 ? `dry run: an apply would change ${changed.join(", ")}; nothing was written\n` : "dry run: an apply would change nothing; nothing was written\n");
-      else io.stdout(r.changed ? `applied: ${changed.join(", ")} changed\n` : "nothing changed\n");
+      else io.stdout(r.apply.changed ? `applied: ${changed.join(", ")} changed\n` : "nothing changed\n");
     });
   deploy
     .command("stop")
@@ -175,35 +126,26 @@ interface ApplyFlags {
   rolling: boolean;
 }
 
-async function prepare(io: CliIo, o: ApplyFlags) {
-  const { plan, local, stateDir } = await deployTarget(io, o);
-  const st = await loadOrCreateState(plan, stateDir, { now: () => io.now(), dryRun: o.dryRun === true });
-  return { plan, ...st, local, stateDir };
+/** deploy apply's lines for a progress event. */
+function printApplyEvent(io: CliIo, e: ApplyClusterEvent, dryRun: boolean): void {
+  const text = applyLines(e, dryRun);
+  if (text !== "") io.stdout(text);
+}
+
+function applyLines(e: ApplyClusterEvent, dryRun: boolean): string {
+  if (e.kind === "state") {
+    const reissued = !e.created && e.issued.length > 0 ? e.issued.join(", ") : undefined;
+    if (e.dryRun) {
+      return (
+        (e.created ? `would create the PKI and secrets in ${e.stateDir} (${e.wouldWrite.length} files, CA keys included)\n` : `would reuse the PKI and secrets in ${e.stateDir}\n`) +
+        (reissued ? `would re-issue from the kept CAs: ${reissued}\n` : "")
+      );
+    }
+    return `${e.created ? "created" : "reusing"} PKI and secrets in ${e.stateDir}\n` + (reissued ? `re-issued from the kept CAs: ${reissued}\n` : "");
+  }
+  // Each written file is noise in a real apply; in a dry run the list is the plan.
+  return e.kind !== "file-written" || dryRun ? formatApplyEvent(e) + "\n" : "";
 }
 
 /** This CLI's launcher (bin/k8s-pki.js) from src/commands, dist/commands or the dist/bundle chunk alike. */
 const OWN_LAUNCHER = fileURLToPath(new URL("../../bin/k8s-pki.js", import.meta.url));
-
-/** Local mode: a binary from the folders; `k8s-pki` (the approver unit) is this very CLI unless the folders hold one. */
-function localBinary(dirs: readonly string[], name: string): string {
-  if (name !== "k8s-pki") return findBinary(dirs, name);
-  try {
-    return findBinary(dirs, name);
-  } catch {
-    accessSync(OWN_LAUNCHER, constants.X_OK);
-    return OWN_LAUNCHER;
-  }
-}
-
-function findBinary(dirs: readonly string[], name: string): string {
-  for (const d of dirs) {
-    const p = join(d, name);
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // next folder
-    }
-  }
-  throw new Error(`${name} is not in ${dirs.join(", ")}`);
-}
