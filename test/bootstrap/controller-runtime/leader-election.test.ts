@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { KubeConfig } from "@kubernetes/client-node";
-import { LeaderElector } from "../../../packages/bootstrap/src/approver/leader-election.js";
+import { LeaderElector } from "../../../packages/bootstrap/src/controller-runtime/leader-election.js";
 
 // Behaviour against a real Lease is in test/integration/approver-infra.test.ts.
 describe("LeaderElector", () => {
