@@ -1,18 +1,12 @@
 // The CertificateSigningRequest informer: the runtime's Informer over the
 // CSR collection, built from a kubeconfig (or any ListWatch port).
 import type { KubeConfig, V1CertificateSigningRequest } from "@kubernetes/client-node";
-import { Informer, type InformerEventHandler, type InformerEventType, type InformerStats, type InformerTuning } from "../controller-runtime/informer.js";
+import { Informer, type InformerEventType, type InformerTuning } from "../controller-runtime/informer.js";
 import { createKubeListWatch } from "../controller-runtime/kube-ports.js";
 import type { ListWatch } from "../controller-runtime/list-watch.js";
 
 /** The event types {@link CsrWatcher} reports. */
 export type CsrEventType = InformerEventType;
-
-/** Receives cache changes; must not throw (a throw is logged) and must not mutate `csr`. */
-export type CsrEventHandler = InformerEventHandler<V1CertificateSigningRequest>;
-
-/** Counters describing what the watcher has done, for metrics and tests. */
-export type CsrWatcherStats = InformerStats;
 
 /** Options of {@link CsrWatcher}: where to list and watch (a port, or a kubeconfig to build one from), and the informer's tuning. */
 export interface CsrWatcherOptions extends InformerTuning {
@@ -22,7 +16,7 @@ export interface CsrWatcherOptions extends InformerTuning {
 }
 
 /** The collection's path, for client-node's Watch. */
-export const CSR_PATH = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
+const CSR_PATH = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
 /**
  * Watch objects arrive as plain JSON, list items as client-node model objects

@@ -14,7 +14,7 @@ import { WorkQueue } from "./work-queue.js";
  * on a server that does not answer is left behind: its write is guarded by
  * the resourceVersion it decided on, and the next leader decides again.
  */
-export const STOP_GRACE_MS = 1_000;
+const STOP_GRACE_MS = 1_000;
 
 /** Resolves once every promise settled or after `ms`, whichever comes first. */
 function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
