@@ -35,8 +35,7 @@ export { handle, type HandleContext, type HandleMetrics, type Outcome } from "./
 export { decide, DEFAULT_POLICY, dnsAllowed, type ApproverPolicy, type Decision, type Facts, type RuleName, type ApprovalRule } from "./approver/policy.js";
 export { parseRequest, KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, type CsrObject, type ParsedRequest, type ParseResult } from "./approver/csr-facts.js";
 export type { ApproverApi, ApproverPorts } from "./approver/ports.js";
-export { createKubePorts, createKubeApproverApi } from "./approver/kube-ports.js";
-export { CsrWatcher, createKubeCsrListWatch, type CsrWatcherOptions } from "./approver/csr-watch.js";
+export { createKubePorts } from "./approver/kube-ports.js";
 export { APPROVER_POLICY_FLAGS, approverFlag, type ApproverFlag, type ManifestPolicy } from "./approver/flags.js";
 export { approverManifests, renderApproverManifests, approverImage, policyArgs, APPROVER_IMAGE_NAME, APPROVER_METRICS_PORT, APPROVER_NODE_OPTIONS, type ManifestOptions } from "./approver/manifests.js";
 
