@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as k8s from "@kubernetes/client-node";
 import { generateKeyAndCsr, parseCsrJson } from "@k8s/pki";
 import { CsrWatcher, type CsrEventType } from "../../packages/bootstrap/src/approver/csr-watch.js";
-import { LeaderElector } from "../../packages/bootstrap/src/approver/leader-election.js";
+import { LeaderElector } from "../../packages/bootstrap/src/controller-runtime/leader-election.js";
 import { binaryPath } from "../harness/binaries.js";
 import { startControlPlane, type ControlPlane } from "../harness/control-plane.js";
 import { withTempDir } from "../harness/fixtures.js";

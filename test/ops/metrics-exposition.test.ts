@@ -11,8 +11,8 @@ import { describe, expect, it } from "vitest";
 import { Approver, createLogger, resolveApproverConfig } from "@k8s/bootstrap";
 import { buildPlan, caRotationTextfile, defaultInventory, nodeFileStateTextfile, type NodeCertCheck } from "@k8s/deploy";
 import { createLocalSigner, expiryReport, findCertificates, genCert, initCa, parseCsrJson, parseSigningConfig, prometheusTextfile } from "@k8s/pki";
-import { EventLoopWatch } from "../../packages/bootstrap/src/approver/event-loop-watch.js";
-import { startHealthServer } from "../../packages/bootstrap/src/approver/health-server.js";
+import { EventLoopWatch } from "../../packages/bootstrap/src/controller-runtime/event-loop-watch.js";
+import { startHealthServer } from "../../packages/bootstrap/src/controller-runtime/health-server.js";
 import { promtool } from "../harness/prometheus.js";
 import { tempDirs } from "../harness/temp-dirs.js";
 

@@ -1,39 +1,23 @@
 // The approver's side effects on the API: SubjectAccessReviews, Node
 // lookups, the /approval update and Events. Every failure here is transient
 // to the caller: it retries, and never turns an error into an approval.
-import type { KubeConfig, V1CertificateSigningRequest, V1Node, CertificatesV1Api, AuthorizationV1Api, CoreV1Api } from "@kubernetes/client-node";
+import type { V1CertificateSigningRequest, V1Node } from "@kubernetes/client-node";
 import { apiStatus } from "../kube-client.js";
 import type { CsrObject } from "./csr-facts.js";
 import type { ApprovalRule, Facts, NodeAddresses, RuleName } from "./policy.js";
-
-export interface ApiClients {
-  certificates: CertificatesV1Api;
-  authorization: AuthorizationV1Api;
-  core: CoreV1Api;
-}
-
-export async function makeClients(kc: KubeConfig): Promise<ApiClients> {
-  const k8s = await import("@kubernetes/client-node");
-  return {
-    certificates: kc.makeApiClient(k8s.CertificatesV1Api),
-    authorization: kc.makeApiClient(k8s.AuthorizationV1Api),
-    core: kc.makeApiClient(k8s.CoreV1Api),
-  };
-}
+import type { ApproverApi } from "./ports.js";
 
 /** Asks whether the CSR's requester may `create certificatesigningrequests/<subresource>`. */
-export async function checkSar(api: ApiClients, csr: CsrObject, subresource: ApprovalRule): Promise<boolean> {
-  const r = await api.authorization.createSubjectAccessReview({
-    body: {
-      apiVersion: "authorization.k8s.io/v1",
-      kind: "SubjectAccessReview",
-      spec: {
-        user: csr.username,
-        uid: csr.uid,
-        groups: csr.groups,
-        extra: csr.extra,
-        resourceAttributes: { group: "certificates.k8s.io", resource: "certificatesigningrequests", verb: "create", subresource },
-      },
+export async function checkSar(api: ApproverApi, csr: CsrObject, subresource: ApprovalRule): Promise<boolean> {
+  const r = await api.createSubjectAccessReview({
+    apiVersion: "authorization.k8s.io/v1",
+    kind: "SubjectAccessReview",
+    spec: {
+      user: csr.username,
+      uid: csr.uid,
+      groups: csr.groups,
+      extra: csr.extra,
+      resourceAttributes: { group: "certificates.k8s.io", resource: "certificatesigningrequests", verb: "create", subresource },
     },
   });
   return r.status?.allowed === true;
@@ -45,9 +29,9 @@ const dnsNames = (node: V1Node): string[] =>
   (node.status?.addresses ?? []).filter((a) => a.type === "Hostname" || a.type === "InternalDNS" || a.type === "ExternalDNS").map((a) => a.address);
 
 /** The Node's IP addresses (every address type whose value is an IP), or exists: false. */
-export async function lookupNode(api: ApiClients, name: string): Promise<NonNullable<Facts["node"]>> {
+export async function lookupNode(api: ApproverApi, name: string): Promise<NonNullable<Facts["node"]>> {
   try {
-    const node = await api.core.readNode({ name });
+    const node = await api.readNode(name);
     return { exists: true, addresses: ipAddresses(node) };
   } catch (e) {
     if (apiStatus(e) === 404) return { exists: false, addresses: [] };
@@ -56,11 +40,11 @@ export async function lookupNode(api: ApiClients, name: string): Promise<NonNull
 }
 
 /** Every Node's IP addresses and DNS names, all pages of the list; any error is the caller's to retry. */
-export async function listNodeAddresses(api: ApiClients): Promise<NodeAddresses[]> {
+export async function listNodeAddresses(api: ApproverApi): Promise<NodeAddresses[]> {
   const out: NodeAddresses[] = [];
   let _continue: string | undefined;
   do {
-    const page = await api.core.listNode({ limit: 500, _continue });
+    const page = await api.listNodes({ limit: 500, _continue });
     for (const n of page.items) out.push({ name: n.metadata?.name ?? "", addresses: ipAddresses(n), dnsNames: dnsNames(n) });
     _continue = page.metadata?._continue || undefined;
   } while (_continue);
@@ -88,7 +72,7 @@ export class StaleObjectError extends Error {
  * Writes the verdict through the /approval subresource, guarded by the
  * resourceVersion we decided on, so a CSR changed meanwhile is re-decided.
  */
-export async function writeVerdict(api: ApiClients, obj: V1CertificateSigningRequest, v: Verdict, now: Date): Promise<V1CertificateSigningRequest> {
+export async function writeVerdict(api: ApproverApi, obj: V1CertificateSigningRequest, v: Verdict, now: Date): Promise<V1CertificateSigningRequest> {
   const body: V1CertificateSigningRequest = {
     ...obj,
     status: {
@@ -106,7 +90,7 @@ export async function writeVerdict(api: ApiClients, obj: V1CertificateSigningReq
     },
   };
   try {
-    return await api.certificates.replaceCertificateSigningRequestApproval({ name: obj.metadata!.name!, body });
+    return await api.replaceApproval(obj.metadata!.name!, body);
   } catch (e) {
     const s = apiStatus(e);
     if (s === 409 || s === 404) throw new StaleObjectError(`certificatesigningrequest ${obj.metadata?.name}: ${s === 409 ? "conflict" : "gone"}`);
@@ -115,23 +99,20 @@ export async function writeVerdict(api: ApiClients, obj: V1CertificateSigningReq
 }
 
 /** Records an Event on the CSR (best effort: a failed Event never blocks a decision). */
-export async function recordEvent(api: ApiClients, obj: V1CertificateSigningRequest, type: "Normal" | "Warning", reason: string, message: string, now: Date, component: string): Promise<void> {
+export async function recordEvent(api: ApproverApi, obj: V1CertificateSigningRequest, type: "Normal" | "Warning", reason: string, message: string, now: Date, component: string): Promise<void> {
   const name = obj.metadata?.name ?? "";
   try {
-    await api.core.createNamespacedEvent({
-      namespace: "default",
-      body: {
-        metadata: { generateName: `${name}.` },
-        involvedObject: { apiVersion: "certificates.k8s.io/v1", kind: "CertificateSigningRequest", name, uid: obj.metadata?.uid, resourceVersion: obj.metadata?.resourceVersion },
-        type,
-        reason,
-        message,
-        source: { component },
-        reportingComponent: component,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-      },
+    await api.createEvent("default", {
+      metadata: { generateName: `${name}.` },
+      involvedObject: { apiVersion: "certificates.k8s.io/v1", kind: "CertificateSigningRequest", name, uid: obj.metadata?.uid, resourceVersion: obj.metadata?.resourceVersion },
+      type,
+      reason,
+      message,
+      source: { component },
+      reportingComponent: component,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
     });
   } catch {
     // Events are for people; the decision itself is already written.

@@ -1,50 +1,27 @@
-// The approver controller: watches CSRs, queues them by name, and while it
-// leads decides each one with the pure policy, fetching facts as asked and
-// writing verdicts. Errors requeue with backoff; they never approve.
+// The approver controller: the runtime's Controller over the CSR informer,
+// reconciling each CSR with handle() while this replica leads, plus its
+// metrics and its /livez, /healthz, /readyz and /metrics server. It talks to
+// the API only through its ports (built from a kubeconfig when none are given).
 import type { KubeConfig, V1CertificateSigningRequest } from "@kubernetes/client-node";
-import { checkSar, listNodeAddresses, lookupNode, makeClients, recordEvent, StaleObjectError, verdictReason, writeVerdict, type ApiClients } from "./actions.js";
+import { Controller } from "../controller-runtime/controller.js";
+import { startHealthServer, type HealthServer } from "../controller-runtime/health-server.js";
+import type { Logger } from "../controller-runtime/logger.js";
+import { Registry, type Counter, type Gauge, type Histogram } from "../controller-runtime/metrics.js";
+import { registerRuntimeMetrics } from "../controller-runtime/runtime-metrics.js";
+import type { WorkQueue } from "../controller-runtime/work-queue.js";
 import type { ApproverConfig } from "./config.js";
-import { toCsrObject } from "./csr-object.js";
 import { CsrWatcher } from "./csr-watch.js";
-import { startHealthServer, type HealthServer } from "./health-server.js";
-import { LeaderElector } from "./leader-election.js";
-import type { Logger } from "./logger.js";
-import { Registry, type Counter, type Gauge, type Histogram } from "./metrics.js";
-import { decide, type Decision, type Facts } from "./policy.js";
-import { registerRuntimeMetrics } from "./runtime-metrics.js";
-import { WorkQueue } from "./work-queue.js";
+import { handle } from "./handle.js";
+import { createKubePorts } from "./kube-ports.js";
+import type { ApproverPorts } from "./ports.js";
 
-export const COMPONENT = "k8s-pki-approver";
-
-/**
- * How long stop() waits for a worker in the middle of an API call (a
- * SubjectAccessReview, a verdict write). One stuck on a server that does not
- * answer is left behind: a verdict write is guarded by the resourceVersion it
- * decided on, and the next leader decides the CSR again.
- */
-const STOP_GRACE_MS = 1_000;
-
-/** Resolves once every promise settled or after `ms`, whichever comes first. */
-function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([Promise.allSettled(promises).then(() => undefined), deadline]).finally(() => clearTimeout(timer));
-}
-
-/** `p`'s value, or `onAbort` as soon as the signal aborts. */
-function unlessAborted<T>(p: Promise<T>, signal: AbortSignal, onAbort: T): Promise<T> {
-  if (signal.aborted) return Promise.resolve(onAbort);
-  return new Promise<T>((resolve, reject) => {
-    const abort = (): void => resolve(onAbort);
-    signal.addEventListener("abort", abort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
-  });
-}
+export { COMPONENT } from "./handle.js";
 
 export interface ApproverOptions {
-  kubeConfig: KubeConfig;
+  /** The API ports; default built from `kubeConfig` with {@link createKubePorts}. */
+  ports?: ApproverPorts;
+  /** Used only without `ports`. */
+  kubeConfig?: KubeConfig;
   config: ApproverConfig;
   logger: Logger;
   now?: () => Date;
@@ -54,27 +31,48 @@ export interface ApproverOptions {
   version?: string;
 }
 
-type Outcome = "approved" | "denied" | "left-pending" | "waiting" | "error" | "dry-run";
-
 /** One approver replica. */
 export class Approver {
   readonly registry = new Registry();
-  readonly queue = new WorkQueue();
+  readonly queue: WorkQueue;
   readonly watcher: CsrWatcher;
+  private readonly ports: ApproverPorts;
+  private readonly controller: Controller<V1CertificateSigningRequest>;
   private readonly decisions: Counter;
   private readonly latency: Histogram;
   private readonly leaderGauge: Gauge;
   private readonly now: () => Date;
-  private api: ApiClients | undefined;
-  private elector: LeaderElector | undefined;
   private server: HealthServer | undefined;
-  private workers: Promise<void>[] = [];
-  private leading: AbortController | undefined;
   private stopped = false;
 
   constructor(private readonly opts: ApproverOptions) {
+    const { config, logger } = opts;
     this.now = opts.now ?? (() => new Date());
-    this.watcher = new CsrWatcher({ kubeConfig: opts.kubeConfig, logger: opts.logger });
+    if (!opts.ports && !opts.kubeConfig) throw new RangeError("approver: ports or a kubeConfig are needed");
+    this.ports = opts.ports ?? createKubePorts(opts.kubeConfig!, { namespace: config.leaseNamespace, name: config.leaseName });
+    this.watcher = new CsrWatcher({ port: this.ports.csrs, logger });
+    const handles = (o: V1CertificateSigningRequest): boolean => config.policy.signers.includes(o.spec.signerName);
+    this.controller = new Controller({
+      informer: this.watcher,
+      workers: config.workers,
+      identity: config.identity,
+      filter: handles,
+      reconcile: (key, signal) => this.process(key, signal),
+      election: config.leaderElect
+        ? {
+            lock: this.ports.lease,
+            namespace: config.leaseNamespace,
+            name: config.leaseName,
+            leaseDurationMs: config.leaseDurationMs,
+            renewDeadlineMs: config.renewDeadlineMs,
+            retryPeriodMs: config.retryPeriodMs,
+          }
+        : undefined,
+      onLeading: (leading) => this.leaderGauge.set(undefined, leading ? 1 : 0),
+      logger,
+      keyField: "csr",
+    });
+    this.queue = this.controller.queue;
     this.decisions = this.registry.counter({
       name: "k8s_pki_approver_decisions_total",
       help: "Decisions on CertificateSigningRequests by signer, outcome and rule.",
@@ -102,7 +100,7 @@ export class Approver {
   }
 
   isLeader(): boolean {
-    return this.leading !== undefined && !this.leading.signal.aborted;
+    return this.controller.isLeader();
   }
 
   get healthPort(): number | undefined {
@@ -110,16 +108,10 @@ export class Approver {
   }
 
   async start(): Promise<void> {
-    const { config, logger } = this.opts;
-    this.api = await makeClients(this.opts.kubeConfig);
+    const { config } = this.opts;
     // stop() may come while starting (SIGTERM during start-up): start nothing after it.
     if (this.stopped) return;
-    this.watcher.onEvent((type, obj) => {
-      if (type === "DELETED") return;
-      if (!config.policy.signers.includes(obj.spec.signerName)) return;
-      this.queue.add(obj.metadata?.name ?? "");
-    });
-    this.watcher.start();
+    this.controller.watch();
     if (this.opts.serve !== false) {
       this.server = await startHealthServer({ port: config.listenPort, host: config.listenHost, readyz: () => this.ready(), metrics: () => this.registry.render() });
     }
@@ -127,159 +119,18 @@ export class Approver {
       await this.server?.close();
       return;
     }
-    if (!config.leaderElect) {
-      this.lead(new AbortController());
-      return;
-    }
-    this.elector = new LeaderElector({
-      kubeConfig: this.opts.kubeConfig,
-      namespace: config.leaseNamespace,
-      name: config.leaseName,
-      identity: config.identity,
-      leaseDurationMs: config.leaseDurationMs,
-      renewDeadlineMs: config.renewDeadlineMs,
-      retryPeriodMs: config.retryPeriodMs,
-      logger,
-      onStartedLeading: (signal) => {
-        const ctl = new AbortController();
-        signal.addEventListener("abort", () => ctl.abort(), { once: true });
-        this.lead(ctl);
-      },
-      onStoppedLeading: async () => {
-        this.leading?.abort();
-        this.leaderGauge.set(undefined, 0);
-        logger.log("info", "stopped leading", { identity: config.identity });
-        // A new term waits for every worker; when shutting down, stop() has already given them their grace (STOP_GRACE_MS).
-        if (!this.stopped) await Promise.allSettled(this.workers);
-      },
-      onNewLeader: (id) => logger.log("info", "leader observed", { leader: id }),
+    this.controller.campaign();
+  }
+
+  /** Decides one CSR from the cache; returns true when it must be retried later. */
+  process(name: string, signal?: AbortSignal): Promise<boolean> {
+    return handle(this.watcher.get(name), this.ports.api, {
+      config: this.opts.config,
+      logger: this.opts.logger,
+      metrics: { decisions: this.decisions, latency: this.latency },
+      now: this.now,
+      signal,
     });
-    this.elector.start();
-  }
-
-  private lead(ctl: AbortController): void {
-    if (this.stopped) return;
-    this.leading = ctl;
-    this.leaderGauge.set(undefined, 1);
-    this.opts.logger.log("info", "started leading", { identity: this.opts.config.identity, workers: this.opts.config.workers });
-    // What happened while we were not leading is in the cache: look at all of it.
-    for (const o of this.watcher.list()) {
-      if (this.opts.config.policy.signers.includes(o.spec.signerName)) this.queue.add(o.metadata?.name ?? "");
-    }
-    this.workers = Array.from({ length: this.opts.config.workers }, () => this.work(ctl.signal));
-  }
-
-  private async work(signal: AbortSignal): Promise<void> {
-    // The cache may never sync (API server unreachable): losing the lease or stopping must not wait for it.
-    if (!(await unlessAborted(this.watcher.waitForSync(), signal, false))) return;
-    while (!signal.aborted) {
-      // The signal wakes the worker when leadership is lost, so onStoppedLeading can finish.
-      const key = await this.queue.get(signal);
-      if (key === undefined) return;
-      if (signal.aborted) {
-        this.queue.done(key);
-        this.queue.add(key);
-        return;
-      }
-      try {
-        const retry = await this.process(key, signal);
-        if (retry) this.queue.addRateLimited(key);
-        else this.queue.forget(key);
-      } catch (e) {
-        this.opts.logger.log("error", "unexpected error", { csr: key, error: e instanceof Error ? e.message : String(e) });
-        this.queue.addRateLimited(key);
-      } finally {
-        this.queue.done(key);
-      }
-    }
-  }
-
-  /** Decides one CSR; returns true when it must be retried later. */
-  async process(name: string, signal?: AbortSignal): Promise<boolean> {
-    const { logger, config } = this.opts;
-    const api = this.api!;
-    let obj: V1CertificateSigningRequest | undefined = this.watcher.get(name);
-    for (let attempt = 0; obj && attempt < 3; attempt++) {
-      const csr = toCsrObject(obj);
-      const signer = csr.signerName;
-      const facts: Facts = {};
-      let d: Decision = decide(csr, config.policy, facts);
-      try {
-        while (d.action === "need") {
-          const before = Object.keys(facts).length;
-          if (d.node !== undefined && facts.node === undefined) facts.node = await lookupNode(api, d.node);
-          if (d.nodeAddresses && facts.nodeAddresses === undefined) facts.nodeAddresses = await listNodeAddresses(api);
-          if (d.sar && facts.sarAllowed === undefined) facts.sarAllowed = await checkSar(api, csr, d.sar.subresource);
-          // A policy that asks again for what it has would loop forever: treat it as an error (retried, never approved).
-          if (Object.keys(facts).length === before) throw new Error(`the policy asked again for facts it has: ${JSON.stringify(d)}`);
-          d = decide(csr, config.policy, facts);
-        }
-      } catch (e) {
-        this.count(signer, "error", "fact-lookup");
-        logger.log("warn", "transient error while checking a CSR; will retry", { csr: name, error: errorText(e) });
-        return true;
-      }
-      if (signal?.aborted) return true; // lost the lease while looking: the new leader decides
-      switch (d.action) {
-        case "ignore":
-          return false;
-        case "wait":
-          this.count(signer, "waiting", d.rule);
-          logger.log("info", "not approvable yet; will retry", { csr: name, signer, rule: d.rule, reason: d.message });
-          return true;
-        case "approve":
-        case "deny": {
-          const verdict = d.action === "approve" ? { type: "Approved" as const, rule: d.rule, message: d.message } : { type: "Denied" as const, rule: d.rule, message: d.message };
-          if (config.dryRun) {
-            this.count(signer, "dry-run", d.rule);
-            logger.log("info", `dry run: would ${d.action}`, { csr: name, signer, rule: d.rule, reason: d.message });
-            return false;
-          }
-          if (d.action === "deny" && config.denyMode === "pending") {
-            this.count(signer, "left-pending", d.rule);
-            logger.log("warn", "breaks a rule; left pending (deny-mode=pending)", { csr: name, signer, rule: d.rule, reason: d.message });
-            return false;
-          }
-          try {
-            const updated = await writeVerdict(api, obj, verdict, this.now());
-            const now = this.now();
-            if (d.action === "approve") {
-              this.count(signer, "approved", d.rule);
-              if (csr.createdAt) this.latency.observe({ signer }, Math.max(0, (now.getTime() - csr.createdAt.getTime()) / 1000));
-              logger.log("info", "approved", { csr: name, signer, rule: d.rule, requester: csr.username });
-              void recordEvent(api, updated, "Normal", verdictReason(verdict), `${d.message} (rule ${d.rule})`, now, COMPONENT);
-            } else {
-              this.count(signer, "denied", d.rule);
-              logger.log("warn", "denied", { csr: name, signer, rule: d.rule, reason: d.message, requester: csr.username });
-              void recordEvent(api, updated, "Warning", verdictReason(verdict), `rule ${d.rule}: ${d.message}`, now, COMPONENT);
-            }
-            return false;
-          } catch (e) {
-            if (e instanceof StaleObjectError) {
-              // Someone changed it since we read it: read it again and decide again.
-              obj = await this.reread(name);
-              continue;
-            }
-            this.count(signer, "error", "write");
-            logger.log("warn", "could not write the verdict; will retry", { csr: name, error: errorText(e) });
-            return true;
-          }
-        }
-      }
-    }
-    return false;
-  }
-
-  private async reread(name: string): Promise<V1CertificateSigningRequest | undefined> {
-    try {
-      return await this.api!.certificates.readCertificateSigningRequest({ name });
-    } catch {
-      return undefined;
-    }
-  }
-
-  private count(signer: string, outcome: Outcome, reason: string): void {
-    this.decisions.inc({ signer, outcome, reason });
   }
 
   /**
@@ -290,21 +141,8 @@ export class Approver {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.leading?.abort();
-    this.queue.shutDown();
-    // The watch's LIST/WATCH retries and backoff timers go first: nothing below needs them.
-    this.watcher.stop();
-    await settleWithin(this.workers, STOP_GRACE_MS);
-    if (this.elector) {
-      await this.elector.release().catch(() => undefined);
-      await this.elector.stop().catch(() => undefined);
-    }
+    await this.controller.stop();
     await this.server?.close();
     this.leaderGauge.set(undefined, 0);
   }
 }
-
-const errorText = (e: unknown): string => {
-  const code = (e as { code?: unknown })?.code;
-  return typeof code === "number" ? `HTTP ${code}` : e instanceof Error ? e.message : String(e);
-};

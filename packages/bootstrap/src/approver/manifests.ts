@@ -7,6 +7,7 @@ import { BootstrapError } from "../errors.js";
 import { MANAGED_BY } from "../rbac.js";
 import { resolveApproverConfig } from "./config.js";
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from "./csr-facts.js";
+import { formatPolicyArgs, policyToRawOptions, type ManifestPolicy } from "./flags.js";
 
 /**
  * V8 flags for the approver's process. Loading @kubernetes/client-node alone
@@ -28,36 +29,6 @@ export const approverImage = (version: string): string => `${APPROVER_IMAGE_NAME
 /** The port of /healthz, /readyz and /metrics in the pod, named `metrics` in the Service. */
 export const APPROVER_METRICS_PORT = 8081;
 
-/**
- * `approver run` policy flags written into the Deployment's arguments. Each
- * is checked as `approver run` checks it, so a bad value fails here and not
- * in a crash-looping pod. Unset fields are left out: the binary's defaults apply.
- */
-export interface ManifestPolicy {
-  /** `--signers`: comma-separated, full names or `client` / `serving`. */
-  signers?: string;
-  /** `--dns-pattern`, one argument each (never split on commas). */
-  dnsPatterns?: string[];
-  /** `--cidr`, one argument each. */
-  cidrs?: string[];
-  /** `--max-sans`. */
-  maxSans?: string;
-  /** `--allow-rebootstrap`. */
-  allowRebootstrap?: boolean;
-  /** `--max-expiration`, a Go duration. */
-  maxExpiration?: string;
-  /** `--deny-mode`: deny or pending. */
-  denyMode?: string;
-  /** `--dry-run`. */
-  dryRun?: boolean;
-  /** `--log-format`: json or text. */
-  logFormat?: string;
-  /** `--workers`. */
-  workers?: string;
-  /** `--lease-name`. */
-  leaseName?: string;
-}
-
 export interface ManifestOptions {
   /** Namespace of everything namespaced, including the Lease (default k8s-pki-approver). */
   namespace?: string;
@@ -78,41 +49,15 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const invalid = (field: string, message: string): BootstrapError => new BootstrapError("api-error", `--${field}: ${message}`, { field });
 
+export type { ManifestPolicy } from "./flags.js";
+
 /** The `approver run` arguments for a policy, after checking it as `approver run` would. */
 export function policyArgs(p: ManifestPolicy = {}): string[] {
-  resolveApproverConfig({
-    signers: p.signers,
-    dnsPattern: p.dnsPatterns,
-    cidr: p.cidrs,
-    maxSans: p.maxSans,
-    allowRebootstrap: p.allowRebootstrap,
-    maxExpiration: p.maxExpiration,
-    denyMode: p.denyMode,
-    dryRun: p.dryRun,
-    logFormat: p.logFormat,
-    workers: p.workers,
-    leaseName: p.leaseName,
-  });
+  resolveApproverConfig(policyToRawOptions(p));
   if (p.leaseName !== undefined && !(p.leaseName.length <= 253 && p.leaseName.split(".").every((l) => DNS1123_LABEL.test(l)))) {
     throw invalid("lease-name", `${JSON.stringify(p.leaseName)} is not a DNS-1123 name`);
   }
-  const args: string[] = [];
-  // `--flag=value`: one array element each, so a pattern with spaces or commas stays whole.
-  const add = (flag: string, v: string | undefined): void => {
-    if (v !== undefined) args.push(`--${flag}=${v}`);
-  };
-  add("signers", p.signers);
-  for (const d of p.dnsPatterns ?? []) add("dns-pattern", d);
-  for (const c of p.cidrs ?? []) add("cidr", c);
-  add("max-sans", p.maxSans);
-  if (p.allowRebootstrap) args.push("--allow-rebootstrap");
-  add("max-expiration", p.maxExpiration);
-  add("deny-mode", p.denyMode);
-  if (p.dryRun) args.push("--dry-run");
-  add("log-format", p.logFormat);
-  add("workers", p.workers);
-  add("lease-name", p.leaseName);
-  return args;
+  return formatPolicyArgs(p);
 }
 
 /** Every object, in the order `kubectl apply -f` should create them. */

@@ -1,7 +1,7 @@
 // The approval policy: a pure function from a CSR (and the facts gathered for
 // it) to a decision. Approves only what a node is entitled to; denies a CSR
 // that claims a node identity and breaks a rule; leaves everything else alone.
-import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseRequest, type CsrObject, type ParsedRequest } from "./csr-facts.js";
+import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseRequest, type CsrObject, type ParsedRequest, type ParseResult } from "./csr-facts.js";
 
 /** Rules a CSR can break; used as the metric and event reason. */
 export type RuleName =
@@ -262,13 +262,16 @@ function decideServing(csr: CsrObject, req: ParsedRequest, policy: ApproverPolic
 
 /**
  * Decides what to do with a CSR. Call it again with the facts it asks for
- * ("need"); a "wait" is retried later, never approved.
+ * ("need"); a "wait" is retried later, never approved. `parse`, when given,
+ * returns `parseRequest(csr.request)` (memoised by the caller, so asking
+ * again does not parse the request again); it is called only for a CSR past
+ * the signer and status checks.
  */
-export function decide(csr: CsrObject, policy: ApproverPolicy, facts: Facts = {}): Decision {
+export function decide(csr: CsrObject, policy: ApproverPolicy, facts: Facts = {}, parse: () => ParseResult = () => parseRequest(csr.request)): Decision {
   if (!policy.signers.includes(csr.signerName)) return { action: "ignore", reason: `signer ${csr.signerName} is not handled` };
   if (csr.issued || csr.conditions.some((c) => c === "Approved" || c === "Denied")) return { action: "ignore", reason: "already decided" };
   if (csr.conditions.includes("Failed")) return { action: "ignore", reason: "already failed" };
-  const parsed = parseRequest(csr.request);
+  const parsed = parse();
   if (!parsed.ok) {
     const rule: RuleName = parsed.rule === "non-canonical-request" ? "non-canonical-request" : "unparseable-request";
     return deny(rule, rule === "non-canonical-request" ? `the request is not in canonical form: ${parsed.error}` : `unable to parse the request: ${parsed.error}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BucketLimiter, defaultControllerRateLimiter, ItemExponentialLimiter, MaxOfLimiter } from "../../../packages/bootstrap/src/approver/rate-limiter.js";
+import { BucketLimiter, defaultControllerRateLimiter, ItemExponentialLimiter, MaxOfLimiter } from "../../../packages/bootstrap/src/controller-runtime/rate-limiter.js";
 
 describe("ItemExponentialLimiter", () => {
   it("doubles the delay per failure of an item, from base to the cap", () => {

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { ItemExponentialLimiter } from "../../../packages/bootstrap/src/approver/rate-limiter.js";
-import { WorkQueue } from "../../../packages/bootstrap/src/approver/work-queue.js";
+import { ItemExponentialLimiter } from "../../../packages/bootstrap/src/controller-runtime/rate-limiter.js";
+import { WorkQueue } from "../../../packages/bootstrap/src/controller-runtime/work-queue.js";
 
 /** Resolves with the promise's value, or "pending" if it has not settled within ms. */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | "pending"> {

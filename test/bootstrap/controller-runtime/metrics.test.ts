@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { escapeLabelValue, formatValue, PROMETHEUS_CONTENT_TYPE, Registry } from "../../../packages/bootstrap/src/approver/metrics.js";
+import { escapeLabelValue, formatValue, PROMETHEUS_CONTENT_TYPE, Registry } from "../../../packages/bootstrap/src/controller-runtime/metrics.js";
 
 interface Sample {
   name: string;

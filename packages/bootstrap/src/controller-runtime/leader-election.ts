@@ -1,12 +1,18 @@
-// Leader election on a coordination.k8s.io/v1 Lease, after client-go's leaderelection, so only one replica acts.
-import { EventEmitter } from "node:events";
-import type { CoordinationV1Api, KubeConfig, V1Lease, V1LeaseSpec } from "@kubernetes/client-node";
-import { abortableRequest, apiStatus, describeApiError } from "../kube-client.js";
+// Leader election over a LeaseLock port (client-go's leaderelection): one
+// replica leads, the others stand by and take over when the Lease expires or
+// is released.
+import type { KubeConfig, V1Lease, V1LeaseSpec } from "@kubernetes/client-node";
+import { apiStatus, describeApiError } from "../kube-client.js";
+import { createKubeLeaseLock } from "./kube-ports.js";
+import type { LeaseLock } from "./lease-lock.js";
 import type { Logger } from "./logger.js";
 
 /** Options of {@link LeaderElector}. */
 export interface LeaderElectionOptions {
-  kubeConfig: KubeConfig;
+  /** Where the Lease is read and written; default a client-node lock built from `kubeConfig`. */
+  lock?: LeaseLock;
+  /** Used only without `lock`. */
+  kubeConfig?: KubeConfig;
   /** Namespace and name of the Lease. */
   namespace: string;
   name: string;
@@ -42,16 +48,6 @@ export interface LeaderElectionOptions {
   logger?: Logger;
 }
 
-/** Events of {@link LeaderElector}. */
-export interface LeaderElectorEvents {
-  /** The observed holder changed ("" when released). */
-  leader: [identity: string];
-  /** This replica started leading. */
-  started: [];
-  /** This replica stopped leading. */
-  stopped: [reason: string];
-}
-
 // MicroTime needs exactly six fractional digits; client-node's V1MicroTime does the same.
 class MicroTime extends Date {
   override toISOString(): string {
@@ -79,7 +75,7 @@ type Attempt = "ok" | "held-by-other" | "failed";
  * expiry is judged from when this process last saw the record change, never by
  * comparing its clock with the holder's renewTime.
  */
-export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
+export class LeaderElector {
   readonly identity: string;
   private readonly opts: LeaderElectionOptions;
   private readonly leaseDurationMs: number;
@@ -87,8 +83,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   private readonly retryPeriodMs: number;
   private readonly releaseTimeoutMs: number;
   private readonly now: () => number;
-  private api: CoordinationV1Api | undefined;
-  private k8s: typeof import("@kubernetes/client-node") | undefined;
+  private readonly lock: LeaseLock;
 
   private running = false;
   private loop: Promise<void> | undefined;
@@ -107,7 +102,6 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   private observedHolder: string | undefined;
 
   constructor(opts: LeaderElectionOptions) {
-    super();
     this.opts = opts;
     this.identity = opts.identity;
     this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;
@@ -120,6 +114,8 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     if (!(this.leaseDurationMs > this.renewDeadlineMs)) throw new RangeError("leader election: leaseDuration must be greater than renewDeadline");
     if (!(this.renewDeadlineMs > this.retryPeriodMs)) throw new RangeError("leader election: renewDeadline must be greater than retryPeriod");
     if (!(this.retryPeriodMs > 0)) throw new RangeError("leader election: retryPeriod must be > 0");
+    if (!opts.lock && !opts.kubeConfig) throw new RangeError("leader election: a lock or a kubeConfig is needed");
+    this.lock = opts.lock ?? createKubeLeaseLock(opts.kubeConfig!, opts.namespace, opts.name);
   }
 
   /** Whether this replica currently leads. */
@@ -165,22 +161,15 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
   async release(): Promise<void> {
     await this.stop();
     // Decided by the record, not by isLeader(): a term that just hit its renew deadline still holds it.
-    if (!this.api || this.observedHolder !== this.identity) return;
+    if (this.observedHolder !== this.identity) return;
     const signal = AbortSignal.timeout(this.releaseTimeoutMs);
     try {
       // Read afresh: the last renewal may have been aborted by stop() after it reached the server.
-      const lease = await this.api.readNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace }, this.requestOptions(signal));
+      const lease = await this.lock.get(signal);
       const spec = lease.spec ?? {};
       if (spec.holderIdentity !== this.identity) return;
       const t = new MicroTime(this.now());
-      const released = await this.api.replaceNamespacedLease(
-        {
-          name: this.opts.name,
-          namespace: this.opts.namespace,
-          body: { ...lease, spec: { ...spec, holderIdentity: "", leaseDurationSeconds: 1, acquireTime: t, renewTime: t, leaseTransitions: spec.leaseTransitions ?? 0 } },
-        },
-        this.requestOptions(signal),
-      );
+      const released = await this.lock.update({ ...lease, spec: { ...spec, holderIdentity: "", leaseDurationSeconds: 1, acquireTime: t, renewTime: t, leaseTransitions: spec.leaseTransitions ?? 0 } }, signal);
       this.observe(released, this.now());
       this.log("info", "released the lease");
     } catch (e) {
@@ -212,24 +201,16 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
 
   private async tryAcquireOrRenew(now: number): Promise<Attempt> {
     const { name, namespace } = this.opts;
-    const api = await this.client();
     const ctl = new AbortController();
     this.inflight = ctl;
     const signal = AbortSignal.any([ctl.signal, AbortSignal.timeout(this.renewDeadlineMs)]);
-    const options = this.requestOptions(signal);
     try {
       let lease: V1Lease;
       try {
-        lease = await api.readNamespacedLease({ name, namespace }, options);
+        lease = await this.lock.get(signal);
       } catch (e) {
         if (apiStatus(e) !== 404) throw e;
-        const created = await api.createNamespacedLease(
-          {
-            namespace,
-            body: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace }, spec: this.desiredSpec(now, undefined, 0) },
-          },
-          options,
-        );
+        const created = await this.lock.create({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace }, spec: this.desiredSpec(now, undefined, 0) }, signal);
         this.observe(created, now);
         this.log("info", "created the lease and leads");
         return "ok";
@@ -243,7 +224,7 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
       const transitions = spec.leaseTransitions ?? 0;
       const body: V1Lease = { ...lease, spec: this.desiredSpec(now, renewing ? spec.acquireTime : undefined, renewing ? transitions : transitions + 1, spec) };
       // resourceVersion in body.metadata makes this a compare-and-swap: a concurrent writer gets 409.
-      const updated = await api.replaceNamespacedLease({ name, namespace, body }, options);
+      const updated = await this.lock.update(body, signal);
       this.observe(updated, now);
       if (!renewing) this.log("info", "acquired the lease", { previousHolder: holder });
       return "ok";
@@ -281,7 +262,6 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     const holder = s.holderIdentity ?? "";
     if (holder !== this.observedHolder) {
       this.observedHolder = holder;
-      this.emit("leader", holder);
       try {
         this.opts.onNewLeader?.(holder);
       } catch (e) {
@@ -295,7 +275,6 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     const ctl = new AbortController();
     this.leadership = ctl;
     this.log("info", "started leading");
-    this.emit("started");
     try {
       const r = this.opts.onStartedLeading(ctl.signal);
       if (r instanceof Promise) r.catch((e: unknown) => this.log("error", "onStartedLeading failed", { error: describe(e) }));
@@ -319,7 +298,6 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     this.leadership?.abort(new Error(`leadership lost: ${reason}`));
     this.leadership = undefined;
     this.log("warn", "stopped leading", { reason });
-    this.emit("stopped", reason);
     this.inStoppedCallback = true;
     this.stopping = (async () => {
       try {
@@ -346,18 +324,6 @@ export class LeaderElector extends EventEmitter<LeaderElectorEvents> {
     }).finally(() => {
       this.wake = undefined;
     });
-  }
-
-  private async client(): Promise<CoordinationV1Api> {
-    if (!this.api) {
-      this.k8s = await import("@kubernetes/client-node");
-      this.api = this.opts.kubeConfig.makeApiClient(this.k8s.CoordinationV1Api);
-    }
-    return this.api;
-  }
-
-  private requestOptions(signal: AbortSignal) {
-    return abortableRequest(this.k8s!, signal);
   }
 
   private log(level: "debug" | "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {

@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { startHealthServer, type HealthServer } from "../../../packages/bootstrap/src/approver/health-server.js";
+import { startHealthServer, type HealthServer } from "../../../packages/bootstrap/src/controller-runtime/health-server.js";
 
 interface Reply {
   status: number;
