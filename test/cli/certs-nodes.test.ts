@@ -6,13 +6,13 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   buildPlan,
-  DEFAULT_INVENTORY_YAML,
   loadInventory,
   loadOrCreateState,
   localInventory,
   renderCluster,
   writeRendered,
 } from "@k8s/deploy";
+import { DEFAULT_INVENTORY_YAML } from "../../packages/deploy/src/default-inventory.js";
 import { runCli } from "../integration/cli-runner.js";
 import { tempDir } from "../helpers/exec.js";
 

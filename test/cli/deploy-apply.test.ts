@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildPlan, DEFAULT_INVENTORY_YAML, defaultInventory } from "@k8s/deploy";
+import { buildPlan, defaultInventory } from "@k8s/deploy";
+import { DEFAULT_INVENTORY_YAML } from "../../packages/deploy/src/default-inventory.js";
 import { runCli } from "../integration/cli-runner.js";
 import { tempDir } from "../helpers/exec.js";
 

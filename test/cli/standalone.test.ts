@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSyn
 import { dirname, join } from "node:path";
 import jsYaml from "js-yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { execStartOf } from "@k8s/deploy";
+import { execStartOf } from "../../packages/deploy/src/render/systemd.js";
 import { repoRoot } from "../harness/binaries.js";
 import { withTempDir } from "../harness/fixtures.js";
 import { freePort } from "../harness/ports.js";

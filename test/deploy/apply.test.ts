@@ -9,22 +9,16 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   applyNodes,
   DeployError,
-  fileChanged,
-  fileStages,
   formatApplyEvent,
-  isUnitFile,
   LocalTransport,
-  planStage,
-  shq,
-  unitActions,
-  validateNode,
-  type DesiredFileState,
   type RemoteFileState,
   type RenderedNode,
-  type RenderedUnit,
   type ServiceManager,
   type Transport,
 } from "@k8s/deploy";
+import { fileChanged, fileStages, isUnitFile, planStage, unitActions, validateNode, type DesiredFileState } from "../../packages/deploy/src/apply.js";
+import { shq } from "../../packages/deploy/src/transport/transport.js";
+import type { RenderedUnit } from "../../packages/deploy/src/rendered.js";
 
 const sha = (s: string): string => createHash("sha256").update(s).digest("hex");
 const want = (content: string, mode = 0o644, owner = "root:root"): DesiredFileState => ({ sha256: sha(content), mode, owner });

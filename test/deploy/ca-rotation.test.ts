@@ -8,22 +8,21 @@ import { describe, expect, it } from "vitest";
 import { tempDirs } from "../harness/temp-dirs.js";
 import {
   buildPlan,
-  certIds,
   defaultInventory,
   finishCaRotation,
-  leavesOfRetiringCas,
   loadOrCreateState,
   loadState,
   readRotation,
   reissueCaRotation,
   renderCluster,
   renewBootstrapTokens,
-  retiringCas,
   startCaRotation,
   validateInventory,
   type Plan,
   type RenderedNode,
 } from "@k8s/deploy";
+import { certIds } from "../../packages/deploy/src/plan.js";
+import { leavesOfRetiringCas, retiringCas } from "../../packages/deploy/src/ca-rotation.js";
 
 const stateDir = tempDirs("k8s-pki-rotate-");
 

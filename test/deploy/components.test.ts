@@ -7,21 +7,21 @@
 import { posix } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  buildPki,
   buildPlan,
   COMPONENTS,
   defaultInventory,
-  pkiLayout,
   renderCluster,
-  STAGES,
   validateInventory,
   type Component,
   type Inventory,
   type Pki,
   type Plan,
-  type PlanNode,
   type RenderedNode,
 } from "@k8s/deploy";
+import { buildPki } from "../../packages/deploy/src/pki-build.js";
+import { pkiLayout } from "../../packages/deploy/src/pki-layouts.js";
+import { STAGES } from "../../packages/deploy/src/rendered.js";
+import type { PlanNode } from "../../packages/deploy/src/plan.js";
 
 const renewal = {
   renew: { node: "w1", stateDir: "/var/lib/k8s-pki", inventory: "/etc/k8s-pki/inventory.yaml", sshKey: "/root/.ssh/id_ed25519", knownHosts: "/etc/k8s-pki/known_hosts" },

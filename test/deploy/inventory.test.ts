@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { apiserverSans, DEFAULT_INVENTORY_YAML, DeployError, defaultInventory, parseInventory, validateInventory } from "@k8s/deploy";
+import { DeployError, defaultInventory, parseInventory, validateInventory } from "@k8s/deploy";
+import { apiserverSans } from "../../packages/deploy/src/plan.js";
+import { DEFAULT_INVENTORY_YAML } from "../../packages/deploy/src/default-inventory.js";
 
 const node = (name: string, address: string, roles: string[] = ["etcd", "master", "worker"]) => ({ name, address, roles });
 const three = [node("node1", "192.168.95.11"), node("node2", "192.168.95.12"), node("node3", "192.168.95.13")];

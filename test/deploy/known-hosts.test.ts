@@ -1,6 +1,6 @@
 import { createHash, createHmac, generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { knownHostFingerprints } from "@k8s/deploy";
+import { knownHostFingerprints } from "../../packages/deploy/src/transport/known-hosts.js";
 
 // An ed25519 public key blob in SSH wire format: string "ssh-ed25519", string key.
 function blob(): Buffer {

@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatStoppedLocalUnit, pidMatches, readPidFile, stopLocalUnits } from "@k8s/deploy";
+import { formatStoppedLocalUnit, stopLocalUnits } from "@k8s/deploy";
+import { pidMatches, readPidFile } from "../../packages/deploy/src/local-stop.js";
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), "k8s-pki-local-stop-")));
 const children: ChildProcess[] = [];

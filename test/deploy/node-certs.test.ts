@@ -2,24 +2,16 @@
 // and how the bytes on a node compare with what the state renders.
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  buildPki,
   buildPlan,
-  certificatesInNodeFile,
-  checkNodeCertFiles,
   defaultInventory,
-  nodeCertFiles,
-  nodeCertReport,
-  nodeFileName,
-  nodeFileState,
-  nodeFileStateTextfile,
   renderCluster,
-  renderedContents,
   validateInventory,
-  type NodeCertFile,
   type Pki,
   type Plan,
   type RenderedNode,
 } from "@k8s/deploy";
+import { buildPki } from "../../packages/deploy/src/pki-build.js";
+import { certificatesInNodeFile, checkNodeCertFiles, nodeCertFiles, nodeCertReport, nodeFileName, nodeFileState, nodeFileStateTextfile, renderedContents, type NodeCertFile } from "../../packages/deploy/src/node-certs.js";
 
 const base = defaultInventory();
 let plan: Plan;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { apiserverSans, buildPlan, defaultInventory, renderPlanText, validateInventory, type Plan } from "@k8s/deploy";
+import { buildPlan, defaultInventory, renderPlanText, validateInventory, type Plan } from "@k8s/deploy";
+import { apiserverSans } from "../../packages/deploy/src/plan.js";
 
 const split = (over: Record<string, unknown> = {}) =>
   validateInventory({

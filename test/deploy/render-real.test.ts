@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import jsYaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildPki, buildPlan, defaultInventory, execStartOf, renderCluster, validateInventory, writeRendered, type Inventory, type RenderedNode } from "@k8s/deploy";
+import { buildPlan, defaultInventory, renderCluster, validateInventory, writeRendered, type Inventory, type RenderedNode } from "@k8s/deploy";
+import { buildPki } from "../../packages/deploy/src/pki-build.js";
+import { execStartOf } from "../../packages/deploy/src/render/systemd.js";
 import { binaryPath, repoRoot, type Component } from "../harness/binaries.js";
 
 // Binaries the harness builds; kube-scheduler, kube-proxy and containerd are not in the cache.

@@ -6,11 +6,8 @@ import jsYaml from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPROVER_NODE_OPTIONS } from "@k8s/bootstrap";
 import {
-  buildPki,
   buildPlan,
   defaultInventory,
-  execStartOf,
-  parseUnitFile,
   renderCluster,
   validateInventory,
   writeRendered,
@@ -18,6 +15,9 @@ import {
   type Plan,
   type RenderedNode,
 } from "@k8s/deploy";
+import { buildPki } from "../../packages/deploy/src/pki-build.js";
+import { execStartOf } from "../../packages/deploy/src/render/systemd.js";
+import { parseUnitFile } from "../../packages/deploy/src/process-service-manager.js";
 
 const fixedRandom = (n: number): Uint8Array => new Uint8Array(n).fill(7);
 const text = (node: RenderedNode, path: string): string => {

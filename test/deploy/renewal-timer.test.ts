@@ -7,7 +7,8 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildPlan, defaultInventory, renderInventory, validateInventory, writeRendered, type RenderedNode } from "@k8s/deploy";
+import { buildPlan, defaultInventory, validateInventory, writeRendered, type RenderedNode } from "@k8s/deploy";
+import { renderInventory } from "../../packages/deploy/src/render.js";
 import { repoRoot } from "../harness/binaries.js";
 import { withTempDir } from "../harness/fixtures.js";
 

@@ -3,7 +3,8 @@ import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDirs } from "../harness/temp-dirs.js";
-import { buildPki, buildPlan, defaultInventory, diffState, formatStateDiff, loadKeptPki, loadOrCreateState, validateInventory, type Inventory, type PkiMaterial } from "@k8s/deploy";
+import { buildPlan, defaultInventory, diffState, formatStateDiff, loadKeptPki, loadOrCreateState, validateInventory, type Inventory, type PkiMaterial } from "@k8s/deploy";
+import { buildPki } from "../../packages/deploy/src/pki-build.js";
 
 const base = defaultInventory();
 const withVip = validateInventory({ ...base, apiserver: { ...base.apiserver, vip: "192.168.95.100" } });

@@ -6,7 +6,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, st
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tempDirs } from "../harness/temp-dirs.js";
-import { buildPki, buildPlan, defaultInventory, loadKeptPki, loadOrCreateState, loadState, readRotation, renewBootstrapTokens, type PkiMaterial } from "@k8s/deploy";
+import { buildPlan, defaultInventory, loadKeptPki, loadOrCreateState, loadState, readRotation, renewBootstrapTokens, type PkiMaterial } from "@k8s/deploy";
+import { buildPki } from "../../packages/deploy/src/pki-build.js";
 import { STATE_FORMAT, StateStore, stateFileName, type RotationState, type SecretsRecord, type StateFileKind } from "../../packages/deploy/src/state/store.js";
 
 const stateDir = tempDirs("k8s-pki-store-");

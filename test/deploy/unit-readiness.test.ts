@@ -3,7 +3,9 @@
 // exercised against the real components by the local-mode tests).
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { buildPki, buildPlan, readinessWaiter, unitProbe, validateInventory } from "@k8s/deploy";
+import { buildPlan, validateInventory } from "@k8s/deploy";
+import { buildPki } from "../../packages/deploy/src/pki-build.js";
+import { readinessWaiter, unitProbe } from "../../packages/deploy/src/unit-readiness.js";
 
 const plan = buildPlan(validateInventory({ nodes: [{ name: "node1", address: "127.0.0.1", roles: ["etcd", "master", "worker"] }] }));
 const pki = await buildPki(plan);

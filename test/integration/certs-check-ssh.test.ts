@@ -6,7 +6,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildPki, buildPlan, checkNodeCertFiles, defaultInventory, nodeCertReport, readNodeFiles, renderCluster, sshTransportFor, type NodeCertFile } from "@k8s/deploy";
+import { buildPlan, defaultInventory, renderCluster } from "@k8s/deploy";
+import { buildPki } from "../../packages/deploy/src/pki-build.js";
+import { checkNodeCertFiles, nodeCertReport, readNodeFiles, type NodeCertFile } from "../../packages/deploy/src/node-certs.js";
+import { sshTransportFor } from "../../packages/deploy/src/transport/ssh-connect.js";
 import { withTempDir } from "../harness/fixtures.js";
 import { startSshd, type Sshd } from "../harness/sshd.js";
 

@@ -9,27 +9,25 @@ import * as k8s from "@kubernetes/client-node";
 import { KUBELET_CLIENT_SIGNER } from "@k8s/bootstrap";
 import {
   applyNodes,
-  APPROVER_LEASE,
-  APPROVER_PORT,
   buildPlan,
-  certIds,
   defaultInventory,
   formatApplyEvent,
   formatVerify,
   loadOrCreateState,
   localInventory,
   LocalTransport,
-  ProcessServiceManager,
   renderCluster,
   verifyCluster,
   type ApplyOptions,
-  type LaunchedProcess,
   type Plan,
   type Pki,
   type RenderedNode,
-  type Stage,
   type VerifyCheck,
 } from "@k8s/deploy";
+import { APPROVER_LEASE, APPROVER_PORT } from "../../packages/deploy/src/render/approver.js";
+import { certIds } from "../../packages/deploy/src/plan.js";
+import { ProcessServiceManager, type LaunchedProcess } from "../../packages/deploy/src/process-service-manager.js";
+import type { Stage } from "../../packages/deploy/src/rendered.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { binaryPath, repoRoot, type Component } from "../harness/binaries.js";
 import { withTempDir } from "../harness/fixtures.js";

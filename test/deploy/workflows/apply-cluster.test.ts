@@ -12,12 +12,12 @@ import {
   buildPlan,
   defaultInventory,
   localInventory,
-  nodeTransports,
   type ApplyClusterEvent,
   type Plan,
   type ServiceManager,
   type Transport,
 } from "@k8s/deploy";
+import { nodeTransports } from "../../../packages/deploy/src/workflows/node-transports.js";
 
 const base = mkdtempSync(join(tmpdir(), "k8s-pki-apply-cluster-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));

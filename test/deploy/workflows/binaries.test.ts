@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { findBinary, localBinaryFinder } from "@k8s/deploy";
+import { findBinary, localBinaryFinder } from "../../../packages/deploy/src/workflows/binaries.js";
 
 const base = mkdtempSync(join(tmpdir(), "k8s-pki-binaries-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));

@@ -107,7 +107,7 @@ describe("checkClusterFiles", () => {
   });
 
   it("a node that cannot be read is a failure, reported as a warning, and its files are left out", async () => {
-    const local: TransportFor = async (n) => (await import("@k8s/deploy")).nodeTransports({ local: root }).then((f) => f(n));
+    const local: TransportFor = async (n) => (await import("../../../packages/deploy/src/workflows/node-transports.js")).nodeTransports({ local: root }).then((f) => f(n));
     const transportFor: TransportFor = (n) => (n.name === "node2" ? Promise.reject(new Error("connection refused")) : local(n));
     const warnings: string[] = [];
     const r = await checkClusterFiles({ ...options, transportFor, onWarning: (m) => warnings.push(m) });
