@@ -49,6 +49,11 @@ describe("resolveApproverConfig", () => {
     [{ signers: "" }, /--signers: at least one/],
     [{ cidr: ["10.0.0.0"] }, /--cidr: "10.0.0.0" is not a CIDR/],
     [{ cidr: ["10.0.0.0/40"] }, /--cidr/],
+    // Forms Go's net.ParseCIDR refuses: leading zeros, hex, an empty octet, a zone.
+    [{ cidr: ["010.0.0.0/8"] }, /--cidr: "010.0.0.0\/8" is not a CIDR/],
+    [{ cidr: ["0x0a.0.0.0/8"] }, /--cidr: "0x0a.0.0.0\/8" is not a CIDR/],
+    [{ cidr: ["10..0.0/8"] }, /--cidr/],
+    [{ cidr: ["fe80::%eth0/64"] }, /--cidr/],
     [{ dnsPattern: ["([a-z"] }, /--dns-pattern: "\(\[a-z" is not a valid regular expression/],
     [{ maxExpiration: "30d" }, /--max-expiration: time: unknown unit "d"/],
     [{ maxExpiration: "5m" }, /--max-expiration: must be at least 10m/],

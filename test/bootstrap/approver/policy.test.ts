@@ -206,6 +206,20 @@ describe("ipInCidr", () => {
     ["fe80::1", "fd00::/8", false],
     ["10.0.0.5", "fd00::/8", false],
     ["10.0.0.5", "10.0.0.0/33", false],
+    // Go's net.ParseIP/ParseCIDR and IPNet.Contains (each row checked with Go 1.26): v4-mapped networks and
+    // addresses, host bits in the network, and the forms Go refuses (leading zeros, hex) are never inside.
+    ["10.0.0.5", "::ffff:10.0.0.0/104", true],
+    ["10.0.0.5", "::ffff:10.0.0.0/80", false],
+    ["::", "::ffff:10.0.0.0/80", true],
+    ["10.9.0.5", "::ffff:0:0/96", true],
+    ["::ffff:10.0.0.5", "10.0.0.0/8", true],
+    ["10.0.0.5", "::/0", false],
+    ["10.0.0.5", "10.0.0.7/24", true],
+    ["010.0.0.5", "10.0.0.0/8", false],
+    ["10.0.0.5", "0x0a.0.0.0/8", false],
+    ["10.0.0.5", "010.0.0.0/8", false],
+    ["1..0.5", "1.0.0.0/8", false],
+    [" 10.0.0.5", "10.0.0.0/8", false],
   ])("%s in %s = %s", (ip, cidr, want) => expect(ipInCidr(ip, cidr)).toBe(want));
 });
 

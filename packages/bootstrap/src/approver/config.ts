@@ -1,10 +1,10 @@
 // Approver configuration: flags and K8S_PKI_APPROVER_* environment variables
 // turned into a checked ApproverConfig. Pure; the CLI feeds it.
 import { hostname } from "node:os";
-import { parseGoDuration } from "@k8s/pki";
+import { parseGoCidr, parseGoDuration } from "@k8s/pki";
 import { BootstrapError } from "../errors.js";
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER } from "./csr-facts.js";
-import { ipInCidr, type ApproverPolicy } from "./policy.js";
+import { type ApproverPolicy } from "./policy.js";
 
 export interface ApproverConfig {
   /** Path of a kubeconfig; undefined means in-cluster or the default loading rules. */
@@ -82,8 +82,7 @@ export function resolveApproverConfig(raw: RawApproverOptions): ApproverConfig {
   }
   const cidrs = (typeof raw.cidr === "string" ? [raw.cidr] : (raw.cidr ?? [])).flatMap((c) => c.split(/[,\n]/)).map((c) => c.trim()).filter((c) => c !== "");
   for (const c of cidrs) {
-    const base = c.split("/")[0] ?? "";
-    if (!/\/\d{1,3}$/.test(c) || !ipInCidr(base, c)) throw bad("cidr", `${JSON.stringify(c)} is not a CIDR like 10.0.0.0/16 or fd00::/64`);
+    if (!/\/\d{1,3}$/.test(c) || parseGoCidr(c) === undefined) throw bad("cidr", `${JSON.stringify(c)} is not a CIDR like 10.0.0.0/16 or fd00::/64`);
   }
   let maxExpirationSeconds = 367 * 24 * 3600;
   if (raw.maxExpiration !== undefined) {

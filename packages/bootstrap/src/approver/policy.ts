@@ -1,6 +1,7 @@
 // The approval policy: a pure function from a CSR (and the facts gathered for
 // it) to a decision. Approves only what a node is entitled to; denies a CSR
 // that claims a node identity and breaks a rule; leaves everything else alone.
+import { parseGoCidr, parseGoIp } from "@k8s/pki";
 import { KUBELET_CLIENT_SIGNER, KUBELET_SERVING_SIGNER, parseRequest, type CsrObject, type ParsedRequest, type ParseResult } from "./csr-facts.js";
 
 /** Rules a CSR can break; used as the metric and event reason. */
@@ -113,35 +114,28 @@ function keyAllowed(k: ParsedRequest["key"]): boolean {
   return k.algo === "ed25519";
 }
 
-/** IPv4/IPv6 CIDR membership for normalised address strings. */
+/**
+ * Go's IPNet.Contains over net.ParseIP and net.ParseCIDR (@k8s/pki's port, the
+ * one IP parser of the monorepo): IPv4 addresses (v4-mapped included) are only
+ * in IPv4 networks, and anything either parser refuses is outside.
+ */
 export function ipInCidr(ip: string, cidr: string): boolean {
-  const [base, bitsStr] = cidr.split("/");
-  const toBytes = (s: string): number[] | undefined => {
-    if (s.includes(".") && !s.includes(":")) {
-      const p = s.split(".").map(Number);
-      return p.length === 4 && p.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) ? p : undefined;
-    }
-    if (!s.includes(":")) return undefined;
-    const [head, tail] = s.split("::");
-    const h = head ? head.split(":") : [];
-    const t = tail !== undefined ? (tail ? tail.split(":") : []) : [];
-    if (tail === undefined && h.length !== 8) return undefined;
-    const groups = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
-    const out: number[] = [];
-    for (const g of groups) {
-      const v = parseInt(g, 16);
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(v >> 8, v & 255);
-    }
-    return out.length === 16 ? out : undefined;
-  };
-  const a = toBytes(ip);
-  const b = base === undefined ? undefined : toBytes(base);
-  const bits = Number(bitsStr);
-  if (!a || !b || a.length !== b.length || !Number.isInteger(bits) || bits < 0 || bits > a.length * 8) return false;
+  const net = parseGoCidr(cidr);
+  let addr = parseGoIp(ip);
+  if (net === undefined || addr === undefined) return false;
+  const to4 = (b: Uint8Array): Uint8Array | undefined =>
+    b.length === 4 ? b : b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff ? b.subarray(12) : undefined;
+  // As Go: ParseCIDR keeps the masked address, and networkNumberAndMask makes a v4-mapped network
+  // (::ffff:10.0.0.0/104) an IPv4 one with the last 32 bits of the mask; an address is compared in its 4-byte
+  // form whenever it has one.
+  const masked = net.ip.map((b, i) => b & (0xff << Math.max(0, Math.min(8, 8 - (net.bits - i * 8)))) & 0xff);
+  const base = to4(masked) ?? masked;
+  const bits = net.ip.length === 16 && base.length === 4 ? Math.max(0, net.bits - 96) : net.bits;
+  addr = to4(addr) ?? addr;
+  if (addr.length !== base.length) return false;
   for (let i = 0; i < bits; i++) {
     const mask = 0x80 >> (i & 7);
-    if ((a[i >> 3]! & mask) !== (b[i >> 3]! & mask)) return false;
+    if ((addr[i >> 3]! & mask) !== (base[i >> 3]! & mask)) return false;
   }
   return true;
 }
