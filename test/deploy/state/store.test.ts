@@ -5,10 +5,10 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tempDirs } from "../harness/temp-dirs.js";
+import { tempDirs } from "../../harness/temp-dirs.js";
 import { buildPlan, defaultInventory, loadKeptPki, loadOrCreateState, loadState, readRotation, renewBootstrapTokens, type PkiMaterial } from "@k8s/deploy";
-import { buildPki } from "../../packages/deploy/src/pki-build.js";
-import { STATE_FORMAT, StateStore, stateFileName, type RotationState, type SecretsRecord, type StateFileKind } from "../../packages/deploy/src/state/store.js";
+import { buildPki } from "../../../packages/deploy/src/pki-build.js";
+import { STATE_FORMAT, StateStore, stateFileName, type RotationState, type SecretsRecord, type StateFileKind } from "../../../packages/deploy/src/state/store.js";
 
 const stateDir = tempDirs("k8s-pki-store-");
 const plan = buildPlan(defaultInventory());
