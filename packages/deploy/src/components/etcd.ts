@@ -49,8 +49,7 @@ export const etcd: Component = {
       try {
         const h = await https(`${ep}/health`, v.etcdTls);
         const st = (await v.etcdPost(ep, "/v3/maintenance/status", {})) as { header?: { member_id?: string }; leader?: string; version?: string };
-        const healthOk = h.status === 200 && (JSON.parse(h.body) as { health?: string }).health === "true";
-        if (!healthOk) throw new Error(`/health: HTTP ${h.status} ${h.body.trim()}`);
+        if (!healthTrue(h.status, h.body)) throw new Error(`/health: HTTP ${h.status} ${h.body.trim()}`);
         const leader = st.leader ?? "?";
         v.etcdLeaders.set(leader, [...(v.etcdLeaders.get(leader) ?? []), n.name]);
         v.etcdHealthy.push(ep);
