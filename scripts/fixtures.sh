@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds the real programs the integration tests run (kube-apiserver,
 # kube-controller-manager, kubelet, kubectl, etcd, etcdctl, cfssl, cfssljson,
-# flannel, prometheus, promtool) from the Go module proxy into a cache outside
-# the repository, and x509read (scripts/go/x509read, the differential test's Go oracle) offline.
+# flannel, prometheus, promtool, and the container runtime stack: containerd,
+# containerd-shim-runc-v2, ctr, runc, crictl and CNI plugins) from the Go module
+# proxy into a cache outside the repository, and x509read (scripts/go/x509read,
+# the differential test's Go oracle) offline.
 # Each component is built only when its folder is missing, so a warm run
 # costs a few stat calls. Usage: scripts/fixtures.sh [component...]
-#   components: cfssl etcd kubernetes kubernetes-extra flannel prometheus x509read (default: all)
+#   components: cfssl etcd kubernetes kubernetes-extra flannel prometheus container-runtime x509read
+#   (default: all)
 # Environment: K8S_PKI_BIN_CACHE overrides the cache folder.
 set -euo pipefail
 
@@ -163,6 +166,80 @@ build_prometheus() {
   "$1/promtool" --version >&2
 }
 
+# Debian packages a build needs (runc's seccomp support: libseccomp-dev and
+# pkg-config). Installed with apt-get when missing and we are root, as
+# scripts/test.sh does for its packages; otherwise a clear error.
+need_debian_packages() {
+  local p missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    log "missing Debian packages: ${missing[*]} (run as root: apt-get install ${missing[*]})"
+    return 1
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq >&2 &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# The container runtime stack, one folder: containerd, containerd-shim-runc-v2,
+# ctr, runc and crictl at its top, the CNI plugins in cni/ (a CNI bin_dir of
+# their own: names such as bridge and loopback stay out of the main folder).
+# None of these modules has replace directives, so `go install MOD/cmd@VERSION`
+# works; the flags follow each upstream Makefile.
+container_runtime_dir() {
+  echo "container-runtime-containerd-$CONTAINERD_VERSION-runc-$RUNC_VERSION-cni-$CNI_PLUGINS_VERSION-cniflannel-$CNI_FLANNEL_VERSION-crictl-$CRICTL_VERSION"
+}
+
+build_container_runtime() {
+  local out=$1 t0 p cni=github.com/containernetworking/plugins
+  local cv=github.com/containerd/containerd/v2/version
+  local cld="-X $cv.Version=$CONTAINERD_VERSION -X $cv.Package=github.com/containerd/containerd/v2 -s -w"
+  need_debian_packages libseccomp-dev pkg-config || return 1
+  mkdir -p "$out/cni"
+  # containerd and ctr: cgo and PIE as upstream (the btrfs snapshotter uses cgo).
+  t0=$(now)
+  CGO_ENABLED=1 GOBIN="$out" go install -trimpath -buildmode=pie -tags urfave_cli_no_docs -ldflags "$cld" \
+    "github.com/containerd/containerd/v2/cmd/containerd@$CONTAINERD_VERSION" \
+    "github.com/containerd/containerd/v2/cmd/ctr@$CONTAINERD_VERSION"
+  # The shim: static, no cgo, tag no_grpc (upstream's SHIM_* settings).
+  CGO_ENABLED=0 GOBIN="$out" go install -trimpath -tags "urfave_cli_no_docs no_grpc" -ldflags "$cld -extldflags -static" \
+    "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION"
+  log "container-runtime: containerd, shim, ctr in $(( $(now) - t0 ))s"
+  # runc as upstream's `make static`: cgo, seccomp, static PIE (libseccomp linked
+  # in, so the binary runs on machines without libseccomp). Its version comes from
+  # the VERSION file it embeds; upstream's -X main.gitCommit needs a git checkout.
+  t0=$(now)
+  CGO_ENABLED=1 GOBIN="$out" go install -trimpath -buildmode=pie -tags "seccomp urfave_cli_no_docs netgo osusergo" \
+    -ldflags "-s -w -linkmode external -extldflags -static-pie" "github.com/opencontainers/runc@$RUNC_VERSION"
+  log "container-runtime: runc in $(( $(now) - t0 ))s"
+  # CNI plugins as upstream's release script: static, BuildVersion stamped.
+  t0=$(now)
+  CGO_ENABLED=0 GOBIN="$out/cni" go install -trimpath \
+    -ldflags "-s -w -X $cni/pkg/utils/buildversion.BuildVersion=$CNI_PLUGINS_VERSION" \
+    "$cni/plugins/main/bridge@$CNI_PLUGINS_VERSION" "$cni/plugins/main/loopback@$CNI_PLUGINS_VERSION" \
+    "$cni/plugins/ipam/host-local@$CNI_PLUGINS_VERSION" "$cni/plugins/meta/portmap@$CNI_PLUGINS_VERSION"
+  # The flannel meta plugin left the plugins repository after v0.9.1; another module version, so its own install.
+  CGO_ENABLED=0 GOBIN="$out/cni" go install -trimpath \
+    -ldflags "-s -w -X $cni/pkg/utils/buildversion.BuildVersion=$CNI_FLANNEL_VERSION" \
+    "$cni/plugins/meta/flannel@$CNI_FLANNEL_VERSION"
+  log "container-runtime: CNI plugins in $(( $(now) - t0 ))s"
+  # crictl: static, version stamped as its Makefile does (without the leading v).
+  t0=$(now)
+  CGO_ENABLED=0 GOBIN="$out" go install -trimpath \
+    -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=${CRICTL_VERSION#v}" \
+    "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
+  log "container-runtime: crictl in $(( $(now) - t0 ))s"
+  "$out/containerd" --version >&2
+  "$out/containerd-shim-runc-v2" -v >&2
+  "$out/ctr" --version >&2
+  "$out/runc" --version >&2
+  "$out/crictl" --version >&2
+  for p in "$out"/cni/*; do CNI_COMMAND=VERSION "$p" </dev/null >/dev/null || { log "container-runtime: $p VERSION failed"; return 1; }; done
+}
+
 # x509read is ours, so its folder is named after its source (first 12 hex of the
 # sha256 of main.go then go.mod): an edit rebuilds it, an unchanged one is cached.
 # Standard library only, so it needs no network; the local toolchain builds it.
@@ -175,7 +252,7 @@ build_x509read() {
 }
 
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes kubernetes-extra flannel prometheus x509read)
+[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes kubernetes-extra flannel prometheus container-runtime x509read)
 total0=$(now)
 for c in "${components[@]}"; do
   case $c in
@@ -185,6 +262,7 @@ for c in "${components[@]}"; do
     kubernetes-extra) build_once "kubernetes-extra-$KUBERNETES_VERSION" build_kubernetes_extra ;;
     flannel) build_once "flannel-$FLANNEL_VERSION" build_flannel ;;
     prometheus) build_once "prometheus-$PROMETHEUS_VERSION" build_prometheus ;;
+    container-runtime) build_once "$(container_runtime_dir)" build_container_runtime ;;
     x509read) build_once "x509read-$(x509read_hash)" build_x509read ;;
     *) log "unknown component: $c"; exit 2 ;;
   esac
