@@ -95,8 +95,14 @@ ensure_base() {
     return
   fi
   mkdir -p "$CACHE"
-  # Leftovers of an interrupted build (their debootstrap is gone).
-  rm -rf "$CACHE"/.base-*.tmp
+  # Leftovers of an interrupted build (their debootstrap is gone); it may
+  # have left /proc or /sys mounted inside, never rm -rf through a mount.
+  local old
+  for old in "$CACHE"/.base-*.tmp; do
+    [[ -d $old ]] || continue
+    umount_under "$old"
+    rm -rf "$old" "$old.log"
+  done
   tmp=$(mktemp -d "$CACHE/.base-XXXXXX.tmp")
   # mktemp makes the folder 0700; as the machines' / it would lock every
   # service user out (networkd, dbus and journald fail with EACCES).
@@ -111,6 +117,14 @@ ensure_base() {
   mv "$tmp.log" "$base.log"
   BASE_CACHED=cold
   BASE_SECONDS=$(elapsed "$t0" "$(now)")
+}
+
+# Unmounts everything mounted at or below a folder, deepest first.
+umount_under() {
+  local m
+  awk -v d="$1" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+    umount -l "$m" || true
+  done
 }
 
 # What every machine shares; what differs per machine (id, name, address,
@@ -327,7 +341,7 @@ cmd_up() {
       *) [[ -z $n ]] || die "one machine count only"; n=$1; shift ;;
     esac
   done
-  [[ $n =~ ^[1-9][0-9]?$ ]] || die "usage: $0 up N [--roles 'm1=etcd,master m2=worker']  (N from 1 to 40)"
+  [[ $n =~ ^[1-9][0-9]?$ ]] || die "usage: $0 up N [--roles 'm1=etcd,master m2=worker']  (N from 1 to 99)"
   need_root up "$n"
   mkdir -p "$STATE"
   [[ ! -f $(bed_file) ]] || die "a bed is already up ($(awk '{ printf "%s ", $1 }' "$(bed_file)")); run '$0 down' first"
