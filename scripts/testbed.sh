@@ -418,7 +418,8 @@ cmd_up() {
     ((${#pending[@]})) || break
     if (($(date +%s) >= deadline)); then
       read -r name addr pid <<<"${pending[0]}"
-      die "sshd on $name ($addr) did not answer within ${TIMEOUT}s; console log: $STATE/logs/$name.console.log (clean up with '$0 down')"
+      # The console is passive (nearly empty): the journal inside tells more.
+      die "sshd on $name ($addr) did not answer within ${TIMEOUT}s; console log: $STATE/logs/$name.console.log; journal: nsenter -t $(pgrep -P "$pid" | head -n 1) -a journalctl -b (clean up with '$0 down')"
     fi
     sleep 0.5
   done
