@@ -6,8 +6,7 @@
 // leaves no nspawn process, no bridge, and the host's sysctls as they were.
 // Needs root, systemd-nspawn and debootstrap (the script installs them with
 // apt when missing) and builds the base tree on first use (~2 min).
-// Not part of `npm test`: run it with
-//   npx vitest run -c test/e2e/vitest.e2e.config.ts
+// The e2e project of vitest.config.ts (last, alone): npx vitest run --project e2e
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
