@@ -323,9 +323,25 @@ describe("decide: --cidr and the addresses of other Nodes", () => {
     // What the controller leaves out when listing Nodes fails: never an approval.
     ["a new node, listing Nodes failed", "n1", ["10.0.0.99"], { node: noNode, sarAllowed: true }, { action: "need", nodeAddresses: true }],
     ["a registered node: its own addresses decide, no list", "n1", ["10.0.0.11"], { ...nodeFacts(["10.0.0.11"]), sarAllowed: true }, { action: "approve" }],
+    // Hostile requests against the CIDR rule (Go's ParseIP/IPNet.Contains): just outside, in IPv4-mapped form, in IPv6.
+    ["a new node, the first IP past the CIDR", "n1", ["10.0.1.0"], { node: noNode, nodeAddresses: others, sarAllowed: true }, { action: "wait", rule: "ip-address" }],
+    ["a new node, an outside IPv4 as IPv4-mapped IPv6", "n1", ["::ffff:10.0.1.5"], { node: noNode, nodeAddresses: others, sarAllowed: true }, { action: "wait", rule: "ip-address" }],
+    ["a new node, an IPv6 just past fd00::/64", "n1", ["fd00:0:0:1::5"], { node: noNode, nodeAddresses: others, sarAllowed: true }, { action: "wait", rule: "ip-address" }],
+    ["a new node, one inside and one outside", "n1", ["10.0.0.99", "192.168.0.1"], { node: noNode, nodeAddresses: others, sarAllowed: true }, { action: "wait", rule: "ip-address" }],
+    ["a new node, a free inside IPv4 in IPv4-mapped form (Go reads 10.0.0.99)", "n1", ["::ffff:10.0.0.99"], { node: noNode, nodeAddresses: others, sarAllowed: true }, { action: "approve" }],
   ];
   it.each(cases)("%s", async (_name, n, hosts, facts, want) => {
     expect(decide(obj(await csrPem({ ...node(n), hosts }), serving(n)), { ...policy, cidrs: ["10.0.0.0/24", "fd00::/64"] }, facts)).toMatchObject(want);
+  });
+
+  // A CIDR given in IPv4-mapped notation is the IPv4 network its last 32 bits name, as in Go.
+  it.each([
+    ["10.0.0.99", { action: "approve" }],
+    ["10.0.1.5", { action: "wait", rule: "ip-address" }],
+    ["fd00::5", { action: "wait", rule: "ip-address" }],
+  ] as [string, Partial<Decision>][])("--cidr ::ffff:10.0.0.0/120, a new node asking for %s", async (ip, want) => {
+    const facts: Facts = { node: noNode, nodeAddresses: others, sarAllowed: true };
+    expect(decide(obj(await csrPem({ ...node("n1"), hosts: [ip] }), serving("n1")), { ...policy, cidrs: ["::ffff:10.0.0.0/120"] }, facts)).toMatchObject(want);
   });
 });
 
