@@ -21,7 +21,8 @@ export interface ScanProblem {
   error: string;
 }
 
-const KUBECONFIG = /(^|\/)(kubeconfig|[^/]*\.(kubeconfig|conf))$/;
+/** The file names read as kubeconfigs (kubeconfig, *.kubeconfig, *.conf); certs renew rewrites the same set. */
+export const KUBECONFIG_NAME = /(^|\/)(kubeconfig|[^/]*\.(kubeconfig|conf))$/;
 const PEMISH = /\.(pem|crt|cert)$/;
 
 async function walk(dir: string, out: string[], recursive: boolean): Promise<void> {
@@ -116,7 +117,7 @@ export async function findCertificates(dir: string, opts: FindCertificatesOption
   const rel = (p: string): string => relative(dir, p);
   for (const path of files) {
     try {
-      if (KUBECONFIG.test(path)) {
+      if (KUBECONFIG_NAME.test(path)) {
         const text = await readFile(path, "utf8");
         for (const e of kubeconfigEntries(text)) {
           const kind = e.key.startsWith("client") ? "kubeconfig-client" : "kubeconfig-ca";

@@ -10,12 +10,10 @@ import { writeFileAtomic } from "../cfssljson/write-files.js";
 import { PkiError } from "../errors.js";
 import { parsePrivateKeyPem } from "../keys/private-key.js";
 import type { Entropy } from "../signer/clock.js";
-import { findCertificates } from "./inventory-certs.js";
+import { findCertificates, KUBECONFIG_NAME } from "./inventory-certs.js";
 import { findIssuer } from "./issuer.js";
 import { renewCertificate, replaceEmbeddedCertificate } from "./renew.js";
 
-/** The kubeconfig names certs renew rewrites (kubeconfig, *.kubeconfig, *.conf), as the folder scan finds them. */
-const KUBECONFIG = /(^|\/)(kubeconfig|[^/]*\.(kubeconfig|conf))$/;
 
 export interface RenewInFolderOptions extends Entropy {
   /** The PKI folder as the user named it (messages use it as given); relative to `cwd` unless absolute. */
@@ -67,7 +65,7 @@ export async function renewInFolder(o: RenewInFolderOptions): Promise<RenewedInF
   if (targets.length === 0) {
     throw new PkiError("input-invalid", `no certificate ${JSON.stringify(o.name)} in ${o.dir}${recursive ? "" : " (subfolders are searched only with --recursive)"}`, { field: "name" });
   }
-  const kubeconfigs = (await readdir(dir, { recursive })).map(String).filter((f) => KUBECONFIG.test(f));
+  const kubeconfigs = (await readdir(dir, { recursive })).map(String).filter((f) => KUBECONFIG_NAME.test(f));
   const out: RenewedInFolder[] = [];
   for (const t of targets) {
     // The CA whose key verifies the signature: a leaf may have its CA's very name (cfssl's kubernetes.pem).
