@@ -231,6 +231,12 @@ describe("foreign PKI", () => {
     await expect(s.readAll(["apiserver", "admin"])).rejects.toMatchObject({ message: `${s.pkiDir}: no admin (the inventory changed?)` });
     await expect(loadState(plan, s.dir)).rejects.toMatchObject({ code: "inventory-invalid" });
   });
+
+  it("a state that was never made is a DeployError naming the folder, not a bare ENOENT", async () => {
+    const dir = join(stateDir(), "never-made");
+    await expect(loadState(plan, dir)).rejects.toMatchObject({ name: "DeployError", code: "inventory-invalid", field: "state", message: `no deploy state in ${dir} (${join(dir, "pki")} is missing; deploy apply makes it)` });
+    expect(existsSync(dir)).toBe(false);
+  });
 });
 
 describe("CA keys", () => {

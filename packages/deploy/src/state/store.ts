@@ -126,7 +126,11 @@ export class StateStore {
 
   /** Every one of `ids`; a missing one is an error (the state was made for another inventory). */
   async readAll(ids: readonly string[]): Promise<Map<string, PkiMaterial>> {
-    const present = new Set(await readdir(this.pkiDir));
+    const present = new Set(
+      await readdir(this.pkiDir).catch((e: NodeJS.ErrnoException) => {
+        throw new DeployError("inventory-invalid", isMissing(e) ? `no deploy state in ${this.dir} (${this.pkiDir} is missing; deploy apply makes it)` : `cannot read ${this.pkiDir}: ${e.message}`, { cause: e, field: "state" });
+      }),
+    );
     const items = new Map<string, PkiMaterial>();
     for (const id of ids) {
       if (!present.has(stateFileName(id, "cert")) || !present.has(stateFileName(id, "key"))) {
