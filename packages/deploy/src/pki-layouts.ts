@@ -215,7 +215,10 @@ export const CLASSIC_LAYOUT: PkiLayoutSpec = {
     const masters = nodesWith(inv, "master");
     const loopAndMasters = ["127.0.0.1", ...masters.map((m) => m.address)];
     return [
-      mk("ca", undefined, "ca", "kubernetes", k8s, [], "the one CA: signs everything, trusted by everything; its key also signs service-account tokens"),
+      // CN kubernetes-ca as FMI master and kubeasz name it: FMI v1.12's CN "kubernetes" (told apart only by its OU, C, ST
+      // and L, which this layout does not write) would make the API server's certificate, CN kubernetes, O k8s, look
+      // self-issued, and OpenSSL clients (Node's TLS, so the approver) refuse it as "self-signed certificate".
+      mk("ca", undefined, "ca", "kubernetes-ca", k8s, [], "the one CA: signs everything, trusted by everything; its key also signs service-account tokens"),
       mk("etcd", "ca", "kubernetes", "etcd", k8s, ["127.0.0.1", ...nodesWith(inv, "etcd").map((n) => n.address)], "etcd server, peer and etcdctl client (shared by all members)"),
       mk("flanneld", "ca", "kubernetes", "flanneld", k8s, [], "flanneld's etcd client"),
       mk("kubernetes", "ca", "kubernetes", "kubernetes", k8s, apiserverSans(inv), "kube-apiserver serving, etcd client and kubelet client"),
