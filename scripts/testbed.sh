@@ -20,11 +20,12 @@ set -euo pipefail
 
 # Bumped whenever the base tree's provisioning changes: it is part of the
 # cache key, so an old tree is never reused for a new recipe.
-readonly SCRIPT_VERSION=1
+readonly SCRIPT_VERSION=2
 readonly SUITE=bookworm
 # The reference's packages plus what a node needs later (nft, conntrack,
-# modprobe for the deployer's checks, mount/nsenter from util-linux).
-readonly PACKAGES=systemd,systemd-sysv,dbus,openssh-server,iproute2,iptables,ca-certificates,procps,nftables,conntrack,kmod,util-linux
+# modprobe for the deployer's checks, mount/nsenter from util-linux) and
+# HAProxy, the distribution's proxy the deployer's node load balancer runs.
+readonly PACKAGES=systemd,systemd-sysv,dbus,openssh-server,iproute2,iptables,ca-certificates,procps,nftables,conntrack,kmod,util-linux,haproxy
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly REPO
@@ -150,6 +151,28 @@ EOF
   # The host keys openssh-server's install made would be shared by every
   # copy: each machine gets its own instead.
   rm -f "$d"/etc/ssh/ssh_host_*
+  # nspawn mounts the cgroup v1 controllers read-only inside; the kubelet and
+  # runc must create kubepods and pod cgroups there (reference pitfall 2). On
+  # a real host they are writable: this unit makes the machine look like one.
+  cat >"$d/etc/systemd/system/testbed-cgroups-rw.service" <<'EOF'
+[Unit]
+Description=k8s-pki test bed: cgroup controllers writable (systemd-nspawn mounts them read-only)
+DefaultDependencies=no
+After=local-fs.target
+Before=sysinit.target containerd.service kubelet.service
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'for d in /sys/fs/cgroup/*/; do [ -L "$${d%%/}" ] || mount -o remount,bind,rw "$$d"; done'
+
+[Install]
+WantedBy=sysinit.target
+EOF
+  chroot "$d" systemctl enable testbed-cgroups-rw.service
+  # Debian's haproxy unit would start with its sample config: the deployer
+  # runs its own kube-lb unit instead.
+  chroot "$d" systemctl disable haproxy.service
   # An empty machine-id in the base; each copy gets a fresh one.
   : >"$d/etc/machine-id"
   rm -f "$d/var/lib/dbus/machine-id"
@@ -256,6 +279,10 @@ LinkLocalAddressing=no
 IPv6AcceptRA=no
 EOF
   ssh-keygen -q -t ed25519 -N '' -C "root@$name" -f "$dir/etc/ssh/ssh_host_ed25519_key"
+  # The approver unit on masters runs k8s-pki's standalone file, which needs
+  # Node >= 20.19 there (Debian 12 has 18): this host's node, the one the
+  # standalone file is tested with.
+  install -m 0755 "$NODE_BIN" "$dir/usr/local/bin/node"
   install -d -m 0700 "$dir/root/.ssh"
   install -m 0600 "$OUT/id_ed25519.pub" "$dir/root/.ssh/authorized_keys"
 }
@@ -348,6 +375,8 @@ cmd_up() {
   [[ ! -d $STATE/machines ]] || [[ -z $(ls -A "$STATE/machines") ]] || die "leftovers of an earlier bed in $STATE/machines; run '$0 down' first"
   ip link show "$BRIDGE" >/dev/null 2>&1 && die "bridge $BRIDGE exists already; run '$0 down' first"
   need_tools
+  NODE_BIN=$(command -v node) || die "node is not on PATH: the machines get this host's node (the approver's runtime on masters)"
+  NODE_BIN=$(readlink -f "$NODE_BIN")
   check_net
   ((${#roles_args[@]})) && parse_roles "${roles_args[@]}"
   local name i
