@@ -199,7 +199,7 @@ describe("the image archives of scripts/fixtures.sh images", () => {
       expect(sha256(readFileSync(join(tmp.path, "b", i.file))), i.file).toBe(cached);
     }
     expect(readFileSync(join(tmp.path, "a/images.txt"), "utf8")).toBe(readFileSync(join(fixturesDir, "images.txt"), "utf8"));
-  }, 120_000);
+  }, 300_000);
 });
 
 describe("the images in a real containerd", () => {
@@ -283,7 +283,7 @@ describe("the images in a real containerd", () => {
     // An exec'd shell (busybox bind-mounted in: the image has nothing but /pause) starts a sleep and exits; the
     // orphan goes to PID 1. (A second container sharing the namespace would not do: when its shell exits, the
     // shim kills every process it left.)
-    await ctr("tasks", "exec", "--exec-id", "orphan", id, "/busybox", "sh", "-c", "sleep 1 & exit 0");
+    await ctr("tasks", "exec", "--exec-id", "orphan", id, "/busybox", "sh", "-c", "sleep 2 </dev/null >/dev/null 2>&1 & exit 0");
     const orphan = await waitFor(() => children()[0], { what: "the orphan to be re-parented to pause", timeoutMs: 10_000, intervalMs: 50 });
     await waitFor(() => children().length === 0, { what: `pause to reap its child ${orphan}`, timeoutMs: 10_000, intervalMs: 100 });
     expect(existsSync(`/proc/${orphan}`)).toBe(false);
@@ -297,6 +297,6 @@ describe("the images in a real containerd", () => {
     const version = await runIn("coredns.tar", "images-coredns-version", "/coredns", "-version");
     expect(version).toMatch(new RegExp(`^CoreDNS-${pins.get("COREDNS_VERSION")!.slice(1).replace(/\./g, "\\.")}\\n`));
     const plugins = (await runIn("coredns.tar", "images-coredns-plugins", "/coredns", "-plugins")).split("\n").map((l) => l.trim());
-    for (const p of COREDNS_PLUGINS) expect(plugins, p).toContain(`dns.${p}`);
+    for (const p of COREDNS_PLUGINS) expect(plugins, p).toContain(p);
   }, 60_000);
 });
