@@ -192,12 +192,9 @@ describe("the image archives of scripts/fixtures.sh images", () => {
       ...["--coredns", extract("coredns.tar", "coredns"), "--coredns-version", pins.get("COREDNS_VERSION")!],
     ];
     const script = join(repoRoot, "scripts/build-test-images.js");
-    for (const out of ["a", "b"]) await run(process.execPath, [script, "--out", join(tmp.path, out), ...args]);
-    for (const i of images) {
-      const cached = sha256(readFileSync(i.path));
-      expect(sha256(readFileSync(join(tmp.path, "a", i.file))), i.file).toBe(cached);
-      expect(sha256(readFileSync(join(tmp.path, "b", i.file))), i.file).toBe(cached);
-    }
+    // The cached archives are the first build (fixtures.sh ran the same script), this is the second.
+    await run(process.execPath, [script, "--out", join(tmp.path, "a"), ...args]);
+    for (const i of images) expect(sha256(readFileSync(join(tmp.path, "a", i.file))), i.file).toBe(sha256(readFileSync(i.path)));
     expect(readFileSync(join(tmp.path, "a/images.txt"), "utf8")).toBe(readFileSync(join(fixturesDir, "images.txt"), "utf8"));
   }, 300_000);
 });
