@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Builds the real programs the integration tests run (kube-apiserver,
 # kube-controller-manager, kubelet, kubectl, etcd, etcdctl, cfssl, cfssljson,
-# flannel, prometheus, promtool, and the container runtime stack: containerd,
-# containerd-shim-runc-v2, ctr, runc, crictl and CNI plugins) from the Go module
-# proxy into a cache outside the repository, and x509read (scripts/go/x509read,
-# the differential test's Go oracle) offline.
+# flannel, prometheus, promtool, coredns, and the container runtime stack:
+# containerd, containerd-shim-runc-v2, ctr, runc, crictl and CNI plugins) from
+# the Go module proxy into a cache outside the repository, x509read
+# (scripts/go/x509read, the differential test's Go oracle) offline, and the
+# container images a cluster with no registry imports (component images: OCI
+# archives of pause, busybox and CoreDNS, see build_images).
 # Each component is built only when its folder is missing, so a warm run
 # costs a few stat calls. Usage: scripts/fixtures.sh [component...]
-#   components: cfssl etcd kubernetes kubernetes-extra flannel prometheus container-runtime x509read
+#   components: cfssl etcd kubernetes kubernetes-extra flannel prometheus container-runtime coredns x509read images
 #   (default: all)
+# scripts/fixtures.sh --dir COMPONENT prints the component's folder without building it.
 # Environment: K8S_PKI_BIN_CACHE overrides the cache folder.
 set -euo pipefail
 
@@ -251,21 +254,85 @@ build_x509read() {
   (cd "$here/go/x509read" && GOTOOLCHAIN=local CGO_ENABLED=0 GOPROXY=off go build -trimpath -ldflags "-s -w" -o "$1/x509read" .)
 }
 
+# CoreDNS for the images component. Its module has no replace directives and its
+# main package is the module root, so plain `go install` works; static and stamped
+# as upstream's Makefile builds it (CGO_ENABLED=0, -X coremain.GitCommit).
+build_coredns() {
+  CGO_ENABLED=0 GOBIN="$1" go install -trimpath \
+    -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$COREDNS_VERSION" \
+    "github.com/coredns/coredns@$COREDNS_VERSION"
+  "$1/coredns" -version >&2
+}
+
+# The images component: OCI image archives (pause.tar, busybox.tar, coredns.tar and
+# images.txt naming them) for clusters with no registry, assembled by
+# scripts/build-test-images.js. Its folder is named after every input: the pins, the
+# busybox-static package version installed, and the sources of pause and of the
+# assembly scripts, so an edit to any of them assembles a new folder (in seconds:
+# CoreDNS, the slow part, is cached in its own component folder).
+busybox_version() {
+  dpkg-query -W -f='${Version}' busybox-static
+}
+
+images_hash() {
+  cat "$here/go/pause/main.go" "$here/go/pause/go.mod" "$here/oci-image.js" "$here/build-test-images.js" | sha256sum | cut -c1-12
+}
+
+images_dir() {
+  # Naming needs the busybox version, so the package must be there first.
+  need_debian_packages busybox-static >&2 || return 1
+  local bb
+  bb=$(busybox_version)
+  bb=${bb#*:}
+  echo "images-pause-$PAUSE_VERSION-busybox-${bb//[^A-Za-z0-9.-]/_}-coredns-$COREDNS_VERSION-$(images_hash)"
+}
+
+build_images() {
+  local out=$1 coredns
+  # Each step ends the build on failure: errexit does not apply in a function
+  # build_once calls as an `if` condition.
+  build_once "$(folder_of coredns)" build_coredns || return 1
+  coredns="$cache/$(folder_of coredns)/coredns"
+  # Ours, standard library only: the local toolchain builds it offline.
+  rm -rf "$work/pause"; mkdir -p "$work/pause"
+  (cd "$here/go/pause" && CGO_ENABLED=0 GOPROXY=off go build -trimpath -ldflags "-s -w -X main.version=$PAUSE_VERSION" -o "$work/pause/pause" .) || return 1
+  node "$here/build-test-images.js" --out "$out" --pause "$work/pause/pause" --pause-version "$PAUSE_VERSION" \
+    --busybox "$(dpkg -L busybox-static | grep -m1 '/bin/busybox$')" --busybox-version "$(busybox_version)" \
+    --coredns "$coredns" --coredns-version "$COREDNS_VERSION"
+}
+
+# folder_of COMPONENT: the cache folder a component is built into, named after
+# everything that goes into it, so a new pin or source builds a new folder.
+folder_of() {
+  case $1 in
+    cfssl) echo "cfssl-$CFSSL_VERSION" ;;
+    etcd) echo "etcd-$ETCD_VERSION" ;;
+    kubernetes) echo "kubernetes-$KUBERNETES_VERSION" ;;
+    kubernetes-extra) echo "kubernetes-extra-$KUBERNETES_VERSION" ;;
+    flannel) echo "flannel-$FLANNEL_VERSION" ;;
+    prometheus) echo "prometheus-$PROMETHEUS_VERSION" ;;
+    container-runtime) container_runtime_dir ;;
+    coredns) echo "coredns-$COREDNS_VERSION" ;;
+    x509read) echo "x509read-$(x509read_hash)" ;;
+    images) images_dir ;;
+    *) log "unknown component: $1"; return 2 ;;
+  esac
+}
+
+if [ "${1:-}" = --dir ]; then
+  [ $# -eq 2 ] || { log "usage: $0 --dir COMPONENT"; exit 2; }
+  d=$(folder_of "$2") || exit $?
+  echo "$cache/$d"
+  exit 0
+fi
+
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes kubernetes-extra flannel prometheus container-runtime x509read)
+[ ${#components[@]} -gt 0 ] || components=(cfssl etcd kubernetes kubernetes-extra flannel prometheus container-runtime coredns x509read images)
 total0=$(now)
 for c in "${components[@]}"; do
-  case $c in
-    cfssl) build_once "cfssl-$CFSSL_VERSION" build_cfssl ;;
-    etcd) build_once "etcd-$ETCD_VERSION" build_etcd ;;
-    kubernetes) build_once "kubernetes-$KUBERNETES_VERSION" build_kubernetes ;;
-    kubernetes-extra) build_once "kubernetes-extra-$KUBERNETES_VERSION" build_kubernetes_extra ;;
-    flannel) build_once "flannel-$FLANNEL_VERSION" build_flannel ;;
-    prometheus) build_once "prometheus-$PROMETHEUS_VERSION" build_prometheus ;;
-    container-runtime) build_once "$(container_runtime_dir)" build_container_runtime ;;
-    x509read) build_once "x509read-$(x509read_hash)" build_x509read ;;
-    *) log "unknown component: $c"; exit 2 ;;
-  esac
+  # Its own statement: a failure inside $(...) in an argument would not stop set -e.
+  d=$(folder_of "$c") || exit 2
+  build_once "$d" "build_${c//-/_}"
 done
 log "done in $(( $(now) - total0 ))s; cache: $cache"
 echo "$cache"

@@ -19,6 +19,8 @@ command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v sudo >/dev/null || missing+=(sudo)
 # zsh: the completion tests load `k8s-pki completion zsh` into a real zsh.
 command -v zsh >/dev/null || missing+=(zsh)
+# busybox-static: the busybox test image (fixtures.sh, component images; it installs it too when root).
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || missing+=(busybox-static)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[test] installing Debian packages: ${missing[*]}" >&2
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
