@@ -107,3 +107,11 @@ export function parseAddons(raw: unknown): AddonSettings {
   known(o, ["coredns"], "addons.");
   return { coredns: parseCoreDns(o.coredns) };
 }
+
+/** One line for `deploy plan`: what the add-ons unit applies, or that there is none. */
+export function describeAddons(a: AddonSettings, firstMaster: string): string {
+  const c = a.coredns;
+  if (!c.enabled) return "none";
+  const upstream = c.upstream === RESOLV_CONF ? RESOLV_CONF : c.upstream.join(" ");
+  return `CoreDNS ${c.image}, ${c.replicas} replica(s), upstream ${upstream} (cluster-addons.service on ${firstMaster})`;
+}
