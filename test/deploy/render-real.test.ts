@@ -127,6 +127,7 @@ const UNIT_BINARY: Record<string, string> = {
   "kube-controller-manager.service": "kube-controller-manager",
   "kube-scheduler.service": "kube-scheduler",
   "cluster-objects.service": "kubectl",
+  "cluster-addons.service": "kubectl",
   "k8s-pki-approver.service": "k8s-pki",
   "containerd.service": "containerd",
   "kubelet.service": "kubelet",

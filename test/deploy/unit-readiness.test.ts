@@ -28,6 +28,7 @@ describe("unitProbe", () => {
     ["kubelet.service", false],
     ["flanneld.service", false],
     ["cluster-objects.service", false],
+    ["cluster-addons.service", false],
   ])("%s has a probe: %s", (unit, has) => {
     expect(unitProbe({ plan, pki }, { address: "127.0.0.1" }, unit) !== undefined).toBe(has);
   });

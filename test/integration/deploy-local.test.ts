@@ -25,6 +25,7 @@ import {
   type VerifyCheck,
 } from "@k8s/deploy";
 import { APPROVER_LEASE, APPROVER_PORT } from "../../packages/deploy/src/render/approver.js";
+import { ADDONS_UNIT, COREDNS_CHECK } from "../../packages/deploy/src/components/addons.js";
 import { certIds } from "../../packages/deploy/src/plan.js";
 import { ProcessServiceManager, type LaunchedProcess } from "../../packages/deploy/src/process-service-manager.js";
 import type { Stage } from "../../packages/deploy/src/rendered.js";
@@ -126,6 +127,8 @@ describe("deploy in local mode (3 nodes on 127.0.0.11-13)", () => {
     }
     expect(progress.some((l) => l.startsWith("node1 [network] started flannel-network-config.service"))).toBe(true);
     expect(progress.some((l) => l.startsWith("node1 [bootstrap] started cluster-objects.service"))).toBe(true);
+    expect(progress.some((l) => l.startsWith("node1 [bootstrap] started cluster-addons.service"))).toBe(true);
+    for (const n of ["node2", "node3"]) expect(progress.some((l) => l.startsWith(`${n} [bootstrap] started cluster-addons.service`))).toBe(false);
   });
 
   it("etcd is three members over TLS, healthy, one leader; the pod network config is written and each node leases a subnet", async () => {
@@ -215,6 +218,83 @@ describe("deploy in local mode (3 nodes on 127.0.0.11-13)", () => {
     });
     console.log(formatVerify(last));
     expect(last.find((c) => c.name === `Lease kube-system/${APPROVER_LEASE.name} held`)?.detail).toMatch(/^held by node[123],/);
+    // Local mode: no container runtime, so the CoreDNS check stops at the objects and says so.
+    expect(last.find((c) => c.name === COREDNS_CHECK)).toEqual({
+      name: COREDNS_CHECK,
+      ok: true,
+      detail: `Service kube-dns at ${plan.derived.dnsServiceIp}; Deployment coredns exists; local mode: pods are not checked (no container runtime)`,
+    });
+  });
+
+  it("CoreDNS: cluster-addons.service's kubectl applied the objects and the API server took them as rendered", async () => {
+    const kc = adminKubeConfig();
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const coredns = plan.inventory.addons.coredns;
+    const svc = await core.readNamespacedService({ namespace: "kube-system", name: "kube-dns" });
+    // Allocated at the planned address (the kubelets' clusterDNS), not any free one.
+    expect(svc.spec?.clusterIP).toBe(plan.derived.dnsServiceIp);
+    expect(svc.spec?.clusterIP).toBe("10.254.0.2");
+    expect(svc.spec?.ports?.map((p) => `${p.name} ${p.port}/${p.protocol}`)).toEqual(["dns 53/UDP", "dns-tcp 53/TCP", "metrics 9153/TCP"]);
+    const cm = await core.readNamespacedConfigMap({ namespace: "kube-system", name: "coredns" });
+    expect(cm.data?.Corefile).toContain(`kubernetes ${plan.inventory.dnsDomain} in-addr.arpa ip6.arpa {`);
+    expect(cm.data?.Corefile).toContain("forward . /etc/resolv.conf {");
+    await core.readNamespacedServiceAccount({ namespace: "kube-system", name: "coredns" });
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const binding = await rbac.readClusterRoleBinding({ name: "system:coredns" });
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }]);
+    const dep = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: "kube-system", name: "coredns" });
+    expect(dep.spec?.replicas).toBe(coredns.replicas);
+    expect(dep.spec?.template.spec?.containers[0]?.image).toBe(coredns.image);
+    expect(dep.spec?.template.spec?.priorityClassName).toBe("system-cluster-critical");
+    // The controller-manager acted on it: a ReplicaSet made the pods, and admission gave them the critical priority
+    // (they stay Pending: local-mode kubelets never register).
+    const pods = await waitFor(
+      async () => {
+        const l = await core.listNamespacedPod({ namespace: "kube-system", labelSelector: "k8s-app=kube-dns" });
+        return l.items.length === coredns.replicas ? l.items : undefined;
+      },
+      { what: "the CoreDNS Deployment's pods to be created", timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    for (const p of pods) {
+      expect(p.spec?.priority).toBe(2_000_000_000);
+      expect(p.spec?.serviceAccountName).toBe("coredns");
+      expect(p.spec?.dnsPolicy).toBe("Default");
+    }
+    // The ServiceAccount may do what the kubernetes plugin does, and no more.
+    const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
+    const can = async (attrs: k8s.V1ResourceAttributes): Promise<boolean> =>
+      (await authz.createSubjectAccessReview({ body: { spec: { user: "system:serviceaccount:kube-system:coredns", resourceAttributes: attrs } } })).status?.allowed === true;
+    expect(await can({ group: "discovery.k8s.io", resource: "endpointslices", verb: "watch" })).toBe(true);
+    expect(await can({ resource: "services", verb: "list" })).toBe(true);
+    expect(await can({ resource: "secrets", verb: "get", namespace: "kube-system" })).toBe(false);
+  });
+
+  it("CoreDNS: running cluster-addons.service again applies the same objects and changes none of them", async () => {
+    const kc = adminKubeConfig();
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const ns = { namespace: "kube-system" };
+    const versions = async (): Promise<Record<string, string | undefined>> => ({
+      serviceAccount: (await core.readNamespacedServiceAccount({ ...ns, name: "coredns" })).metadata?.resourceVersion,
+      clusterRole: (await rbac.readClusterRole({ name: "system:coredns" })).metadata?.resourceVersion,
+      clusterRoleBinding: (await rbac.readClusterRoleBinding({ name: "system:coredns" })).metadata?.resourceVersion,
+      configMap: (await core.readNamespacedConfigMap({ ...ns, name: "coredns" })).metadata?.resourceVersion,
+      deployment: (await apps.readNamespacedDeployment({ ...ns, name: "coredns" })).metadata?.generation?.toString(),
+      service: (await core.readNamespacedService({ ...ns, name: "kube-dns" })).metadata?.resourceVersion,
+    });
+    const before = await versions();
+    const node1 = await transportFor({ name: "node1" });
+    // The log is appended to by every run: count the lines each object got, before and after.
+    const applied = (o: string): number => (services.processOf("node1", ADDONS_UNIT)?.logTail(100_000) ?? "").split("\n").filter((l) => l === `${o} serverside-applied`).length;
+    const objects = ["serviceaccount/coredns", "clusterrole.rbac.authorization.k8s.io/system:coredns", "clusterrolebinding.rbac.authorization.k8s.io/system:coredns", "configmap/coredns", "deployment.apps/coredns", "service/kube-dns"];
+    const runsBefore = objects.map(applied);
+    expect(runsBefore.every((n) => n >= 1), `cluster-addons.service log:\n${services.processOf("node1", ADDONS_UNIT)?.logTail() ?? "(none)"}`).toBe(true);
+    // The unit is oneshot: restart runs its kubectl apply once more, to completion.
+    await services.restart(node1, ADDONS_UNIT);
+    expect(objects.map(applied)).toEqual(runsBefore.map((n) => n + 1));
+    // Server-side apply of identical objects writes nothing: no resourceVersion (the Deployment's generation) moves.
+    expect(await versions()).toEqual(before);
   });
 
   it("a second apply changes nothing", async () => {

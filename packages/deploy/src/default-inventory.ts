@@ -1,6 +1,7 @@
 // The classic three-node cluster of the Ansible layout: 192.168.95.11-13, each
 // etcd, master and worker; as a compact YAML, as a validated value, and as the
 // annotated sample `k8s-pki deploy print-defaults inventory` prints.
+import { COREDNS_DEFAULTS } from "./addons.js";
 import { DEFAULT_VERSIONS, validateInventory, type Inventory } from "./inventory.js";
 
 export const DEFAULT_INVENTORY_YAML = `# The classic three-node cluster: every node runs etcd, a master and a worker.
@@ -108,4 +109,17 @@ kubeletCerts: bootstrap
 
 # kube-proxy mode: nftables or iptables.
 kubeProxyMode: nftables
+
+# Cluster add-ons, applied as objects by cluster-addons.service on the first master.
+# coredns: the cluster DNS, a Service at the second IP of serviceCidr (the kubelets'
+# clusterDNS) in front of a Deployment. upstream: where other names go, the nodes'
+# /etc/resolv.conf or a list of resolvers (e.g. [192.0.2.53, "[2001:db8::53]:53"]); use
+# resolvers when resolv.conf names a local stub (127.0.0.53), which CoreDNS's loop check refuses.
+# enabled: false stops applying it (objects already in the cluster stay).
+addons:
+  coredns:
+    enabled: ${COREDNS_DEFAULTS.enabled}
+    image: ${COREDNS_DEFAULTS.image}
+    replicas: ${COREDNS_DEFAULTS.replicas}
+    upstream: ${String(COREDNS_DEFAULTS.upstream)}
 `;

@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { formatIp, parseGoCidr, parseGoDuration, parseGoIp } from "@k8s/pki";
 import jsYaml from "js-yaml";
+import { parseAddons, type AddonSettings } from "./addons.js";
 import { DeployError } from "./errors.js";
 import { parseRenewal, type RenewalSettings } from "./render/renewal-timer.js";
 
@@ -53,6 +54,8 @@ export interface Inventory {
   kubeProxyMode: KubeProxyMode;
   /** Optional renewal timer: expiry checks for node_exporter on masters, and opt-in renew + apply (render/renewal-timer.ts). */
   renewal?: RenewalSettings;
+  /** Cluster add-ons applied as objects by the first master (addons.ts); every one has defaults. */
+  addons: AddonSettings;
 }
 
 /** Current versions; Kubernetes, etcd and flannel as pinned for the real binaries the tests run (deploy.md §7.1 for the rest). */
@@ -193,6 +196,7 @@ const TOP_KEYS = [
   "kubeletCerts",
   "kubeProxyMode",
   "renewal",
+  "addons",
 ] as const;
 
 function parseNodes(v: unknown): InventoryNode[] {
@@ -321,6 +325,7 @@ export function validateInventory(raw: unknown): Inventory {
     kubeletCerts: oneOf(o, "kubeletCerts", "kubeletCerts", ["bootstrap", "presigned"] as const, "bootstrap"),
     kubeProxyMode: oneOf(o, "kubeProxyMode", "kubeProxyMode", ["nftables", "iptables"] as const, "nftables"),
     ...(o.renewal === undefined || o.renewal === null ? {} : { renewal: parseRenewal(o.renewal, nodes.map((n) => n.name)) }),
+    addons: parseAddons(o.addons),
   };
 }
 

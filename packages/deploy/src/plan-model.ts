@@ -26,6 +26,8 @@ export type Template =
   | "approver.yaml"
   | "bootstrap-tokens.yaml"
   | "cluster-objects.service"
+  | "coredns.yaml"
+  | "cluster-addons.service"
   | "k8s-pki-approver.kubeconfig"
   | "k8s-pki-approver.service"
   | "kubelet-config.yaml"

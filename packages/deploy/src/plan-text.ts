@@ -1,4 +1,5 @@
 // renderPlanText: the plan as deterministic, diffable text (what `k8s-pki deploy plan` prints).
+import { describeAddons } from "./addons.js";
 import type { Plan, PlannedFile } from "./plan.js";
 
 function table(rows: string[][]): string[] {
@@ -45,6 +46,7 @@ export function renderPlanText(plan: Plan): string {
       ["kubelet certs", inv.kubeletCerts === "bootstrap" ? "TLS bootstrap (a bootstrap token per worker; serving CSRs via the approver)" : "pre-signed per worker"],
       ["encryption", `${inv.encryptionProvider} (Secrets)`],
       ["kube-proxy", inv.kubeProxyMode],
+      ["add-ons", describeAddons(inv.addons, d.firstMaster)],
       ["versions", Object.entries(inv.versions).map(([k, v]) => `${k} ${v}`).join(", ")],
       ["binaries", inv.binDir],
     ]).map((l) => "  " + l),

@@ -1,5 +1,6 @@
 // Every deploy component, in stage order: the plan declares their units in
 // this order, apply starts them stage by stage, verify checks them in it.
+import { addons } from "./addons.js";
 import { approver } from "./approver.js";
 import { clusterObjects } from "./cluster-objects.js";
 import type { Component } from "./component.js";
@@ -21,6 +22,7 @@ export const COMPONENTS: readonly Component[] = [
   kubeScheduler,
   clusterObjects,
   approver,
+  addons,
   containerd,
   kubelet,
   kubeProxy,
