@@ -3,6 +3,7 @@
 // flannel, the container runtime stack with its CNI plugins) and k8s-pki's
 // standalone file, linked into one folder with the names the deployer looks
 // for; and the image archives the images stage imports on every worker.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { binaryCacheDir, pinnedVersions, repoRoot } from "./binaries.js";
@@ -13,13 +14,8 @@ const version = (key: string): string => {
   return v;
 };
 
-/** The container-runtime component's folder, named as fixtures.sh names it. */
-export function containerRuntimeDir(): string {
-  const name =
-    `container-runtime-containerd-${version("CONTAINERD_VERSION")}-runc-${version("RUNC_VERSION")}` +
-    `-cni-${version("CNI_PLUGINS_VERSION")}-cniflannel-${version("CNI_FLANNEL_VERSION")}-crictl-${version("CRICTL_VERSION")}`;
-  return join(binaryCacheDir(), name);
-}
+/** A fixtures.sh component's folder, as the script itself names it (`--dir`: nothing is built). */
+export const fixtureDir = (component: string): string => execFileSync(join(repoRoot, "scripts/fixtures.sh"), ["--dir", component], { encoding: "utf8" }).trim();
 
 function need(path: string): string {
   if (!existsSync(path)) throw new Error(`${path} is missing: build the real binaries with scripts/fixtures.sh (and the CLI with npm run build)`);
@@ -36,10 +32,10 @@ export function assembleBinDir(dir: string): string {
     [join(cache, `kubernetes-extra-${k8s}`), ["kube-proxy", "kube-scheduler"]],
     [join(cache, `etcd-${version("ETCD_VERSION")}`), ["etcd", "etcdctl"]],
     [join(cache, `flannel-${version("FLANNEL_VERSION")}`), ["flanneld"]],
-    [containerRuntimeDir(), ["containerd", "containerd-shim-runc-v2", "ctr", "crictl", "runc"]],
+    [fixtureDir("container-runtime"), ["containerd", "containerd-shim-runc-v2", "ctr", "crictl", "runc"]],
   ];
   for (const [folder, names] of from) for (const n of names) symlinkSync(need(join(folder, n)), join(dir, n));
-  const cni = need(join(containerRuntimeDir(), "cni"));
+  const cni = need(join(fixtureDir("container-runtime"), "cni"));
   for (const p of readdirSync(cni)) symlinkSync(join(cni, p), join(dir, "cni", p));
   symlinkSync(need(join(repoRoot, "packages/cli/dist/k8s-pki")), join(dir, "k8s-pki"));
   return dir;
@@ -52,10 +48,8 @@ export interface BedImage {
 
 /** The images fixture's archives (images.txt: `<file> <image name>` per line), by a short key: pause, busybox, coredns. */
 export function bedImages(): Record<"pause" | "busybox" | "coredns", BedImage> {
-  const cache = binaryCacheDir();
-  const dirs = readdirSync(cache).filter((d) => d.startsWith("images-") && existsSync(join(cache, d, "images.txt")));
-  if (dirs.length === 0) throw new Error(`no images fixture in ${cache}: build it with scripts/fixtures.sh images`);
-  const dir = join(cache, dirs.sort().at(-1)!);
+  const dir = fixtureDir("images");
+  need(join(dir, "images.txt"));
   const out: Partial<Record<string, BedImage>> = {};
   for (const line of readFileSync(join(dir, "images.txt"), "utf8").split("\n")) {
     const [file, name] = line.trim().split(/\s+/);
