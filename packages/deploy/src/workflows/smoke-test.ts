@@ -98,7 +98,7 @@ export async function runSmokeTest(opts: SmokeTestOptions): Promise<SmokeTestRes
   add({ name: SMOKE_API_CHECK, ok: true, detail: `${picked.url}${passed}` });
 
   const api = await (opts.makeApi ?? createSmokeKubeApi)({ server: picked.url, ca, cert: admin.cert, key: admin.key });
-  const r = await runSmokeChecks({
+  await runSmokeChecks({
     api,
     namespace,
     image: opts.image ?? DEFAULT_SMOKE_IMAGE,
