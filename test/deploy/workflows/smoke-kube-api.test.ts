@@ -62,6 +62,7 @@ describe("describeKubeError", () => {
     { what: "an API Status", e: Object.assign(new Error("HTTP-Code: 403"), { code: 403, body: JSON.stringify({ kind: "Status", message: 'namespaces is forbidden: User "x" cannot create' }) }), line: 'HTTP 403: namespaces is forbidden: User "x" cannot create' },
     { what: "a body that is not JSON", e: Object.assign(new Error("x"), { code: 502, body: "Bad Gateway" }), line: "HTTP 502: Bad Gateway" },
     { what: "a network error", e: new Error("connect ECONNREFUSED 10.0.0.1:6443"), line: "connect ECONNREFUSED 10.0.0.1:6443" },
+    { what: "ws's ErrorEvent (a refused exec upgrade)", e: { type: "error", message: "Unexpected server response: 403", error: new Error("Unexpected server response: 403") }, line: "Unexpected server response: 403" },
   ])("$what", ({ e, line }) => {
     expect(describeKubeError(e)).toBe(line);
   });

@@ -35,7 +35,9 @@ export function describeKubeError(e: unknown): string {
     }
     return `HTTP ${code}${msg === "" ? "" : `: ${msg}`}`;
   }
-  return e instanceof Error ? e.message : String(e);
+  // A refused exec WebSocket rejects with ws's ErrorEvent, not an Error: its message is "Unexpected server response: 404".
+  const message = (e as { message?: unknown } | null)?.message;
+  return typeof message === "string" ? message : String(e);
 }
 
 function kubeConfig(k8s: K8s, o: SmokeKubeApiOptions): KubeConfig {
