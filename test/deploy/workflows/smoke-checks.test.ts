@@ -39,7 +39,7 @@ describe("runSmokeChecks on a healthy cluster", () => {
     const { api, r, byName } = await run({}, nodes);
     expect(r.ok).toBe(true);
     expect(api.created.deployment?.spec?.replicas).toBe(3);
-    expect(byName(SMOKE_CHECK.workload).detail).toContain("3 replicas for node1, node2, node3");
+    expect(byName(SMOKE_CHECK.workload).detail).toBe(`namespace ${NS}, Deployment smoke with 3 replicas for node1, node2, node3, Service smoke ${SERVICE_IP}; left out master1 (not schedulable), node4 (not Ready)`);
     expect(byName(SMOKE_CHECK.pods).detail).toBe("smoke-7d9f-node1 on node1 (10.1.1.5), smoke-7d9f-node2 on node2 (10.1.2.5), smoke-7d9f-node3 on node3 (10.1.3.5)");
     // 3 nodes: 6 ordered pairs, each a GET answered by the pod asked.
     expect(byName(SMOKE_CHECK.podToPod).detail).toBe("6 GETs between 3 nodes, each answered by the pod asked");
@@ -60,6 +60,15 @@ describe("runSmokeChecks on a healthy cluster", () => {
     expect(r.ok).toBe(true);
     expect(byName(SMOKE_CHECK.service).ok).toBe(true);
     expect(clock.slept).toBe(10_000);
+  });
+
+  it("by default gives the Service 6 attempts 5 s apart, and a broken pod-to-pod pair only 2, 2 s apart", async () => {
+    const service = await run({ serviceSilentFor: 5 });
+    expect(service.r.ok).toBe(true);
+    expect(service.clock.slept).toBe(25_000);
+    const route = await run({ noRoute: ["node2", "node1"] });
+    expect(route.byName(SMOKE_CHECK.podToPod).detail).toBe("smoke-7d9f-node2 on node2 -> smoke-7d9f-node1 on node1 at 10.1.1.5:8080: no answer (after 2 attempts)");
+    expect(route.clock.slept).toBe(2000);
   });
 
   it("--keep leaves the namespace and names it", async () => {
@@ -150,7 +159,7 @@ describe("runSmokeChecks when one thing is broken", () => {
   it("no schedulable Ready node: nothing is created, so nothing is deleted", async () => {
     const { api, r, byName } = await run({}, [{ name: "node1", ready: false, schedulable: true }]);
     expect(r.ok).toBe(false);
-    expect(byName(SMOKE_CHECK.workload).detail).toBe(`namespace ${NS}: no Ready, schedulable node to run pods on`);
+    expect(byName(SMOKE_CHECK.workload).detail).toBe(`namespace ${NS}: no Ready, schedulable node to run pods on (node1 (not Ready))`);
     expect(api.calls).toEqual([]);
     expect(byName(SMOKE_CHECK.cleanup).detail).toBe(`nothing to delete (namespace ${NS} was not created)`);
   });

@@ -30,7 +30,11 @@ export interface SmokeChecksOptions {
   timeoutMs?: number;
   /** Per exec; default 20 s. */
   execTimeoutMs?: number;
-  /** The network checks' retries (endpoints and proxy rules take a moment): default 6 attempts, 5 s apart. */
+  /**
+   * The network checks' retries: the Service and DNS need a moment (endpoints, proxy rules), default 6 attempts 5 s
+   * apart; pod-to-pod only needs the routes the pods already had when they got ready, default 2 attempts 2 s apart
+   * (a broken pod network then fails in well under a minute per pair). Given, it applies to all of them.
+   */
   retry?: { attempts: number; delayMs: number };
   /** Leave the namespace for debugging. */
   keep?: boolean;
@@ -61,6 +65,14 @@ export const SMOKE_CHECK = {
 } as const;
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The nodes the smoke pods cannot use, and why: shown so a run with a node down says what it left out. */
+export function leftOutNodes(nodes: readonly SmokeNode[]): string[] {
+  return nodes
+    .filter((n) => !n.ready || !n.schedulable)
+    .map((n) => `${n.name} (${n.ready ? "not schedulable" : "not Ready"})`)
+    .sort();
+}
 
 /** The nodes the Deployment can use: Ready and schedulable, sorted by name. */
 export function smokeWorkers(nodes: readonly SmokeNode[]): string[] {
@@ -93,7 +105,8 @@ export async function runSmokeChecks(o: SmokeChecksOptions): Promise<SmokeChecks
   const { api, namespace: ns } = o;
   const clock = o.clock ?? realClock;
   const execTimeoutMs = o.execTimeoutMs ?? 20_000;
-  const retry = o.retry ?? { attempts: 6, delayMs: 5000 };
+  const serviceRetry = o.retry ?? { attempts: 6, delayMs: 5000 };
+  const podRetry = o.retry ?? { attempts: 2, delayMs: 2000 };
   const checks: SmokeCheck[] = [];
   const add = (c: SmokeCheck): void => {
     checks.push(c);
@@ -104,7 +117,7 @@ export async function runSmokeChecks(o: SmokeChecksOptions): Promise<SmokeChecks
   const exec = async (p: SmokePod, command: string[]): Promise<SmokeExecResult> => api.exec(ns, p.name, command, execTimeoutMs);
 
   /** Tries `attempt` until it passes or the retries run out; the last reason is the failure's detail. */
-  const retried = async (attempt: () => Promise<{ ok: boolean; detail: string }>): Promise<{ ok: boolean; detail: string }> => {
+  const retried = async (retry: { attempts: number; delayMs: number }, attempt: () => Promise<{ ok: boolean; detail: string }>): Promise<{ ok: boolean; detail: string }> => {
     let last = { ok: false, detail: "not tried" };
     for (let i = 1; i <= retry.attempts && !aborted(); i++) {
       try {
@@ -122,15 +135,18 @@ export async function runSmokeChecks(o: SmokeChecksOptions): Promise<SmokeChecks
   try {
     // 1. The workload.
     let workers: string[] = [];
+    let leftOut: string[] = [];
     let clusterIP = "";
     try {
-      workers = smokeWorkers(await api.listNodes());
-      if (workers.length === 0) throw new Error("no Ready, schedulable node to run pods on");
+      const nodes = await api.listNodes();
+      workers = smokeWorkers(nodes);
+      leftOut = leftOutNodes(nodes);
+      if (workers.length === 0) throw new Error(`no Ready, schedulable node to run pods on${leftOut.length === 0 ? "" : ` (${leftOut.join(", ")})`}`);
       await api.createNamespace(smokeNamespace(ns));
       created = true;
       await api.createDeployment(ns, smokeDeployment(ns, o.image ?? DEFAULT_SMOKE_IMAGE, workers.length));
       clusterIP = (await api.createService(ns, smokeService(ns))).clusterIP;
-      add({ name: SMOKE_CHECK.workload, ok: true, detail: `namespace ${ns}, Deployment ${SMOKE_NAME} with ${workers.length} replicas for ${workers.join(", ")}, Service ${SMOKE_NAME} ${clusterIP}` });
+      add({ name: SMOKE_CHECK.workload, ok: true, detail: `namespace ${ns}, Deployment ${SMOKE_NAME} with ${workers.length} replicas for ${workers.join(", ")}, Service ${SMOKE_NAME} ${clusterIP}${leftOut.length === 0 ? "" : `; left out ${leftOut.join(", ")}`}` });
     } catch (e) {
       add({ name: SMOKE_CHECK.workload, ok: false, detail: `namespace ${ns}: ${errorText(e)}` });
     }
@@ -193,7 +209,7 @@ export async function runSmokeChecks(o: SmokeChecksOptions): Promise<SmokeChecks
       const pairs = through.flatMap((from) => through.filter((to) => to.node !== from.node).map((to) => ({ from, to })));
       const bad: string[] = [];
       for (const { from, to } of pairs) {
-        const r = await retried(async () => {
+        const r = await retried(podRetry, async () => {
           const a = parseHttpAnswer((await exec(from, httpGetCommand(to.ip!, SMOKE_PORT))).stdout);
           if (!a.ok) return { ok: false, detail: a.reason };
           return { ok: a.status === 200 && a.body.trim() === to.name, detail: `HTTP ${a.status} ${JSON.stringify(a.body.trim().slice(0, 60))}` };
@@ -209,7 +225,7 @@ export async function runSmokeChecks(o: SmokeChecksOptions): Promise<SmokeChecks
     if (first === undefined) skip(SMOKE_CHECK.service, "exec failed");
     else {
       const names = new Set(through!.map((p) => p.name));
-      const r = await retried(async () => {
+      const r = await retried(serviceRetry, async () => {
         const a = parseHttpAnswer((await exec(first, httpGetCommand(clusterIP, SMOKE_SERVICE_PORT))).stdout);
         if (!a.ok) return { ok: false, detail: a.reason };
         const who = a.body.trim();
@@ -229,7 +245,7 @@ export async function runSmokeChecks(o: SmokeChecksOptions): Promise<SmokeChecks
         skip(l.check, "exec failed");
         continue;
       }
-      const r = await retried(async () => {
+      const r = await retried(serviceRetry, async () => {
         const out = await exec(first, ["nslookup", l.name]);
         const parsed = parseNslookup(out.stdout + "\n" + out.stderr);
         const got = answeredAddresses(parsed);

@@ -158,6 +158,8 @@ export async function createSmokeKubeApi(o: SmokeKubeApiOptions): Promise<SmokeA
           })
           .then(
             (ws) => {
+              // Connected only after the deadline: nothing waits for it any more.
+              if (settled) return ws.close();
               socket = ws;
               ws.on("close", () => settle(() => resolve(result())));
               ws.on("error", (e: Error) => settle(() => reject(new Error(`exec in ${pod}: ${e.message}`, { cause: e }))));
