@@ -128,7 +128,9 @@ export async function runSmokeChecks(o: SmokeChecksOptions): Promise<SmokeChecks
       if (last.ok) return last;
       if (i < retry.attempts) await clock.sleep(retry.delayMs, o.signal);
     }
-    return retry.attempts > 1 && !last.ok ? { ok: false, detail: `${last.detail} (after ${retry.attempts} attempts)` } : last;
+    if (last.ok) return last;
+    if (aborted()) return { ok: false, detail: `${last.detail} (interrupted)` };
+    return retry.attempts > 1 ? { ok: false, detail: `${last.detail} (after ${retry.attempts} attempts)` } : last;
   };
 
   let created = false;
