@@ -54,7 +54,8 @@ deploy (flags: --flag value):
   deploy plan|render|apply|verify|stop|rotate-ca|print-defaults
                   plan: certificates, files and units per node [-o text|json|yaml]
                   render: write DIR/<node>/...; apply: put them on the nodes (SSH or --local)
-                  verify: check the running cluster [-o text|json|yaml]; stop: stop --local units
+                  verify: check the running cluster [-o text|json|yaml]; --smoke: run pods on it
+                  stop: stop --local units
   deploy rotate-ca start|reissue|finish|status
                   rotate the cluster's CAs in three steps; status [-o text|json|yaml]
   deploy print-defaults inventory|ca-config

@@ -48,6 +48,9 @@ export { stopLocalUnits, formatStoppedLocalUnit, type StopLocalUnitsOptions, typ
 
 // Verify: check a running cluster against its plan.
 export { verifyCluster, formatVerify, type VerifyCheck, type VerifyOptions } from "./verify.js";
+export { runSmokeTest, formatSmokeCheck, formatSmokeSummary, DEFAULT_SMOKE_IMAGE, type SmokeCheck, type SmokeTestOptions, type SmokeTestResult } from "./workflows/smoke-test.js";
+export type { SmokeApi, SmokeExecResult, SmokeNode, SmokePod } from "./workflows/smoke-api.js";
+export type { SmokeKubeApiOptions } from "./workflows/smoke-kube-api.js";
 
 // CA rotation: trust both, reissue, finish.
 export { startCaRotation, reissueCaRotation, finishCaRotation, readRotation, type RotationOptions } from "./ca-rotation.js";

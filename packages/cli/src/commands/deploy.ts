@@ -1,4 +1,4 @@
-// k8s-pki deploy plan|render|apply|verify|stop (and rotate-ca, in deploy-rotate.ts): flags in, the @k8s/deploy library, lines out.
+// k8s-pki deploy plan|render|apply|verify|stop (and rotate-ca, in deploy-rotate.ts; verify's smoke test in deploy-smoke.ts): flags in, the @k8s/deploy library, lines out.
 import { fileURLToPath } from "node:url";
 import {
   applyCluster,
@@ -21,6 +21,7 @@ import { sshSettings } from "../node-access.js";
 import { deployTarget, inventoryFrom } from "../deploy-target.js";
 import { outputOption, printStructured } from "../output-format.js";
 import { registerDeployPrintDefaults } from "./deploy-print-defaults.js";
+import { addSmokeOptions, runSmoke, type SmokeFlags } from "./deploy-smoke.js";
 
 const inventoryOpt = ["--inventory <file>", "inventory (YAML or JSON); default: the built-in three-node cluster (192.168.95.11-13)"] as const;
 
@@ -94,21 +95,25 @@ export function registerDeploy(program: Command, io: CliIo): void {
       const n = units.filter((u) => u.outcome === "stopped" || u.outcome === "killed").length;
       io.stdout(units.length === 0 ? `no local units under ${dir}\n` : `stopped ${n} process(es) under ${dir}\n`);
     });
-  deploy
+  const verify = deploy
     .command("verify")
-    .description("check etcd health and leader, the pod network, API servers, leader Leases, CSRs and nodes; exit 1 if any check fails")
+    .description("check etcd health and leader, the pod network, API servers, leader Leases, CSRs and nodes, and with --smoke that the cluster runs workloads; exit 1 if any check fails")
     .option(...inventoryOpt)
     .option("--local <dir>", "local mode (as apply --local)")
     .option("--state <dir>", "the PKI apply kept (default: <local dir>/state, else ./deploy-state)")
-    .addOption(outputOption(["text", "json", "yaml"], "text"))
-    .action(async (o: { inventory?: string; local?: string; state?: string; output: "text" | "json" | "yaml" }) => {
-      const { plan, local, stateDir } = await deployTarget(io, o);
-      const { pki } = await loadState(plan, stateDir);
-      const checks = await verifyCluster({ plan, pki, requireNodes: local === undefined });
-      if (o.output === "text") io.stdout(formatVerify(checks));
-      else await printStructured(io, o.output, { passed: checks.every((c) => c.ok), checks });
-      if (checks.some((c) => !c.ok)) throw new ExitError(1);
-    });
+    .addOption(outputOption(["text", "json", "yaml"], "text"));
+  addSmokeOptions(verify).action(async (o: { inventory?: string; local?: string; state?: string; output: "text" | "json" | "yaml" } & SmokeFlags) => {
+    const { plan, local, stateDir } = await deployTarget(io, o);
+    const { pki } = await loadState(plan, stateDir);
+    const format = o.output;
+    const text = format === "text";
+    const checks = o.smokeOnly === true ? [] : await verifyCluster({ plan, pki, requireNodes: local === undefined });
+    if (text && o.smokeOnly !== true) io.stdout(formatVerify(checks));
+    const smoke = o.smoke === true || o.smokeOnly === true ? await runSmoke(io, plan, pki, o, text) : undefined;
+    const passed = checks.every((c) => c.ok) && smoke?.ok !== false;
+    if (format !== "text") await printStructured(io, format, smoke === undefined ? { passed, checks } : { passed, checks, smoke });
+    if (!passed) throw new ExitError(1);
+  });
   registerRotateCa(deploy, io);
   registerDeployPrintDefaults(deploy, io);
 }
