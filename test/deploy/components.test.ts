@@ -180,6 +180,8 @@ function filesOf(component: Component, plan: Plan, node: PlanNode): string[] {
     key: (id) => add(paths.keyPath(id)),
     pair: (id) => [add(paths.certPath(id)), add(paths.keyPath(id))],
     config: (path) => add(path),
+    script: (path) => add(path),
+    copy: (path) => add(path),
     unit: (name) => void add(`${paths.units}/${name}`),
   });
   return files;

@@ -1,5 +1,5 @@
 // apply: puts rendered nodes in place. Stage by stage (STAGES order: every
-// node's etcd stage, then network, master, bootstrap, worker), each node of a
+// node's host stage, then etcd, network, master, bootstrap, worker), each node of a
 // stage in parallel (etcd members must start together to form a quorum):
 // compare each file with what is on the node (sha256 of the content, mode,
 // owner), upload only the changed ones atomically, daemon-reload once if a

@@ -4,6 +4,9 @@ import { readFile } from "node:fs/promises";
 import { formatIp, parseGoCidr, parseGoDuration, parseGoIp } from "@k8s/pki";
 import jsYaml from "js-yaml";
 import { DeployError } from "./errors.js";
+import { parseContainerdSettings, type ContainerdSettings } from "./render/containerd.js";
+import { parseHostSettings, type HostSettings } from "./render/host-prep.js";
+import { parseImages } from "./render/images.js";
 import { parseRenewal, type RenewalSettings } from "./render/renewal-timer.js";
 
 export type Role = "etcd" | "master" | "worker";
@@ -53,6 +56,12 @@ export interface Inventory {
   kubeProxyMode: KubeProxyMode;
   /** Optional renewal timer: expiry checks for node_exporter on masters, and opt-in renew + apply (render/renewal-timer.ts). */
   renewal?: RenewalSettings;
+  /** What real hosts need: swap, cgroup v1, restricted OOM scores, conntrack limits, extra sysctls (render/host-prep.ts). */
+  host: HostSettings;
+  /** Local image archives imported into containerd on every worker before the kubelet starts (render/images.ts). */
+  images: string[];
+  /** Registry mirrors and an HTTP proxy for containerd's pulls (render/containerd.ts). */
+  containerd: ContainerdSettings;
 }
 
 /** Current versions; Kubernetes, etcd and flannel as pinned for the real binaries the tests run (deploy.md §7.1 for the rest). */
@@ -193,6 +202,9 @@ const TOP_KEYS = [
   "kubeletCerts",
   "kubeProxyMode",
   "renewal",
+  "host",
+  "images",
+  "containerd",
 ] as const;
 
 function parseNodes(v: unknown): InventoryNode[] {
@@ -321,6 +333,9 @@ export function validateInventory(raw: unknown): Inventory {
     kubeletCerts: oneOf(o, "kubeletCerts", "kubeletCerts", ["bootstrap", "presigned"] as const, "bootstrap"),
     kubeProxyMode: oneOf(o, "kubeProxyMode", "kubeProxyMode", ["nftables", "iptables"] as const, "nftables"),
     ...(o.renewal === undefined || o.renewal === null ? {} : { renewal: parseRenewal(o.renewal, nodes.map((n) => n.name)) }),
+    host: parseHostSettings(o.host),
+    images: parseImages(o.images),
+    containerd: parseContainerdSettings(o.containerd),
   };
 }
 

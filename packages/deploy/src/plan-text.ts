@@ -20,6 +20,8 @@ function source(f: PlannedFile): string {
       return `public key ${s.id}`;
     case "binary":
       return `binary ${s.name}`;
+    case "local-file":
+      return `copy of ${s.localPath}`;
     case "config":
       return `template ${s.template}`;
   }

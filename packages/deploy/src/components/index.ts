@@ -6,6 +6,8 @@ import type { Component } from "./component.js";
 import { containerd } from "./containerd.js";
 import { etcd } from "./etcd.js";
 import { flannel } from "./flannel.js";
+import { hostPrep } from "./host-prep.js";
+import { images } from "./images.js";
 import { kubeApiserver } from "./kube-apiserver.js";
 import { kubeControllerManager } from "./kube-controller-manager.js";
 import { kubeProxy } from "./kube-proxy.js";
@@ -14,6 +16,7 @@ import { kubelet } from "./kubelet.js";
 import { renewalTimers } from "./renewal-timer.js";
 
 export const COMPONENTS: readonly Component[] = [
+  hostPrep,
   etcd,
   flannel,
   kubeApiserver,
@@ -22,6 +25,7 @@ export const COMPONENTS: readonly Component[] = [
   clusterObjects,
   approver,
   containerd,
+  images,
   kubelet,
   kubeProxy,
   renewalTimers,
