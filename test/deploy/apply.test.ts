@@ -118,7 +118,7 @@ describe("fileStages", () => {
       "/etc/systemd/system/kube-apiserver.service": "master",
       "/etc/systemd/system/kubelet.service": "worker",
       "/var/lib/kubelet/config.yaml": "worker",
-      "/etc/kubernetes/admin.kubeconfig": "etcd",
+      "/etc/kubernetes/admin.kubeconfig": "host", // the first stage
     });
   });
 });
@@ -151,7 +151,7 @@ describe("planStage", () => {
     ["master stage after the CA changed in the etcd stage", "master", [], ["/etc/kubernetes/pki/ca.pem"], false, [], ["kube-apiserver.service"]],
     ["master stage: a worker file is not its business", "master", ["/var/lib/kubelet/config.yaml"], [], false, [], []],
     ["stage without units or files", "bootstrap", [], [], false, [], []],
-    ["kubeconfig no unit reads: written, nothing restarted", "etcd", ["/etc/kubernetes/admin.kubeconfig"], [], false, ["/etc/kubernetes/admin.kubeconfig"], []],
+    ["kubeconfig no unit reads: written in the first stage, nothing restarted", "host", ["/etc/kubernetes/admin.kubeconfig"], [], false, ["/etc/kubernetes/admin.kubeconfig"], []],
   ])("%s", (_what, stage, differing, before, daemonReload, write, restart) => {
     const plan = planStage(n, stage, desired, onNode(differing), new Set(before), allRunning);
     expect(plan.daemonReload).toBe(daemonReload);

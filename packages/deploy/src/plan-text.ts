@@ -1,5 +1,5 @@
 // renderPlanText: the plan as deterministic, diffable text (what `k8s-pki deploy plan` prints).
-import type { Plan, PlannedFile } from "./plan.js";
+import { planNotes, type Plan, type PlannedFile } from "./plan.js";
 
 function table(rows: string[][]): string[] {
   const widths: number[] = [];
@@ -51,6 +51,12 @@ export function renderPlanText(plan: Plan): string {
       ["binaries", inv.binDir],
     ]).map((l) => "  " + l),
   );
+  const notes = planNotes(plan);
+  if (notes.length > 0) {
+    out.push("");
+    out.push("## notes");
+    for (const n of notes) out.push(`  - ${n}`);
+  }
   out.push("");
   out.push("## certificates");
   out.push(

@@ -120,9 +120,9 @@ export function hostPrepScript(c: RenderContext): string {
 # Safe to run again: it changes only what differs.
 set -u
 root="\${K8S_PKI_HOST_ROOT:-}"
-modules_conf="$root${MODULES_CONF_PATH}"
-sysctl_conf="$root${SYSCTL_CONF_PATH}"
-fstab="$root/etc/fstab"
+modules_conf="\${root}${MODULES_CONF_PATH}"
+sysctl_conf="\${root}${SYSCTL_CONF_PATH}"
+fstab="\${root}/etc/fstab"
 swap_policy=${c.inv.host.swap}
 failed=0
 
@@ -134,7 +134,7 @@ blanks() { tr -s '[:blank:]' ' ' | sed -e 's/^ //' -e 's/ $//'; }
 # Modules: built-in ones need no loading, and a node may have no modprobe at all.
 while IFS= read -r m || [ -n "$m" ]; do
   case "$m" in '' | '#'* | ';'*) continue ;; esac
-  if [ -d "$root/sys/module/$m" ]; then
+  if [ -d "\${root}/sys/module/$m" ]; then
     say "module $m: present"
   elif ! command -v modprobe >/dev/null 2>&1; then
     warn "module $m: not loaded and no modprobe here; assuming it is built into the kernel"
@@ -150,7 +150,7 @@ while IFS= read -r line || [ -n "$line" ]; do
   case "$line" in '' | '#'* | ';'*) continue ;; esac
   key=$(printf '%s' "\${line%%=*}" | tr -d '[:blank:]')
   want=$(printf '%s' "\${line#*=}" | blanks)
-  file="$root/proc/sys/$(printf '%s' "$key" | tr . /)"
+  file="\${root}/proc/sys/$(printf '%s' "$key" | tr . /)"
   if [ ! -r "$file" ]; then
     fail "sysctl $key: not present in this kernel (is its module loaded?)"
     continue
@@ -167,7 +167,7 @@ done < "$sysctl_conf"
 
 # Swap: the kubelet refuses to start with swap on unless told to tolerate it.
 if [ "$swap_policy" = off ]; then
-  if [ -r "$root/proc/swaps" ] && [ "$(wc -l < "$root/proc/swaps")" -gt 1 ]; then
+  if [ -r "\${root}/proc/swaps" ] && [ "$(wc -l < "\${root}/proc/swaps")" -gt 1 ]; then
     if ! command -v swapoff >/dev/null 2>&1; then
       fail "swap is on and there is no swapoff to turn it off"
     elif swapoff -a; then
