@@ -110,7 +110,7 @@ function node(extraFiles: string[] = []): RenderedNode {
 }
 
 describe("fileStages", () => {
-  it("puts each file in the earliest stage that reads it, unread files in the first", () => {
+  it("puts each file in the earliest stage that reads it, unread files in the node's first stage with units", () => {
     expect(Object.fromEntries(fileStages(node()))).toEqual({
       "/etc/systemd/system/etcd.service": "etcd",
       "/etc/etcd/etcd.conf": "etcd",
@@ -118,8 +118,18 @@ describe("fileStages", () => {
       "/etc/systemd/system/kube-apiserver.service": "master",
       "/etc/systemd/system/kubelet.service": "worker",
       "/var/lib/kubelet/config.yaml": "worker",
-      "/etc/kubernetes/admin.kubeconfig": "host", // the first stage
+      "/etc/kubernetes/admin.kubeconfig": "etcd",
     });
+  });
+
+  it.each<[string, RenderedUnit[], string]>([
+    ["the host stage when the node has a host unit", [unit("k8s-pki-host-prep.service", "host", "/etc/systemd/system/k8s-pki-host-prep.service"), KUBELET], "host"],
+    ["the node's first stage with units, not an empty one", [KUBELET], "worker"],
+    ["the first stage when the node has no units", [], "host"],
+  ])("puts unread files in %s", (_what, units, stage) => {
+    const n = node(["/etc/systemd/system/k8s-pki-host-prep.service"]);
+    n.units = units;
+    expect(fileStages(n).get("/etc/kubernetes/admin.kubeconfig")).toBe(stage);
   });
 });
 
@@ -151,7 +161,7 @@ describe("planStage", () => {
     ["master stage after the CA changed in the etcd stage", "master", [], ["/etc/kubernetes/pki/ca.pem"], false, [], ["kube-apiserver.service"]],
     ["master stage: a worker file is not its business", "master", ["/var/lib/kubelet/config.yaml"], [], false, [], []],
     ["stage without units or files", "bootstrap", [], [], false, [], []],
-    ["kubeconfig no unit reads: written in the first stage, nothing restarted", "host", ["/etc/kubernetes/admin.kubeconfig"], [], false, ["/etc/kubernetes/admin.kubeconfig"], []],
+    ["kubeconfig no unit reads: written, nothing restarted", "etcd", ["/etc/kubernetes/admin.kubeconfig"], [], false, ["/etc/kubernetes/admin.kubeconfig"], []],
   ])("%s", (_what, stage, differing, before, daemonReload, write, restart) => {
     const plan = planStage(n, stage, desired, onNode(differing), new Set(before), allRunning);
     expect(plan.daemonReload).toBe(daemonReload);

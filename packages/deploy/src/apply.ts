@@ -34,17 +34,19 @@ export const DEFAULT_OWNER = "root:root";
 /**
  * The stage each file is uploaded in: the earliest stage of a unit that reads
  * it; files no unit reads (kubeconfigs for kubectl, the approver's CA key)
- * go with the first stage, so they are in place before anything needs them.
+ * go with the node's first stage that has units (the first stage when none
+ * has), so they are in place before anything needs them.
  */
 export function fileStages(node: RenderedNode): Map<string, Stage> {
   const rank = (s: Stage): number => STAGES.indexOf(s);
+  const first = STAGES.find((s) => node.units.some((u) => u.stage === s)) ?? (STAGES[0] as Stage);
   const out = new Map<string, Stage>();
   for (const f of node.files) {
     let stage: Stage | undefined;
     for (const u of node.units) {
       if (u.inputs.includes(f.path) && (stage === undefined || rank(u.stage) < rank(stage))) stage = u.stage;
     }
-    out.set(f.path, stage ?? (STAGES[0] as Stage));
+    out.set(f.path, stage ?? first);
   }
   return out;
 }
