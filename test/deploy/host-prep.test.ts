@@ -4,10 +4,15 @@
 // itself run for real by sh against a fake root and a fake PATH.
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:https";
 import { dirname, join } from "node:path";
 import jsYaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { buildPlan, renderPlanText, validateInventory, type Inventory, type RenderedNode } from "@k8s/deploy";
+import { hostPrep } from "../../packages/deploy/src/components/host-prep.js";
+import { makeVerifyContext, type VerifyCheck } from "../../packages/deploy/src/components/verify-context.js";
+import { buildPki, pkiItem } from "../../packages/deploy/src/pki-build.js";
+import { pkiLayout } from "../../packages/deploy/src/pki-layouts.js";
 import { planDocument } from "../../packages/deploy/src/plan-document.js";
 import { renderInventory } from "../../packages/deploy/src/render.js";
 import { withTempDir } from "../harness/fixtures.js";
@@ -348,5 +353,53 @@ describe("the host preparation script", () => {
     expect(r.status).toBe(0);
     if (warning) expect(r.stderr).toContain(warning);
     else expect(r.stdout).toContain("time: no timedatectl, sync not checked");
+  });
+});
+
+// ---- deploy verify: clock skew per API server ----
+
+describe("deploy verify: clock skew", () => {
+  const local = new Date("2026-12-02T12:00:00.000Z");
+  const plan0 = buildPlan(validateInventory({ nodes: [{ name: "m1", address: "127.0.0.1", roles: ["etcd", "master", "worker"] }] }));
+
+  /** An HTTPS server with the API server's certificate whose Date header says `date` (none when undefined). */
+  async function apiServer(date: string | undefined): Promise<{ server: Server; port: number; pki: Awaited<ReturnType<typeof buildPki>> }> {
+    const pki = await buildPki(plan0);
+    const tls = pkiItem(pki, pkiLayout(plan0.inventory).ids.apiserver);
+    const server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+      res.sendDate = false;
+      if (date !== undefined) res.setHeader("Date", date);
+      res.end("ok");
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    return { server, port: (server.address() as { port: number }).port, pki };
+  }
+
+  it.each([
+    ["2 s ahead", new Date(local.getTime() + 2000).toUTCString(), true, "API server ahead of this machine by 2.0 s (at most 5 s)"],
+    ["5 s behind", new Date(local.getTime() - 5000).toUTCString(), true, "API server behind this machine by 5.0 s (at most 5 s)"],
+    ["10 s behind", new Date(local.getTime() - 10000).toUTCString(), false, "API server behind this machine by 10.0 s (at most 5 s)"],
+    ["no Date header", undefined, false, "no usable Date header (null)"],
+    ["a Date header that is no date", "yesterday", false, 'no usable Date header ("yesterday")'],
+  ])("%s", async (_name, date, ok, detail) => {
+    const { server, port, pki } = await apiServer(date);
+    try {
+      const plan = { ...plan0, inventory: { ...plan0.inventory, apiserver: { ...plan0.inventory.apiserver, port } } };
+      const checks: VerifyCheck[] = [];
+      await hostPrep.verify!.node!(makeVerifyContext({ plan, pki, now: () => local }, checks), plan.inventory.nodes[0]!);
+      expect(checks).toHaveLength(1);
+      expect(checks[0]!.name).toBe("clock skew m1");
+      expect(checks[0]!.ok).toBe(ok);
+      expect(checks[0]!.detail).toContain(detail);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("checks masters only", async () => {
+    const checks: VerifyCheck[] = [];
+    const plan = buildPlan(inventory());
+    await hostPrep.verify!.node!(makeVerifyContext({ plan, pki: await buildPki(plan) }, checks), plan.inventory.nodes[1]!);
+    expect(checks).toEqual([]);
   });
 });
