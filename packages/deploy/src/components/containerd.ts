@@ -44,6 +44,6 @@ export const containerd: Component = {
   notes: (inv) => containerdNotes(inv.containerd, inv),
   // Its state, its socket (the kubelet's runtime endpoint) and the optional per-registry config folder.
   runtimePaths: () => ["/var/lib/containerd", "/run/containerd", "/etc/containerd/certs.d"],
-  // containerd finds its shim through PATH (the unit's Environment).
-  unnamedFiles: (plan) => [`${plan.paths.bin}/containerd-shim-runc-v2`],
+  // containerd finds its shim through PATH (the unit's Environment), and each registry's hosts.toml under the CRI's config_path.
+  unnamedFiles: (plan) => [`${plan.paths.bin}/containerd-shim-runc-v2`, ...Object.keys(plan.inventory.containerd.mirrors).map(registryHostsPath)],
 };
