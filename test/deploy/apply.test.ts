@@ -110,7 +110,7 @@ function node(extraFiles: string[] = []): RenderedNode {
 }
 
 describe("fileStages", () => {
-  it("puts each file in the earliest stage that reads it, unread files in the first", () => {
+  it("puts each file in the earliest stage that reads it, unread files in the node's first stage with units", () => {
     expect(Object.fromEntries(fileStages(node()))).toEqual({
       "/etc/systemd/system/etcd.service": "etcd",
       "/etc/etcd/etcd.conf": "etcd",
@@ -120,6 +120,16 @@ describe("fileStages", () => {
       "/var/lib/kubelet/config.yaml": "worker",
       "/etc/kubernetes/admin.kubeconfig": "etcd",
     });
+  });
+
+  it.each<[string, RenderedUnit[], string]>([
+    ["the host stage when the node has a host unit", [unit("k8s-pki-host-prep.service", "host", "/etc/systemd/system/k8s-pki-host-prep.service"), KUBELET], "host"],
+    ["the node's first stage with units, not an empty one", [KUBELET], "worker"],
+    ["the first stage when the node has no units", [], "host"],
+  ])("puts unread files in %s", (_what, units, stage) => {
+    const n = node(["/etc/systemd/system/k8s-pki-host-prep.service"]);
+    n.units = units;
+    expect(fileStages(n).get("/etc/kubernetes/admin.kubeconfig")).toBe(stage);
   });
 });
 

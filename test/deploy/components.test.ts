@@ -52,6 +52,16 @@ for (const layout of ["hardened", "classic"]) {
     INVENTORIES.push([`split roles, ${layout}, kubelets ${kubeletCerts}`, splitRoles(layout, kubeletCerts)]);
   }
 }
+// Every host, images and containerd option in use: the import unit, the mirrors' hosts.toml files, the proxy.
+INVENTORIES.push([
+  "split roles, every host, images and containerd option",
+  validateInventory({
+    ...splitRoles("hardened", "bootstrap"),
+    host: { swap: "tolerate", cgroupV1: true, restrictOomScoreAdj: true, conntrack: { maxPerCore: 0, min: 0 }, sysctls: { "net.core.somaxconn": 4096 } },
+    images: ["images/pause.tar", "/srv/coredns.tar"],
+    containerd: { mirrors: { "docker.io": ["https://m.example"], "registry.k8s.io": ["https://m.example"] }, httpProxy: "http://proxy:3128", noProxy: [".corp"] },
+  }),
+]);
 
 // Rendering reads the certificates' bytes only to embed them (and checks the bootstrap kubeconfig's CA is a
 // certificate), so one real CA certificate stands for all of them.
@@ -180,6 +190,8 @@ function filesOf(component: Component, plan: Plan, node: PlanNode): string[] {
     key: (id) => add(paths.keyPath(id)),
     pair: (id) => [add(paths.certPath(id)), add(paths.keyPath(id))],
     config: (path) => add(path),
+    script: (path) => add(path),
+    copy: (path) => add(path),
     unit: (name) => void add(`${paths.units}/${name}`),
   });
   return files;

@@ -125,7 +125,7 @@ describe("plan", () => {
         const unit = n.units.find((u) => u.name === "k8s-pki-approver.service");
         if (!n.roles.includes("master")) {
           expect(unit, n.name).toBeUndefined();
-          expect(n.files.some((f) => f.path.includes("k8s-pki"))).toBe(false);
+          expect(n.files.some((f) => /k8s-pki(-approver|$)/.test(f.path))).toBe(false);
           continue;
         }
         expect(unit?.stage).toBe("bootstrap");

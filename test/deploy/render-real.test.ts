@@ -134,9 +134,22 @@ const UNIT_BINARY: Record<string, string> = {
   "kube-proxy.service": "kube-proxy",
 };
 
+/** Units that run a script the deployer renders: no flags, and sh must accept the script. */
+const UNIT_SCRIPT: Record<string, string> = { "k8s-pki-host-prep.service": "k8s-pki-host-prep" };
+
 describe("ExecStart flags are accepted by the real binaries (Kubernetes v1.37.2, etcd v3.7.3, flannel v0.28.10)", () => {
   const checked = units.filter(([, , u]) => checkable(UNIT_BINARY[u] ?? ""));
-  const unchecked = units.filter(([, , u]) => !checkable(UNIT_BINARY[u] ?? ""));
+  const scripts = units.filter(([, , u]) => UNIT_SCRIPT[u] !== undefined);
+  const unchecked = units.filter(([, , u]) => !checkable(UNIT_BINARY[u] ?? "") && UNIT_SCRIPT[u] === undefined);
+  it.each(scripts)("%s %s %s runs its rendered script, which sh parses", (layout, node, unit) => {
+    const n = rendered.get(layout)!.find((x) => x.name === node)!;
+    const cmd = execStartOf(fileText(n, `/etc/systemd/system/${unit}`));
+    expect(cmd).toHaveLength(1);
+    expect(cmd[0]!.split("/").pop()).toBe(UNIT_SCRIPT[unit]);
+    const r = spawnSync("sh", ["-n"], { input: fileText(n, cmd[0]!), encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
   it.each(checked)("%s %s %s", (layout, node, unit) => {
     const bin = binaryOf(layout, node, unit);
     expect(bin).toBe(UNIT_BINARY[unit]);

@@ -1,5 +1,5 @@
 // apply: puts rendered nodes in place. Stage by stage (STAGES order: every
-// node's etcd stage, then network, master, bootstrap, worker), each node of a
+// node's host stage, then etcd, network, master, bootstrap, worker), each node of a
 // stage in parallel (etcd members must start together to form a quorum):
 // compare each file with what is on the node (sha256 of the content, mode,
 // owner), upload only the changed ones atomically, daemon-reload once if a
@@ -34,17 +34,19 @@ export const DEFAULT_OWNER = "root:root";
 /**
  * The stage each file is uploaded in: the earliest stage of a unit that reads
  * it; files no unit reads (kubeconfigs for kubectl, the approver's CA key)
- * go with the first stage, so they are in place before anything needs them.
+ * go with the node's first stage that has units (the first stage when none
+ * has), so they are in place before anything needs them.
  */
 export function fileStages(node: RenderedNode): Map<string, Stage> {
   const rank = (s: Stage): number => STAGES.indexOf(s);
+  const first = STAGES.find((s) => node.units.some((u) => u.stage === s)) ?? (STAGES[0] as Stage);
   const out = new Map<string, Stage>();
   for (const f of node.files) {
     let stage: Stage | undefined;
     for (const u of node.units) {
       if (u.inputs.includes(f.path) && (stage === undefined || rank(u.stage) < rank(stage))) stage = u.stage;
     }
-    out.set(f.path, stage ?? (STAGES[0] as Stage));
+    out.set(f.path, stage ?? first);
   }
   return out;
 }

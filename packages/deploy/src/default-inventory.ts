@@ -122,4 +122,33 @@ addons:
     image: ${COREDNS_DEFAULTS.image}
     replicas: ${COREDNS_DEFAULTS.replicas}
     upstream: ${String(COREDNS_DEFAULTS.upstream)}
+# Host preparation (first stage, every node): k8s-pki-host-prep.service loads overlay and
+# br_netfilter, sets IP forwarding and bridge netfilter (plus sysctls), and checks time sync.
+# swap: off (swapoff -a, swap lines commented out of /etc/fstab) or tolerate (the kubelet
+# accepts swap; pods get none). cgroupV1: true on cgroup v1 hosts (deprecated in Kubernetes).
+# restrictOomScoreAdj: true where OOM scores cannot be lowered (nodes in containers).
+# conntrack: kube-proxy's conntrack limits, where it cannot write them; 0 leaves the kernel's.
+host:
+  swap: "off"
+  cgroupV1: false
+  restrictOomScoreAdj: false
+  # conntrack: { maxPerCore: 0, min: 0 }
+  sysctls: {}
+  # sysctls: { net.core.somaxconn: 4096 }
+
+# Image archives (OCI layout or docker save) copied to every worker and imported into
+# containerd before the kubelet starts (pause, CoreDNS, ...), for networks without a
+# registry. Relative paths are relative to the working folder, as binDir's are.
+images: []
+# images: [images/pause-3.10.2.tar, images/coredns.tar]
+
+# containerd's pulls: registry mirrors (one hosts.toml per registry; the mirrors are tried
+# in order, then the registry) and a proxy (NO_PROXY also gets serviceCidr, podCidr and
+# every node's address).
+containerd:
+  mirrors: {}
+  # mirrors: { docker.io: [https://mirror.example.internal] }
+  # httpProxy: http://proxy.example.internal:3128
+  # httpsProxy: http://proxy.example.internal:3128
+  noProxy: []
 `;

@@ -5,6 +5,9 @@ import { formatIp, parseGoCidr, parseGoDuration, parseGoIp } from "@k8s/pki";
 import jsYaml from "js-yaml";
 import { parseAddons, type AddonSettings } from "./addons.js";
 import { DeployError } from "./errors.js";
+import { parseContainerdSettings, type ContainerdSettings } from "./render/containerd.js";
+import { parseHostSettings, type HostSettings } from "./render/host-prep.js";
+import { parseImages } from "./render/images.js";
 import { parseRenewal, type RenewalSettings } from "./render/renewal-timer.js";
 
 export type Role = "etcd" | "master" | "worker";
@@ -56,6 +59,12 @@ export interface Inventory {
   renewal?: RenewalSettings;
   /** Cluster add-ons applied as objects by the first master (addons.ts); every one has defaults. */
   addons: AddonSettings;
+  /** What real hosts need: swap, cgroup v1, restricted OOM scores, conntrack limits, extra sysctls (render/host-prep.ts). */
+  host: HostSettings;
+  /** Local image archives imported into containerd on every worker before the kubelet starts (render/images.ts). */
+  images: string[];
+  /** Registry mirrors and an HTTP proxy for containerd's pulls (render/containerd.ts). */
+  containerd: ContainerdSettings;
 }
 
 /** Current versions; Kubernetes, etcd and flannel as pinned for the real binaries the tests run (deploy.md §7.1 for the rest). */
@@ -197,6 +206,9 @@ const TOP_KEYS = [
   "kubeProxyMode",
   "renewal",
   "addons",
+  "host",
+  "images",
+  "containerd",
 ] as const;
 
 function parseNodes(v: unknown): InventoryNode[] {
@@ -326,6 +338,9 @@ export function validateInventory(raw: unknown): Inventory {
     kubeProxyMode: oneOf(o, "kubeProxyMode", "kubeProxyMode", ["nftables", "iptables"] as const, "nftables"),
     ...(o.renewal === undefined || o.renewal === null ? {} : { renewal: parseRenewal(o.renewal, nodes.map((n) => n.name)) }),
     addons: parseAddons(o.addons),
+    host: parseHostSettings(o.host),
+    images: parseImages(o.images),
+    containerd: parseContainerdSettings(o.containerd),
   };
 }
 

@@ -1,7 +1,7 @@
 // The plan as a plain document for `deploy plan -o json|yaml`: a stable,
 // documented shape (README, "deploy plan -o json") that scripts can read.
 import type { Inventory } from "./inventory.js";
-import type { Derived, FileSource, Plan, PlannedCert, PlannedUnit } from "./plan.js";
+import { planNotes, type Derived, type FileSource, type Plan, type PlannedCert, type PlannedUnit } from "./plan.js";
 import type { StateDiff } from "./state-diff.js";
 
 export interface PlanDocumentFile {
@@ -27,6 +27,8 @@ export interface PlanDocument {
   /** The inventory with every default filled in. */
   inventory: Inventory;
   derived: Derived;
+  /** What the inventory options in use mean (as `deploy plan` prints under "notes"); empty when none is used. */
+  notes: string[];
   certificates: PlannedCert[];
   nodes: PlanDocumentNode[];
   /** With a state folder: what the next apply would issue, and what it would refuse. */
@@ -38,6 +40,7 @@ export function planDocument(plan: Plan, state?: { dir: string; diff: StateDiff 
     kind: "DeployPlan",
     inventory: plan.inventory,
     derived: plan.derived,
+    notes: planNotes(plan),
     certificates: plan.certs,
     nodes: plan.nodes.map((n) => ({
       name: n.name,

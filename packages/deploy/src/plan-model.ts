@@ -40,7 +40,13 @@ export type Template =
   | "k8s-pki-certs-check.service"
   | "k8s-pki-certs-check.timer"
   | "k8s-pki-certs-renew.service"
-  | "k8s-pki-certs-renew.timer";
+  | "k8s-pki-certs-renew.timer"
+  | "k8s-pki-host-prep"
+  | "k8s-pki-host-prep.service"
+  | "k8s-pki-modules.conf"
+  | "k8s-pki-sysctl.conf"
+  | "k8s-pki-images.service"
+  | "containerd-hosts.toml";
 
 export type FileSource =
   | { kind: "cert"; id: string }
@@ -53,6 +59,8 @@ export type FileSource =
   | { kind: "key"; id: string }
   | { kind: "public-key"; id: string }
   | { kind: "binary"; name: string }
+  /** Copied as it is from this machine: an image archive (inventory `images`), relative to the working folder like binDir. */
+  | { kind: "local-file"; localPath: string }
   | { kind: "config"; template: Template };
 
 export interface PlannedFile {

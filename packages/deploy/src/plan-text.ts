@@ -1,6 +1,6 @@
 // renderPlanText: the plan as deterministic, diffable text (what `k8s-pki deploy plan` prints).
 import { describeAddons } from "./addons.js";
-import type { Plan, PlannedFile } from "./plan.js";
+import { planNotes, type Plan, type PlannedFile } from "./plan.js";
 
 function table(rows: string[][]): string[] {
   const widths: number[] = [];
@@ -21,6 +21,8 @@ function source(f: PlannedFile): string {
       return `public key ${s.id}`;
     case "binary":
       return `binary ${s.name}`;
+    case "local-file":
+      return `copy of ${s.localPath}`;
     case "config":
       return `template ${s.template}`;
   }
@@ -51,6 +53,12 @@ export function renderPlanText(plan: Plan): string {
       ["binaries", inv.binDir],
     ]).map((l) => "  " + l),
   );
+  const notes = planNotes(plan);
+  if (notes.length > 0) {
+    out.push("");
+    out.push("## notes");
+    for (const n of notes) out.push(`  - ${n}`);
+  }
   out.push("");
   out.push("## certificates");
   out.push(

@@ -70,6 +70,12 @@ class NodeBuilder implements NodePlanner {
   config(path: string, template: Template, secret = false): string {
     return this.add(path, secret ? 0o600 : 0o644, { kind: "config", template }, secret);
   }
+  script(path: string, template: Template): string {
+    return this.add(path, 0o755, { kind: "config", template });
+  }
+  copy(path: string, localPath: string): string {
+    return this.add(path, 0o644, { kind: "local-file", localPath });
+  }
   unit(name: string, inputs: string[]): void {
     const c = this.component;
     if (c === undefined || c.templates[name as Template] === undefined) {
@@ -123,6 +129,11 @@ export function buildPlan(inv: Inventory): Plan {
     return b.build();
   });
   return { inventory: inv, derived, certs, nodes, paths };
+}
+
+/** What the plan should tell its reader about the inventory options in use, component by component. */
+export function planNotes(plan: Plan): string[] {
+  return COMPONENTS.flatMap((c) => c.notes?.(plan.inventory) ?? []);
 }
 
 /** Certificate ids by role in the layout, for templates. */

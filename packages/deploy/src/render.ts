@@ -36,15 +36,16 @@ export const LOCAL_MODE_SKIPPED_UNITS: readonly string[] = COMPONENTS.filter((c)
   Object.keys(c.templates).filter((t) => t.endsWith(".service") || t.endsWith(".timer")),
 );
 
-/** Every component's templates, by name. */
-const TEMPLATES: ReadonlyMap<Template, (c: RenderContext) => string> = new Map(
-  COMPONENTS.flatMap((comp) => Object.entries(comp.templates) as [Template, (c: RenderContext) => string][]),
-);
+type TemplateFn = (c: RenderContext, path: string) => string;
 
-function renderTemplate(c: RenderContext, t: Template): string {
+/** Every component's templates, by name. */
+const TEMPLATES: ReadonlyMap<Template, TemplateFn> = new Map(COMPONENTS.flatMap((comp) => Object.entries(comp.templates) as [Template, TemplateFn][]));
+
+/** `path`: the file being rendered, for a template that renders several (one hosts.toml per registry). */
+function renderTemplate(c: RenderContext, t: Template, path: string): string {
   const render = TEMPLATES.get(t);
   if (render === undefined) throw new DeployError("render-failed", `no component renders ${t}`, { field: t });
-  return render(c);
+  return render(c, path);
 }
 
 function renderFile(c: RenderContext, f: PlannedFile): RenderedFile {
@@ -60,9 +61,11 @@ function renderFile(c: RenderContext, f: PlannedFile): RenderedFile {
       return { ...base, content: Buffer.from(c.keyPem(s.id)) };
     case "binary":
       return { ...base, content: { localPath: join(c.inv.binDir, s.name) } };
+    case "local-file":
+      return { ...base, content: { localPath: s.localPath } };
     case "config":
       try {
-        return { ...base, content: Buffer.from(renderTemplate(c, s.template)) };
+        return { ...base, content: Buffer.from(renderTemplate(c, s.template, f.path)) };
       } catch (e) {
         if (e instanceof DeployError) throw e;
         throw new DeployError("render-failed", `${c.node.name}: ${f.path}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, field: f.path });
@@ -108,7 +111,7 @@ export async function renderInventory(inv: Inventory, opts: BuildPkiOptions & { 
   return { plan, pki, nodes: renderCluster(plan, { pki, ...opts }) };
 }
 
-/** One line per file: mode, owner, path, and for binaries where they come from. */
+/** One line per file: mode, owner, path, and for binaries (and image archives) where they come from. */
 export function manifestText(node: RenderedNode): string {
   const lines = node.files.map((f) => {
     const src = Buffer.isBuffer(f.content) ? `${f.content.length} bytes` : `binary from ${f.content.localPath}`;

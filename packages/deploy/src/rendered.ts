@@ -8,7 +8,7 @@ export interface RenderedFile {
   mode: number;
   /** Owner as user:group; default root:root. */
   owner?: string;
-  /** The bytes; for a binary copied from the local binaries folder, its local path instead. */
+  /** The bytes; for a file copied as it is (a binary, an image archive), its local path instead. */
   content: Buffer | { localPath: string };
 }
 
@@ -18,12 +18,13 @@ export interface RenderedUnit {
   name: string;
   /** Paths (of this node's files) the unit reads: the unit file itself, its config, certificates, binary. */
   inputs: string[];
-  /** Stage it belongs to, for ordering: etcd, network, master, worker. */
+  /** Stage it belongs to, for ordering: host, etcd, network, master, bootstrap, worker. */
   stage: Stage;
 }
 
-export type Stage = "etcd" | "network" | "master" | "bootstrap" | "worker";
-export const STAGES: readonly Stage[] = ["etcd", "network", "master", "bootstrap", "worker"];
+export type Stage = "host" | "etcd" | "network" | "master" | "bootstrap" | "worker";
+/** Apply order; `host` (kernel modules, sysctls, swap) comes before anything that needs them. */
+export const STAGES: readonly Stage[] = ["host", "etcd", "network", "master", "bootstrap", "worker"];
 
 export interface RenderedNode {
   name: string;

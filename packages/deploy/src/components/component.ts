@@ -31,6 +31,10 @@ export interface NodePlanner {
   pair(id: string): string[];
   /** A rendered file; `secret`: mode 0600. */
   config(path: string, template: Template, secret?: boolean): string;
+  /** A rendered executable (mode 0755), e.g. a script a unit runs. */
+  script(path: string, template: Template): string;
+  /** A file copied as it is from this machine (mode 0644), e.g. an image archive; `localPath` as the inventory gives it. */
+  copy(path: string, localPath: string): string;
   /** A unit of this component: its file is rendered from the template of its name; `inputs` are what it reads. */
   unit(name: string, inputs: string[]): void;
 }
@@ -54,11 +58,13 @@ export interface Component {
   roles: readonly Role[];
   /** Declares the component's files and units on a node. Pure. */
   plan(b: NodePlanner): void;
-  /** How each file it declares with config() or unit() is rendered. */
-  templates: Partial<Record<Template, (c: RenderContext) => string>>;
+  /** How each file it declares with config(), script() or unit() is rendered; `path` is the file's (one template may render several). */
+  templates: Partial<Record<Template, (c: RenderContext, path: string) => string>>;
   /** Per unit: the probe that says a restarted unit serves again; units without one are ready once running. */
   readiness?: Readonly<Record<string, (p: ProbeContext, node: { address: string }) => Probe>>;
   verify?: ComponentChecks;
+  /** What `deploy plan` says about the inventory options this component reads, when they are used. */
+  notes?(inv: Inventory): string[];
   /** Local mode (RenderOptions.local) leaves its units out: they need a container runtime, nftables, root or systemd. */
   skippedInLocalMode?: boolean;
   /** Paths its units name that the plan does not ship: data folders, sockets, files it writes itself, files the operator provides. */

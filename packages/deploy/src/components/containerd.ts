@@ -1,6 +1,15 @@
 // containerd with runc and the CNI plugins on every worker (render/containerd.ts),
-// and the CNI config that hands pods to flannel (render/flannel.ts).
-import { CNI_CONF_DIR, CONTAINERD_CONFIG_PATH, containerdConfig, containerdUnit } from "../render/containerd.js";
+// its registry mirrors (a hosts.toml per registry), and the CNI config that
+// hands pods to flannel (render/flannel.ts).
+import {
+  CNI_CONF_DIR,
+  CONTAINERD_CONFIG_PATH,
+  containerdConfig,
+  containerdNotes,
+  containerdUnit,
+  registryHostsPath,
+  registryHostsToml,
+} from "../render/containerd.js";
 import { flannelConflist } from "../render/flannel.js";
 import type { Component } from "./component.js";
 
@@ -22,6 +31,7 @@ export const containerd: Component = {
       b.config(CONTAINERD_CONFIG_PATH, "containerd-config.toml"),
       ...cni,
       cniConf,
+      ...Object.keys(b.inv.containerd.mirrors).map((host) => b.config(registryHostsPath(host), "containerd-hosts.toml")),
     ]);
   },
   skippedInLocalMode: true,
@@ -29,9 +39,11 @@ export const containerd: Component = {
     "containerd.service": containerdUnit,
     "containerd-config.toml": containerdConfig,
     "10-flannel.conflist": flannelConflist,
+    "containerd-hosts.toml": registryHostsToml,
   },
+  notes: (inv) => containerdNotes(inv.containerd, inv),
   // Its state, its socket (the kubelet's runtime endpoint) and the optional per-registry config folder.
   runtimePaths: () => ["/var/lib/containerd", "/run/containerd", "/etc/containerd/certs.d"],
-  // containerd finds its shim through PATH (the unit's Environment).
-  unnamedFiles: (plan) => [`${plan.paths.bin}/containerd-shim-runc-v2`],
+  // containerd finds its shim through PATH (the unit's Environment), and each registry's hosts.toml under the CRI's config_path.
+  unnamedFiles: (plan) => [`${plan.paths.bin}/containerd-shim-runc-v2`, ...Object.keys(plan.inventory.containerd.mirrors).map(registryHostsPath)],
 };

@@ -7,6 +7,8 @@ import type { Component } from "./component.js";
 import { containerd } from "./containerd.js";
 import { etcd } from "./etcd.js";
 import { flannel } from "./flannel.js";
+import { hostPrep } from "./host-prep.js";
+import { images } from "./images.js";
 import { kubeApiserver } from "./kube-apiserver.js";
 import { kubeControllerManager } from "./kube-controller-manager.js";
 import { kubeProxy } from "./kube-proxy.js";
@@ -15,6 +17,7 @@ import { kubelet } from "./kubelet.js";
 import { renewalTimers } from "./renewal-timer.js";
 
 export const COMPONENTS: readonly Component[] = [
+  hostPrep,
   etcd,
   flannel,
   kubeApiserver,
@@ -24,6 +27,7 @@ export const COMPONENTS: readonly Component[] = [
   approver,
   addons,
   containerd,
+  images,
   kubelet,
   kubeProxy,
   renewalTimers,

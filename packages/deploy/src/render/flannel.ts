@@ -2,6 +2,7 @@
 // oneshot unit on the first etcd member; flanneld runs on masters and workers.
 import type { RenderContext } from "./context.js";
 import { etcdctlFlags } from "./etcd.js";
+import { HOST_PREP_UNIT } from "./host-prep.js";
 import { renderUnit } from "./systemd.js";
 
 /** Where the network config unit feeds etcdctl from. */
@@ -49,8 +50,9 @@ export const flanneldUnit = (c: RenderContext): string =>
   renderUnit({
     description: "flanneld overlay network (etcd backend)",
     documentation: "https://github.com/flannel-io/flannel",
-    after: ["network-online.target"],
-    wants: ["network-online.target"],
+    // vxlan traffic is forwarded: after host preparation turned forwarding on.
+    after: ["network-online.target", HOST_PREP_UNIT],
+    wants: ["network-online.target", HOST_PREP_UNIT],
     before: ["containerd.service"],
     service: [["Type", "notify"]],
     exec: { path: c.bin("flanneld"), flags: flanneldFlags(c) },

@@ -2,6 +2,7 @@
 import jsYaml from "js-yaml";
 import { KUBE_PROXY_HEALTHZ_PORT, KUBE_PROXY_METRICS_PORT } from "../components/well-known.js";
 import type { RenderContext } from "./context.js";
+import { HOST_PREP_UNIT } from "./host-prep.js";
 import { renderUnit } from "./systemd.js";
 
 export const KUBE_PROXY_CONFIG_PATH = "/var/lib/kube-proxy/config.yaml";
@@ -18,6 +19,8 @@ export function kubeProxyConfigObject(c: RenderContext): Record<string, unknown>
     metricsBindAddress: `${node.address}:${KUBE_PROXY_METRICS_PORT}`,
     hostnameOverride: node.name,
     mode: inv.kubeProxyMode,
+    // Inventory host.conntrack: where nf_conntrack's limits cannot be written (a container), 0 leaves them alone.
+    ...(inv.host.conntrack ? { conntrack: { maxPerCore: inv.host.conntrack.maxPerCore, min: inv.host.conntrack.min } } : {}),
   };
 }
 
@@ -29,8 +32,9 @@ export const kubeProxyUnit = (c: RenderContext): string =>
   renderUnit({
     description: "Kubernetes network proxy",
     documentation: "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-proxy/",
-    after: ["network-online.target"],
-    wants: ["network-online.target"],
+    // Its rules need forwarding and bridge netfilter, which host preparation sets.
+    after: ["network-online.target", HOST_PREP_UNIT],
+    wants: ["network-online.target", HOST_PREP_UNIT],
     exec: { path: c.bin("kube-proxy"), flags: kubeProxyFlags() },
     serviceAfter: [
       ["Restart", "on-failure"],

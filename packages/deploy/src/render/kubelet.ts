@@ -2,6 +2,8 @@
 import jsYaml from "js-yaml";
 import { KUBELET_HEALTHZ_PORT, KUBELET_PORT } from "../components/well-known.js";
 import type { RenderContext } from "./context.js";
+import { HOST_PREP_UNIT } from "./host-prep.js";
+import { IMAGES_UNIT } from "./images.js";
 import { renderUnit } from "./systemd.js";
 
 export const KUBELET_CONFIG_PATH = "/var/lib/kubelet/config.yaml";
@@ -39,8 +41,10 @@ export function kubeletConfigObject(c: RenderContext): Record<string, unknown> {
         }
       : // Local mode: rotation off, so the bootstrap happens synchronously, before the CRI check.
         { rotateCertificates: !c.local, serverTLSBootstrap: !c.local }),
-    failSwapOn: !c.local,
-    ...(c.local ? { failCgroupV1: false } : {}),
+    // Inventory host.swap tolerate: swap stays on the node, pods get none of it.
+    failSwapOn: !c.local && inv.host.swap !== "tolerate",
+    ...(inv.host.swap === "tolerate" && !c.local ? { memorySwap: { swapBehavior: "NoSwap" } } : {}),
+    ...(c.local || inv.host.cgroupV1 ? { failCgroupV1: false } : {}),
     hairpinMode: "hairpin-veth",
     serializeImagePulls: false,
     maxPods: 110,
@@ -62,7 +66,9 @@ export const kubeletUnit = (c: RenderContext): string =>
   renderUnit({
     description: "Kubernetes kubelet",
     documentation: "https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/",
-    after: ["containerd.service"],
+    // The image archives (pause among them) are imported before it starts; host preparation set swap and sysctls.
+    after: ["containerd.service", HOST_PREP_UNIT, ...(c.inv.images.length > 0 ? [IMAGES_UNIT] : [])],
+    wants: [HOST_PREP_UNIT, ...(c.inv.images.length > 0 ? [IMAGES_UNIT] : [])],
     requires: ["containerd.service"],
     exec: { path: c.bin("kubelet"), flags: kubeletFlags(c) },
     // Local mode: it exits after the bootstrap (no runtime), which counts as done.
