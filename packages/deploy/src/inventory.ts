@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { formatIp, parseGoCidr, parseGoDuration, parseGoIp } from "@k8s/pki";
 import jsYaml from "js-yaml";
 import { DeployError } from "./errors.js";
+import { parseLoadBalancer, type LoadBalancerSettings } from "./render/kube-lb.js";
 import { parseRenewal, type RenewalSettings } from "./render/renewal-timer.js";
 
 export type Role = "etcd" | "master" | "worker";
@@ -53,6 +54,8 @@ export interface Inventory {
   kubeProxyMode: KubeProxyMode;
   /** Optional renewal timer: expiry checks for node_exporter on masters, and opt-in renew + apply (render/renewal-timer.ts). */
   renewal?: RenewalSettings;
+  /** The node-local API server load balancer on every worker (render/kube-lb.ts); the kind defaults by master count, VIP and LB name. */
+  loadBalancer: LoadBalancerSettings;
 }
 
 /** Current versions; Kubernetes, etcd and flannel as pinned for the real binaries the tests run (deploy.md §7.1 for the rest). */
@@ -193,6 +196,7 @@ const TOP_KEYS = [
   "kubeletCerts",
   "kubeProxyMode",
   "renewal",
+  "loadBalancer",
 ] as const;
 
 function parseNodes(v: unknown): InventoryNode[] {
@@ -271,6 +275,7 @@ export function validateInventory(raw: unknown): Inventory {
   }
   const port = int(a, "port", "apiserver.port", 6443);
   if (port < 1 || port > 65535) throw invalid("apiserver.port", `${port} is not a TCP port`);
+  const loadBalancer = parseLoadBalancer(o.loadBalancer, nodes, { ...(vip === undefined ? {} : { vip }), ...(lbName === undefined ? {} : { lbName }), port });
 
   const vo = o.versions === undefined ? {} : object(o.versions, "versions");
   const vkeys = Object.keys(DEFAULT_VERSIONS) as (keyof ComponentVersions)[];
@@ -321,6 +326,7 @@ export function validateInventory(raw: unknown): Inventory {
     kubeletCerts: oneOf(o, "kubeletCerts", "kubeletCerts", ["bootstrap", "presigned"] as const, "bootstrap"),
     kubeProxyMode: oneOf(o, "kubeProxyMode", "kubeProxyMode", ["nftables", "iptables"] as const, "nftables"),
     ...(o.renewal === undefined || o.renewal === null ? {} : { renewal: parseRenewal(o.renewal, nodes.map((n) => n.name)) }),
+    loadBalancer,
   };
 }
 

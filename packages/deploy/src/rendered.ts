@@ -25,6 +25,14 @@ export interface RenderedUnit {
 export type Stage = "etcd" | "network" | "master" | "bootstrap" | "worker";
 export const STAGES: readonly Stage[] = ["etcd", "network", "master", "bootstrap", "worker"];
 
+/** A program a unit runs that the operator installs on the node (a distribution package); the deployer does not ship it. */
+export interface HostBinary {
+  /** Absolute path on the node. */
+  path: string;
+  /** Who runs it and what provides it, for the error when it is missing. */
+  hint: string;
+}
+
 export interface RenderedNode {
   name: string;
   /** Address the deployer reaches it at (SSH host, or loopback in local mode). */
@@ -32,4 +40,6 @@ export interface RenderedNode {
   roles: ("etcd" | "master" | "worker")[];
   files: RenderedFile[];
   units: RenderedUnit[];
+  /** Programs the operator installs; apply checks each is an executable file on the node before writing anything. */
+  hostBinaries?: HostBinary[];
 }

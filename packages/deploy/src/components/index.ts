@@ -8,6 +8,7 @@ import { etcd } from "./etcd.js";
 import { flannel } from "./flannel.js";
 import { kubeApiserver } from "./kube-apiserver.js";
 import { kubeControllerManager } from "./kube-controller-manager.js";
+import { kubeLb } from "./kube-lb.js";
 import { kubeProxy } from "./kube-proxy.js";
 import { kubeScheduler } from "./kube-scheduler.js";
 import { kubelet } from "./kubelet.js";
@@ -21,6 +22,8 @@ export const COMPONENTS: readonly Component[] = [
   kubeScheduler,
   clusterObjects,
   approver,
+  // First in the worker stage: the kubelet and kube-proxy reach the API servers through it.
+  kubeLb,
   containerd,
   kubelet,
   kubeProxy,

@@ -1,7 +1,9 @@
 // kubelet: everything in a KubeletConfiguration (v1beta1) file; only the flags that have no config field.
 import jsYaml from "js-yaml";
 import { KUBELET_HEALTHZ_PORT, KUBELET_PORT } from "../components/well-known.js";
+import { runsKubeLb } from "../plan-model.js";
 import type { RenderContext } from "./context.js";
+import { KUBE_LB_UNIT } from "./kube-lb.js";
 import { renderUnit } from "./systemd.js";
 
 export const KUBELET_CONFIG_PATH = "/var/lib/kubelet/config.yaml";
@@ -62,7 +64,9 @@ export const kubeletUnit = (c: RenderContext): string =>
   renderUnit({
     description: "Kubernetes kubelet",
     documentation: "https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/",
-    after: ["containerd.service"],
+    // Through kube-lb where it runs (its kubeconfigs point there): start after it.
+    after: ["containerd.service", ...(runsKubeLb(c.plan, c.node) ? [KUBE_LB_UNIT] : [])],
+    ...(runsKubeLb(c.plan, c.node) ? { wants: [KUBE_LB_UNIT] } : {}),
     requires: ["containerd.service"],
     exec: { path: c.bin("kubelet"), flags: kubeletFlags(c) },
     // Local mode: it exits after the bootstrap (no runtime), which counts as done.
