@@ -26,6 +26,6 @@ export const kubeLb: Component = {
   runtimePaths: (plan, node) => (runsKubeLb(plan, node) ? [plan.inventory.loadBalancer.binary] : []),
   hostBinaries: (plan, node) =>
     runsKubeLb(plan, node)
-      ? [{ path: plan.inventory.loadBalancer.binary, hint: "kube-lb runs it: install HAProxy (Debian: apt-get install haproxy) or set loadBalancer.binary" }]
+      ? [{ path: plan.inventory.loadBalancer.binary, hint: "kube-lb runs it; install HAProxy, e.g. Debian's haproxy package, or set loadBalancer.binary" }]
       : [],
 };
