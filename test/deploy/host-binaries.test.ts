@@ -61,7 +61,7 @@ describe("checkHostBinaries", () => {
     expect(err).toBeInstanceOf(DeployError);
     expect((err as DeployError).code).toBe("binary-missing");
     expect((err as DeployError).field).toBe(path);
-    expect((err as DeployError).message).toBe(`node w1: ${path} is missing or not executable (kube-lb runs it); nothing was written`);
+    expect((err as DeployError).message).toBe(`node w1: ${path} is missing or not executable (kube-lb runs it); no node was changed`);
   });
 
   it("quotes paths for the shell", () => {

@@ -25,7 +25,7 @@ export async function checkHostBinaries(node: RenderedNode, t: Transport): Promi
   const missing = new Set(r.stdout.split("\n").filter((l) => l !== ""));
   const first = wanted.find((b) => missing.has(b.path));
   if (first !== undefined) {
-    throw new DeployError("binary-missing", `node ${node.name}: ${first.path} is missing or not executable (${first.hint}); nothing was written`, {
+    throw new DeployError("binary-missing", `node ${node.name}: ${first.path} is missing or not executable (${first.hint}); no node was changed`, {
       field: first.path,
     });
   }

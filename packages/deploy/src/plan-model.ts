@@ -85,7 +85,7 @@ export interface Derived {
   apiserverServiceIp: string;
   /** Second IP: the cluster DNS Service. */
   dnsServiceIp: string;
-  /** What nodes that are not masters use: the LB name, else the VIP, else the first master. */
+  /** What nodes that are not masters use where kube-lb does not run: the LB name, else the VIP, else the first master. */
   clusterEndpoint: string;
   etcdEndpoints: string[];
   etcdInitialCluster: string;

@@ -40,6 +40,6 @@ export interface RenderedNode {
   roles: ("etcd" | "master" | "worker")[];
   files: RenderedFile[];
   units: RenderedUnit[];
-  /** Programs the operator installs; apply checks each is an executable file on the node before writing anything. */
+  /** Programs the operator installs; apply checks each is an executable file on the node before changing any node. */
   hostBinaries?: HostBinary[];
 }

@@ -102,7 +102,7 @@ export function kubeLbConfig(c: RenderContext): string {
   const servers = kubeLbBackends(c.inv.nodes, c.inv.apiserver.port).map(
     // The check is a TLS handshake, not GET /readyz: the API servers run with --anonymous-auth=false, so an
     // HTTP check without a client certificate gets 401 from every API server, ready or not. A plain TCP check
-    // would pass against a stopped-but-not-exited process (the kernel still completes connects from the listen
+    // would pass against a hung process that still holds its socket (the kernel completes connects from the listen
     // backlog); the handshake needs kube-apiserver itself to answer. A stopped API server refuses the connect,
     // a powered-off master times out: either way two failed checks, about 4 s, mark it down.
     (b) => `  server ${b.name} ${b.endpoint} check check-ssl verify none inter 2s fall 2 rise 2 on-marked-down shutdown-sessions`,
