@@ -423,7 +423,7 @@ export async function applyNodes(nodes: readonly RenderedNode[], opts: ApplyOpti
         field: name,
       });
     }
-    // Programs the operator installs (not shipped): one missing on any node stops the apply with nothing written.
+    // Programs the operator installs (not shipped): one missing on any node stops the apply before any node changes.
     for (const n of nodes) await checkHostBinaries(n, transports.get(n.name) as Transport);
     const states: NodeState[] = nodes.map((node, i) => ({
       node,
