@@ -15,6 +15,8 @@ command -v openssl >/dev/null || missing+=(openssl)
 # containerd (Debian's 1.6) and systemd-analyze: the deploy tests check rendered units against them.
 [ -x /usr/bin/containerd ] || missing+=(containerd)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+# haproxy: the deploy tests check kube-lb's rendered config with it and run it in front of two listeners.
+[ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 # sudo: apply over SSH as a user that is not root (`sudo -n`).
 command -v sudo >/dev/null || missing+=(sudo)
 # zsh: the completion tests load `k8s-pki completion zsh` into a real zsh.

@@ -50,6 +50,8 @@ for (const layout of ["hardened", "classic"]) {
     const d = defaultInventory();
     INVENTORIES.push([`default 3-node, ${layout}, kubelets ${kubeletCerts}`, validateInventory({ ...d, pki: { ...d.pki, layout }, kubeletCerts })]);
     INVENTORIES.push([`split roles, ${layout}, kubelets ${kubeletCerts}`, splitRoles(layout, kubeletCerts)]);
+    const split = splitRoles(layout, kubeletCerts);
+    INVENTORIES.push([`split roles with kube-lb, ${layout}, kubelets ${kubeletCerts}`, validateInventory({ ...split, loadBalancer: { ...split.loadBalancer, kind: "haproxy" } })]);
   }
 }
 // Every host, images and containerd option in use: the import unit, the mirrors' hosts.toml files, the proxy.

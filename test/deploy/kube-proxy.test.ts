@@ -55,7 +55,9 @@ describe.each(CASES)("kube-proxy on the %s inventory", (_name, inv) => {
       const kcPath = plan.paths.kubeconfig["kube-proxy"];
       expect(cfg.clientConnection.kubeconfig).toBe(kcPath);
       const kc = jsYaml.load((n.files.find((x) => x.path === kcPath)!.content as Buffer).toString()) as Record<string, any>;
-      const server = n.roles.includes("master") ? `https://${n.address}:${inv.apiserver.port}` : plan.derived.clusterEndpoint;
+      // Through the node's kube-lb where it runs (several masters, no VIP), else the master itself or the cluster endpoint.
+      const direct = n.roles.includes("master") ? `https://${n.address}:${inv.apiserver.port}` : plan.derived.clusterEndpoint;
+      const server = inv.loadBalancer.kind === "haproxy" ? `https://127.0.0.1:${inv.loadBalancer.port}` : direct;
       expect(kc.clusters[0].cluster.server, n.name).toBe(server);
     }
   });

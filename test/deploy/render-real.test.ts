@@ -28,7 +28,9 @@ const HARNESS: Record<string, Component | undefined> = {
 // The approver unit runs this repository's CLI (`npm run build` makes it; scripts/test.sh builds first).
 const CLI = join(repoRoot, "packages/cli/bin/k8s-pki.js");
 /** Every binary whose flags can be checked: the harness's and the CLI. */
-const checkable = (bin: string): boolean => HARNESS[bin] !== undefined || bin === "k8s-pki";
+const checkable = (bin: string): boolean => HARNESS[bin] !== undefined || bin === "k8s-pki" || bin === "haproxy";
+/** kube-lb's HAProxy comes from Debian's haproxy package (scripts/test.sh installs it), as on the nodes. */
+const HAPROXY = "/usr/sbin/haproxy";
 
 interface HelpFlags {
   names: Set<string>;
@@ -42,6 +44,8 @@ function helpText(bin: string, name: string): string {
   };
   if (name === "etcdctl") return run(["put", "--help"]) + run(["options"]);
   if (name === "kubectl") return run(["apply", "--help"]) + run(["options"]);
+  // haproxy -h names -f only in its usage line (`[-f <cfgfile|cfgdir>]*`): one option per line, as the parser reads them.
+  if (name === "haproxy") return run(["-h"]).replace(/\[\s*(-\w+)/g, "\n  $1");
   if (name === "k8s-pki") {
     const r = spawnSync(process.execPath, [CLI, "approver", "run", "--help"], { encoding: "utf8" });
     return `${r.stdout}\n${r.stderr}`;
@@ -75,7 +79,7 @@ const helpCache = new Map<string, HelpFlags>();
 function helpFor(name: string): HelpFlags {
   let h = helpCache.get(name);
   if (!h) {
-    h = parseHelp(helpText(name === "k8s-pki" ? CLI : binaryPath(HARNESS[name]!), name));
+    h = parseHelp(helpText(name === "k8s-pki" ? CLI : name === "haproxy" ? HAPROXY : binaryPath(HARNESS[name]!), name));
     helpCache.set(name, h);
   }
   return h;
@@ -132,6 +136,7 @@ const UNIT_BINARY: Record<string, string> = {
   "containerd.service": "containerd",
   "kubelet.service": "kubelet",
   "kube-proxy.service": "kube-proxy",
+  "kube-lb.service": "haproxy",
 };
 
 /** Units that run a script the deployer renders: no flags, and sh must accept the script. */
@@ -178,6 +183,8 @@ describe("ExecStart flags are accepted by the real binaries (Kubernetes v1.37.2,
     expect(existsSync(CLI), `${CLI}: run \`npm run build\` first`).toBe(true);
     expect(helpFor("k8s-pki").names.has("lease-namespace")).toBe(true);
     expect(helpFor("k8s-pki").names.has("no-leader-elect")).toBe(true);
+    expect(helpFor("haproxy").names.has("f")).toBe(true);
+    expect(helpFor("haproxy").names.has("Ws")).toBe(true);
   });
 });
 
@@ -233,9 +240,10 @@ describe("kubeconfigs load in the real kubectl", () => {
     ["hardened", "node1", "/etc/kubernetes/admin.kubeconfig", "https://192.168.95.11:6443", "client-certificate-data"],
     ["hardened", "node2", "/etc/kubernetes/kube-controller-manager.kubeconfig", "https://192.168.95.12:6443", "client-certificate-data"],
     ["hardened", "node3", "/etc/kubernetes/kube-scheduler.kubeconfig", "https://192.168.95.13:6443", "client-certificate-data"],
-    ["hardened", "node1", "/etc/kubernetes/kube-proxy.kubeconfig", "https://192.168.95.11:6443", "client-certificate-data"],
+    // Three masters and no VIP: the node agents go through kube-lb on loopback.
+    ["hardened", "node1", "/etc/kubernetes/kube-proxy.kubeconfig", "https://127.0.0.1:6444", "client-certificate-data"],
     ["hardened", "node2", "/etc/kubernetes/k8s-pki-approver.kubeconfig", "https://192.168.95.12:6443", "client-certificate-data"],
-    ["hardened", "node2", "/etc/kubernetes/kubelet-bootstrap.kubeconfig", "https://192.168.95.12:6443", "token"],
+    ["hardened", "node2", "/etc/kubernetes/kubelet-bootstrap.kubeconfig", "https://127.0.0.1:6444", "token"],
     ["classic", "m1", "/etc/kubernetes/kubectl.kubeconfig", "https://192.168.95.11:6443", "client-certificate-data"],
     ["classic", "w1", "/etc/kubernetes/kubelet.kubeconfig", "https://192.168.95.11:6443", "client-certificate-data"],
     ["classic", "w1", "/etc/kubernetes/kube-proxy.kubeconfig", "https://192.168.95.11:6443", "client-certificate-data"],
@@ -280,7 +288,9 @@ describe("systemd-analyze verify accepts every unit", () => {
         // and an executable at every binary path (only the executable bit is checked there).
         mkdirSync(join(root, "usr/lib/systemd"), { recursive: true });
         cpSync("/usr/lib/systemd/system", join(root, "usr/lib/systemd/system"), { recursive: true, dereference: false });
-        for (const f of [...n.files.filter((x) => !Buffer.isBuffer(x.content)).map((x) => x.path), "/sbin/modprobe"]) {
+        // Programs the operator installs (HAProxy) and kube-lb's reload command, too.
+        const hostBinaries = (n.hostBinaries ?? []).map((b) => b.path);
+        for (const f of [...n.files.filter((x) => !Buffer.isBuffer(x.content)).map((x) => x.path), ...hostBinaries, "/sbin/modprobe", "/bin/kill"]) {
           const target = join(root, f);
           mkdirSync(dirname(target), { recursive: true });
           if (!existsSync(target)) copyFileSync("/bin/true", target);

@@ -134,7 +134,8 @@ describe("render", () => {
       const s = secrets[i].stringData;
       expect(token).toBe(`${s["token-id"]}.${s["token-secret"]}`);
       expect(s.expiration).toBe("2026-09-02T00:00:00Z");
-      expect(kc.clusters[0].cluster.server).toBe(`https://${n.address}:6443`);
+      // Every node is a worker of three masters without a VIP: the kubelet goes through kube-lb.
+      expect(kc.clusters[0].cluster.server).toBe("https://127.0.0.1:6444");
     }
   });
 

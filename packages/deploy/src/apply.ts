@@ -17,6 +17,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { DeployError, type DeployErrorCode } from "./errors.js";
+import { checkHostBinaries } from "./host-binaries.js";
 import { STAGES, type RenderedFile, type RenderedNode, type RenderedUnit, type Stage } from "./rendered.js";
 import type { ServiceManager } from "./service-manager.js";
 import { dirnameOf, type RemoteFileState, type Transport } from "./transport/transport.js";
@@ -424,6 +425,8 @@ export async function applyNodes(nodes: readonly RenderedNode[], opts: ApplyOpti
         field: name,
       });
     }
+    // Programs the operator installs (not shipped): one missing on any node stops the apply before any node changes.
+    for (const n of nodes) await checkHostBinaries(n, transports.get(n.name) as Transport);
     const states: NodeState[] = nodes.map((node, i) => ({
       node,
       transport: transports.get(node.name) as Transport,

@@ -80,6 +80,18 @@ apiserver:
   # extraSans: [203.0.113.10, k8s.example.com]   # more names in the API server certificate only
   port: 6443
 
+# Node-local API load balancer (kube-lb): HAProxy on every worker, on loopback, in front of
+# every master's API server with health checks; the kubelet and kube-proxy connect through it,
+# so losing one master does not take the nodes down. kind: haproxy or none; left out, it is
+# haproxy when there is more than one master and neither apiserver.vip nor apiserver.lbName
+# is set (with either, your own load balancer is in front of the masters), none otherwise;
+# haproxy below is that default for these three masters: delete the line to keep the rule.
+# HAProxy is not copied from binDir: install it on the nodes (Debian: apt-get install haproxy).
+loadBalancer:
+  kind: haproxy
+  port: 6444                      # loopback port on each node; the API servers keep apiserver.port
+  binary: /usr/sbin/haproxy       # where HAProxy is on the nodes
+
 # Component versions the units and the binary manifest are written for.
 versions:
 ${versionLines}

@@ -8,6 +8,7 @@ import { DeployError } from "./errors.js";
 import { parseContainerdSettings, type ContainerdSettings } from "./render/containerd.js";
 import { parseHostSettings, type HostSettings } from "./render/host-prep.js";
 import { parseImages } from "./render/images.js";
+import { parseLoadBalancer, type LoadBalancerSettings } from "./render/kube-lb.js";
 import { parseRenewal, type RenewalSettings } from "./render/renewal-timer.js";
 
 export type Role = "etcd" | "master" | "worker";
@@ -65,6 +66,8 @@ export interface Inventory {
   images: string[];
   /** Registry mirrors and an HTTP proxy for containerd's pulls (render/containerd.ts). */
   containerd: ContainerdSettings;
+  /** The node-local API server load balancer on every worker (render/kube-lb.ts); the kind defaults by master count, VIP and LB name. */
+  loadBalancer: LoadBalancerSettings;
 }
 
 /** Current versions; Kubernetes, etcd and flannel as pinned for the real binaries the tests run (deploy.md §7.1 for the rest). */
@@ -209,6 +212,7 @@ const TOP_KEYS = [
   "host",
   "images",
   "containerd",
+  "loadBalancer",
 ] as const;
 
 function parseNodes(v: unknown): InventoryNode[] {
@@ -287,6 +291,7 @@ export function validateInventory(raw: unknown): Inventory {
   }
   const port = int(a, "port", "apiserver.port", 6443);
   if (port < 1 || port > 65535) throw invalid("apiserver.port", `${port} is not a TCP port`);
+  const loadBalancer = parseLoadBalancer(o.loadBalancer, nodes, { ...(vip === undefined ? {} : { vip }), ...(lbName === undefined ? {} : { lbName }), port });
 
   const vo = o.versions === undefined ? {} : object(o.versions, "versions");
   const vkeys = Object.keys(DEFAULT_VERSIONS) as (keyof ComponentVersions)[];
@@ -341,6 +346,7 @@ export function validateInventory(raw: unknown): Inventory {
     host: parseHostSettings(o.host),
     images: parseImages(o.images),
     containerd: parseContainerdSettings(o.containerd),
+    loadBalancer,
   };
 }
 

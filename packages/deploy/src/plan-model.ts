@@ -37,6 +37,8 @@ export type Template =
   | "kube-proxy.kubeconfig"
   | "kube-proxy-config.yaml"
   | "kube-proxy.service"
+  | "kube-lb-haproxy.cfg"
+  | "kube-lb.service"
   | "k8s-pki-certs-check.service"
   | "k8s-pki-certs-check.timer"
   | "k8s-pki-certs-renew.service"
@@ -93,7 +95,7 @@ export interface Derived {
   apiserverServiceIp: string;
   /** Second IP: the cluster DNS Service. */
   dnsServiceIp: string;
-  /** What nodes that are not masters use: the LB name, else the VIP, else the first master. */
+  /** What nodes that are not masters use where kube-lb does not run: the LB name, else the VIP, else the first master. */
   clusterEndpoint: string;
   etcdEndpoints: string[];
   etcdInitialCluster: string;
@@ -115,6 +117,21 @@ export interface Plan {
 /** The kubeconfig server a node's components use: masters talk to their own API server. */
 export function apiserverUrlFor(plan: Plan, node: { roles: Role[]; address: string }): string {
   return node.roles.includes("master") ? `https://${node.address}:${plan.inventory.apiserver.port}` : plan.derived.clusterEndpoint;
+}
+
+/** Whether kube-lb runs on the node: every worker, when loadBalancer.kind is haproxy. */
+export function runsKubeLb(plan: Plan, node: { roles: Role[] }): boolean {
+  return plan.inventory.loadBalancer.kind === "haproxy" && node.roles.includes("worker");
+}
+
+/**
+ * The kubeconfig server of a node's own agents (the kubelet, its bootstrap,
+ * kube-proxy): kube-lb on loopback where it runs, masters included, so losing
+ * any one API server (the node's own too) does not cut them off; elsewhere
+ * {@link apiserverUrlFor}. Control-plane clients keep apiserverUrlFor.
+ */
+export function nodeApiserverUrl(plan: Plan, node: { roles: Role[]; address: string }): string {
+  return runsKubeLb(plan, node) ? `https://127.0.0.1:${plan.inventory.loadBalancer.port}` : apiserverUrlFor(plan, node);
 }
 
 export const findCert = (plan: Plan, id: string): PlannedCert => {

@@ -1,6 +1,8 @@
 // renderPlanText: the plan as deterministic, diffable text (what `k8s-pki deploy plan` prints).
 import { describeAddons } from "./addons.js";
-import { planNotes, type Plan, type PlannedFile } from "./plan.js";
+import { COMPONENTS } from "./components/index.js";
+import { nodeApiserverUrl, planNotes, runsKubeLb, type Plan, type PlanNode, type PlannedFile } from "./plan.js";
+import { defaultLoadBalancerKind, defaultLoadBalancerReason, KUBE_LB_ADDRESS, kubeLbBackends } from "./render/kube-lb.js";
 
 function table(rows: string[][]): string[] {
   const widths: number[] = [];
@@ -28,6 +30,32 @@ function source(f: PlannedFile): string {
   }
 }
 
+/** The node load balancer's setting, and why: the default rule's reason, or that the inventory chose otherwise. */
+function loadBalancerText(plan: Plan): string {
+  const inv = plan.inventory;
+  const lb = inv.loadBalancer;
+  const def = defaultLoadBalancerKind(inv.nodes, inv.apiserver);
+  const reason = defaultLoadBalancerReason(inv.nodes, inv.apiserver);
+  const what =
+    lb.kind === "haproxy"
+      ? `kube-lb (HAProxy ${lb.binary}) on every worker at ${KUBE_LB_ADDRESS}:${lb.port} over ${kubeLbBackends(inv.nodes, inv.apiserver.port).length} API server(s)`
+      : "none: nodes use the API server endpoint above";
+  const why = lb.kind === def ? `default: ${reason}` : `loadBalancer.kind ${lb.kind}; the default would be ${def}: ${reason}`;
+  return `${what} (${why})`;
+}
+
+/** kube-lb's backends and the programs the node needs from the operator. */
+function nodeNotes(plan: Plan, n: PlanNode): string[] {
+  const out: string[] = [];
+  if (runsKubeLb(plan, n)) {
+    const backends = kubeLbBackends(plan.inventory.nodes, plan.inventory.apiserver.port);
+    out.push(`  kube-lb: ${nodeApiserverUrl(plan, n)} (kubelet, kube-proxy) -> ${backends.map((b) => `${b.name} ${b.endpoint}`).join(", ")}`);
+  }
+  const needs = COMPONENTS.filter((c) => c.roles.some((r) => n.roles.includes(r))).flatMap((c) => c.hostBinaries?.(plan, n) ?? []);
+  for (const b of needs) out.push(`  needs on the node: ${b.path} (${b.hint})`);
+  return out;
+}
+
 export function renderPlanText(plan: Plan): string {
   const inv = plan.inventory;
   const d = plan.derived;
@@ -41,6 +69,7 @@ export function renderPlanText(plan: Plan): string {
       ["pod CIDR", `${inv.podCidr}, /${inv.podSubnetLen} per node (flannel vxlan, etcd prefix ${d.flannelEtcdPrefix})`],
       ["DNS domain", inv.dnsDomain],
       ["API server", `${d.clusterEndpoint}${inv.apiserver.vip ? ` (VIP ${inv.apiserver.vip})` : ""}${inv.apiserver.lbName ? ` (LB ${inv.apiserver.lbName})` : ""}`],
+      ["node LB", loadBalancerText(plan)],
       ["etcd", d.etcdInitialCluster],
       ["SA issuer", d.serviceAccountIssuer],
       ["keys", `${inv.pki.keyAlgo}-${inv.pki.keySize}`],
@@ -78,6 +107,7 @@ export function renderPlanText(plan: Plan): string {
   for (const n of plan.nodes) {
     out.push("");
     out.push(`## node ${n.name} ${n.address} (${n.roles.join(", ")})`);
+    out.push(...nodeNotes(plan, n));
     out.push("  files:");
     out.push(...table(n.files.map((f) => [f.mode.toString(8).padStart(4, "0"), f.owner, f.path, source(f)])).map((l) => "    " + l));
     out.push("  units:");

@@ -23,7 +23,7 @@ export {
   type PlannedCert,
 } from "./pki-layouts.js";
 export { APPROVER_USER } from "./components/well-known.js";
-export { apiserverUrlFor, findCert, type Derived, type FileSource, type Plan, type PlanNode, type PlannedFile, type PlannedUnit, type Template } from "./plan-model.js";
+export { apiserverUrlFor, findCert, nodeApiserverUrl, runsKubeLb, type Derived, type FileSource, type Plan, type PlanNode, type PlannedFile, type PlannedUnit, type Template } from "./plan-model.js";
 
 /** One node's files and units, as the components declare them. */
 class NodeBuilder implements NodePlanner {

@@ -3,9 +3,9 @@
 import { join } from "node:path";
 import { COMPONENTS } from "./components/index.js";
 import { DeployError } from "./errors.js";
-import { buildPlan, type Plan, type PlannedFile, type Template } from "./plan.js";
+import { buildPlan, type Plan, type PlanNode, type PlannedFile, type Template } from "./plan.js";
 import { buildPki, pkiItem, type BuildPkiOptions, type Pki } from "./pki-build.js";
-import type { RenderedFile, RenderedNode } from "./rendered.js";
+import type { HostBinary, RenderedFile, RenderedNode } from "./rendered.js";
 import { clusterSecrets } from "./state/secrets.js";
 import type { Inventory } from "./inventory.js";
 import { makeContext, type ClusterSecrets, type RenderContext } from "./render/context.js";
@@ -89,8 +89,15 @@ export function renderCluster(plan: Plan, opts: RenderOptions): RenderedNode[] {
       files: node.files.map((f) => renderFile(c, f)),
       units: node.units.map((u) => ({ name: u.name, inputs: [...u.inputs], stage: u.stage })),
     };
+    const hostBinaries = hostBinariesOf(plan, node, local !== undefined);
+    if (hostBinaries.length > 0) rendered.hostBinaries = hostBinaries;
     return local === undefined ? rendered : localizeNode(rendered, plan.paths.units);
   });
+}
+
+/** The programs the node's components need from the operator (local mode leaves out the components it skips). */
+function hostBinariesOf(plan: Plan, node: PlanNode, local: boolean): HostBinary[] {
+  return COMPONENTS.filter((c) => c.roles.some((r) => node.roles.includes(r)) && !(local && c.skippedInLocalMode)).flatMap((c) => c.hostBinaries?.(plan, node) ?? []);
 }
 
 /** Local mode: no binaries to copy, no containerd or kube-proxy. */

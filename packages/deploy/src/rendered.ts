@@ -26,6 +26,14 @@ export type Stage = "host" | "etcd" | "network" | "master" | "bootstrap" | "work
 /** Apply order; `host` (kernel modules, sysctls, swap) comes before anything that needs them. */
 export const STAGES: readonly Stage[] = ["host", "etcd", "network", "master", "bootstrap", "worker"];
 
+/** A program a unit runs that the operator installs on the node (a distribution package); the deployer does not ship it. */
+export interface HostBinary {
+  /** Absolute path on the node. */
+  path: string;
+  /** Who runs it and what provides it, for the error when it is missing. */
+  hint: string;
+}
+
 export interface RenderedNode {
   name: string;
   /** Address the deployer reaches it at (SSH host, or loopback in local mode). */
@@ -33,4 +41,6 @@ export interface RenderedNode {
   roles: ("etcd" | "master" | "worker")[];
   files: RenderedFile[];
   units: RenderedUnit[];
+  /** Programs the operator installs; apply checks each is an executable file on the node before changing any node. */
+  hostBinaries?: HostBinary[];
 }

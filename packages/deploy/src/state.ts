@@ -21,7 +21,8 @@ export type { ClusterSecrets } from "./state/secrets.js";
  */
 export function localInventory(inv: Inventory): Inventory {
   const nodes = inv.nodes.map((n) => (n.address.startsWith("127.") ? n : { ...n, address: `127.0.0.${n.address.split(".").pop() ?? "1"}` }));
-  return validateInventory({ ...inv, nodes, apiserver: { ...inv.apiserver, vip: undefined, lbName: undefined } });
+  // No kube-lb: the local nodes share one loopback, and their units run as plain processes.
+  return validateInventory({ ...inv, nodes, apiserver: { ...inv.apiserver, vip: undefined, lbName: undefined }, loadBalancer: { ...inv.loadBalancer, kind: "none" } });
 }
 
 export interface StateOptions extends BuildPkiOptions {

@@ -7,7 +7,7 @@
 import type { Inventory, InventoryNode, Role } from "../inventory.js";
 import type { PkiLayoutSpec, LayoutPaths } from "../pki-layouts.js";
 import type { Derived, Plan, PlanNode, Template } from "../plan-model.js";
-import type { Stage } from "../rendered.js";
+import type { HostBinary, Stage } from "../rendered.js";
 import type { RenderContext } from "../render/context.js";
 import type { Probe, ProbeContext } from "./readiness-probe.js";
 import type { VerifyContext } from "./verify-context.js";
@@ -71,4 +71,6 @@ export interface Component {
   runtimePaths?(plan: Plan, node: PlanNode): string[];
   /** Files it ships that no unit names: tools for operators, binaries found through PATH. */
   unnamedFiles?(plan: Plan, node: PlanNode): string[];
+  /** Programs its units run that the operator installs on the node (not shipped from binDir); list them in runtimePaths too. */
+  hostBinaries?(plan: Plan, node: PlanNode): HostBinary[];
 }

@@ -11,6 +11,7 @@ import { hostPrep } from "./host-prep.js";
 import { images } from "./images.js";
 import { kubeApiserver } from "./kube-apiserver.js";
 import { kubeControllerManager } from "./kube-controller-manager.js";
+import { kubeLb } from "./kube-lb.js";
 import { kubeProxy } from "./kube-proxy.js";
 import { kubeScheduler } from "./kube-scheduler.js";
 import { kubelet } from "./kubelet.js";
@@ -26,6 +27,8 @@ export const COMPONENTS: readonly Component[] = [
   clusterObjects,
   approver,
   addons,
+  // First in the worker stage: the kubelet and kube-proxy reach the API servers through it.
+  kubeLb,
   containerd,
   images,
   kubelet,

@@ -22,6 +22,6 @@ export const kubeProxy: Component = {
   templates: {
     "kube-proxy.service": kubeProxyUnit,
     "kube-proxy-config.yaml": kubeProxyConfig,
-    "kube-proxy.kubeconfig": (c) => certKubeconfig(c, "kube-proxy", "system:kube-proxy"),
+    "kube-proxy.kubeconfig": (c) => certKubeconfig(c, "kube-proxy", "system:kube-proxy", "node-agent"),
   },
 };

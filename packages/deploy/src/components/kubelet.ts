@@ -33,7 +33,7 @@ export const kubelet: Component = {
     "kubelet.service": kubeletUnit,
     "kubelet-config.yaml": kubeletConfig,
     "kubelet-bootstrap.kubeconfig": bootstrapKubeconfig,
-    "kubelet.kubeconfig": (c) => certKubeconfig(c, `kubelet-${c.node.name}`, `system:node:${c.node.name}`),
+    "kubelet.kubeconfig": (c) => certKubeconfig(c, `kubelet-${c.node.name}`, `system:node:${c.node.name}`, "node-agent"),
   },
   verify: {
     async api(v) {

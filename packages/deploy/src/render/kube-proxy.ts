@@ -1,8 +1,10 @@
 // kube-proxy: KubeProxyConfiguration (v1alpha1) file, nftables (or iptables) mode; ipvs is deprecated.
 import jsYaml from "js-yaml";
 import { KUBE_PROXY_HEALTHZ_PORT, KUBE_PROXY_METRICS_PORT } from "../components/well-known.js";
+import { runsKubeLb } from "../plan-model.js";
 import type { RenderContext } from "./context.js";
 import { HOST_PREP_UNIT } from "./host-prep.js";
+import { KUBE_LB_UNIT } from "./kube-lb.js";
 import { renderUnit } from "./systemd.js";
 
 export const KUBE_PROXY_CONFIG_PATH = "/var/lib/kube-proxy/config.yaml";
@@ -32,9 +34,10 @@ export const kubeProxyUnit = (c: RenderContext): string =>
   renderUnit({
     description: "Kubernetes network proxy",
     documentation: "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-proxy/",
-    // Its rules need forwarding and bridge netfilter, which host preparation sets.
-    after: ["network-online.target", HOST_PREP_UNIT],
-    wants: ["network-online.target", HOST_PREP_UNIT],
+    // Its rules need forwarding and bridge netfilter, which host preparation sets; through kube-lb where it runs (its
+    // kubeconfig points there): start after both.
+    after: ["network-online.target", HOST_PREP_UNIT, ...(runsKubeLb(c.plan, c.node) ? [KUBE_LB_UNIT] : [])],
+    wants: ["network-online.target", HOST_PREP_UNIT, ...(runsKubeLb(c.plan, c.node) ? [KUBE_LB_UNIT] : [])],
     exec: { path: c.bin("kube-proxy"), flags: kubeProxyFlags() },
     serviceAfter: [
       ["Restart", "on-failure"],

@@ -1,9 +1,11 @@
 // kubelet: everything in a KubeletConfiguration (v1beta1) file; only the flags that have no config field.
 import jsYaml from "js-yaml";
 import { KUBELET_HEALTHZ_PORT, KUBELET_PORT } from "../components/well-known.js";
+import { runsKubeLb } from "../plan-model.js";
 import type { RenderContext } from "./context.js";
 import { HOST_PREP_UNIT } from "./host-prep.js";
 import { IMAGES_UNIT } from "./images.js";
+import { KUBE_LB_UNIT } from "./kube-lb.js";
 import { renderUnit } from "./systemd.js";
 
 export const KUBELET_CONFIG_PATH = "/var/lib/kubelet/config.yaml";
@@ -66,9 +68,10 @@ export const kubeletUnit = (c: RenderContext): string =>
   renderUnit({
     description: "Kubernetes kubelet",
     documentation: "https://kubernetes.io/docs/reference/command-line-tools-reference/kubelet/",
-    // The image archives (pause among them) are imported before it starts; host preparation set swap and sysctls.
-    after: ["containerd.service", HOST_PREP_UNIT, ...(c.inv.images.length > 0 ? [IMAGES_UNIT] : [])],
-    wants: [HOST_PREP_UNIT, ...(c.inv.images.length > 0 ? [IMAGES_UNIT] : [])],
+    // The image archives (pause among them) are imported before it starts; host preparation set swap and sysctls;
+    // through kube-lb where it runs (its kubeconfigs point there).
+    after: ["containerd.service", HOST_PREP_UNIT, ...(c.inv.images.length > 0 ? [IMAGES_UNIT] : []), ...(runsKubeLb(c.plan, c.node) ? [KUBE_LB_UNIT] : [])],
+    wants: [HOST_PREP_UNIT, ...(c.inv.images.length > 0 ? [IMAGES_UNIT] : []), ...(runsKubeLb(c.plan, c.node) ? [KUBE_LB_UNIT] : [])],
     requires: ["containerd.service"],
     exec: { path: c.bin("kubelet"), flags: kubeletFlags(c) },
     // Local mode: it exits after the bootstrap (no runtime), which counts as done.
