@@ -340,6 +340,14 @@ write_inventory() {
       echo "  - { name: $name, address: $addr, roles: [${roles//,/, }] }"
     done <"$(bed_file)"
     echo "binDir: ${K8S_PKI_BIN_DIR:-./bin}"
+    # What machines in containers need (reference: settings the environment needed): the kernel's swap is the
+    # host's and cannot be turned off from inside; OOM scores cannot be lowered; nf_conntrack's limits are the
+    # host's; and this host's cgroups are v1 unless it mounts cgroup2.
+    echo "host:"
+    echo "  swap: tolerate"
+    if [[ $(stat -fc %T /sys/fs/cgroup) != cgroup2fs ]]; then echo "  cgroupV1: true"; fi
+    echo "  restrictOomScoreAdj: true"
+    echo "  conntrack: { maxPerCore: 0, min: 0 }"
   } >"$OUT/inventory.yaml"
 }
 

@@ -181,7 +181,10 @@ interface Bed {
 }
 
 /** A fake root (proc/sys, sys/module, etc) and a PATH of logging stubs; `tools` chooses which stubs exist. */
-function bed(script: string, o: { sysctls: Record<string, string>; modules: string[]; swaps?: string[]; fstab?: string; tools: Record<string, string> }): Bed {
+function bed(
+  script: string,
+  o: { sysctls: Record<string, string>; modules: string[]; filesystems?: string[]; swaps?: string[]; fstab?: string; tools: Record<string, string> },
+): Bed {
   const dir = join(tmp.path, `case-${++case_}`);
   const root = join(dir, "root");
   const bin = join(dir, "bin");
@@ -194,6 +197,7 @@ function bed(script: string, o: { sysctls: Record<string, string>; modules: stri
   // The user that runs the script (below) may write what root could: sysctls, fstab and its folder.
   for (const [k, v] of Object.entries(o.sysctls)) write(join(root, "proc/sys", ...k.split(".")), `${v}\n`, 0o666);
   for (const m of o.modules) mkdirSync(join(root, "sys/module", m), { recursive: true });
+  write(join(root, "proc/filesystems"), (o.filesystems ?? ["ext4"]).map((f) => `nodev\t${f}\n`).join(""));
   write(join(root, "proc/swaps"), ["Filename\tType\tSize\tUsed\tPriority", ...(o.swaps ?? [])].join("\n") + "\n");
   if (o.fstab !== undefined) {
     write(join(root, "etc/fstab"), o.fstab, 0o666);
@@ -201,7 +205,7 @@ function bed(script: string, o: { sysctls: Record<string, string>; modules: stri
   }
   mkdirSync(bin, { recursive: true });
   // What a real PATH would give the script besides the stubs: the text tools it uses.
-  for (const tool of ["tr", "sed", "awk", "wc", "cat", "rm"]) {
+  for (const tool of ["tr", "sed", "awk", "wc", "cat", "rm", "grep"]) {
     const real = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
     write(join(bin, tool), `#!/bin/sh\nexec ${real} "$@"\n`, 0o755);
   }
@@ -273,11 +277,21 @@ describe("the host preparation script", () => {
 
   it("loads missing modules with modprobe, sets what differs, and a second run changes nothing", async () => {
     const s = await scriptFor({ host: { sysctls: { "net.ipv4.ip_local_port_range": "32768 60999" } } });
+    // Before br_netfilter is loaded its sysctls do not exist; the stub modprobe makes them, as the module does.
+    const { "net.bridge.bridge-nf-call-iptables": _a, "net.bridge.bridge-nf-call-ip6tables": _b, ...unbridged } = WANTED;
     const b = bed(s.script, {
-      sysctls: { ...WANTED, "net.ipv4.ip_forward": "0", "net.ipv4.ip_local_port_range": "32768\t60999" },
+      sysctls: { ...unbridged, "net.ipv4.ip_forward": "0", "net.ipv4.ip_local_port_range": "32768\t60999" },
       modules: ["overlay"],
-      tools: { modprobe: "exit 0", ...synced },
+      tools: { ...synced },
     });
+    const bridge = join(b.root, "proc/sys/net/bridge");
+    mkdirSync(bridge, { recursive: true, mode: 0o777 });
+    chmodSync(bridge, 0o777);
+    writeFileSync(
+      join(b.bin, "modprobe"),
+      `#!/bin/sh\necho "modprobe $*" >> ${b.log}\nif [ "$1" = br_netfilter ]; then for k in iptables ip6tables; do echo 1 > ${bridge}/bridge-nf-call-$k; done; fi\nexit 0\n`,
+      { mode: 0o755 },
+    );
     s.install(b);
     const first = run(b);
     expect(first.stderr).toBe("");
@@ -295,11 +309,26 @@ describe("the host preparation script", () => {
 
   it("without modprobe, warns that a module is taken as built in", async () => {
     const s = await scriptFor();
-    const b = bed(s.script, { sysctls: WANTED, modules: ["overlay"], tools: synced });
+    // Bridge sysctls present: br_netfilter is there; no overlay in /proc/filesystems: overlay is not visibly there.
+    const b = bed(s.script, { sysctls: WANTED, modules: [], tools: synced });
     s.install(b);
     const r = run(b);
     expect(r.status).toBe(0);
-    expect(r.stderr).toContain("warning: module br_netfilter: not loaded and no modprobe here; assuming it is built into the kernel");
+    expect(r.stdout).toContain("module br_netfilter: present (what it provides is there)");
+    expect(r.stderr).toContain("warning: module overlay: not loaded and no modprobe here; assuming it is built into the kernel");
+  });
+
+  it("a built-in module with no /sys/module entry counts as present by what it provides, and modprobe is not tried", async () => {
+    const s = await scriptFor();
+    // As on a kernel without /lib/modules: modprobe fails for anything.
+    const b = bed(s.script, { sysctls: WANTED, modules: [], filesystems: ["ext4", "overlay"], tools: { modprobe: "exit 1", ...synced } });
+    s.install(b);
+    const r = run(b);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.calls).not.toContain("modprobe");
+    expect(r.stdout).toContain("module overlay: present (what it provides is there)");
+    expect(r.stdout).toContain("module br_netfilter: present (what it provides is there)");
   });
 
   it.each([

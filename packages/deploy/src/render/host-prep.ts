@@ -131,11 +131,23 @@ warn() { printf 'warning: %s\\n' "$*" >&2; }
 fail() { printf 'error: %s\\n' "$*" >&2; failed=1; }
 blanks() { tr -s '[:blank:]' ' ' | sed -e 's/^ //' -e 's/ $//'; }
 
+# What a module provides, visible whether it is loaded or built into the kernel: a built-in module shows in
+# /sys/module only when it has parameters, and a kernel without /lib/modules (a VM, a container) cannot modprobe it.
+provided() {
+  case "$1" in
+    overlay) grep -qw overlay "\${root}/proc/filesystems" 2>/dev/null ;;
+    br_netfilter) [ -e "\${root}/proc/sys/net/bridge/bridge-nf-call-iptables" ] ;;
+    *) return 1 ;;
+  esac
+}
+
 # Modules: built-in ones need no loading, and a node may have no modprobe at all.
 while IFS= read -r m || [ -n "$m" ]; do
   case "$m" in '' | '#'* | ';'*) continue ;; esac
   if [ -d "\${root}/sys/module/$m" ]; then
     say "module $m: present"
+  elif provided "$m"; then
+    say "module $m: present (what it provides is there)"
   elif ! command -v modprobe >/dev/null 2>&1; then
     warn "module $m: not loaded and no modprobe here; assuming it is built into the kernel"
   elif modprobe "$m"; then
