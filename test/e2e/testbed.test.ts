@@ -8,7 +8,7 @@
 // apt when missing) and builds the base tree on first use (~2 min).
 // The e2e project of vitest.config.ts (last, alone): npx vitest run --project e2e
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +21,7 @@ const script = join(repo, "scripts", "testbed.sh");
 const bed = join(repo, "testbed");
 const SYSCTLS = ["vm/overcommit_memory", "kernel/panic", "kernel/panic_on_oops"];
 const BRIDGE = "k8spki-tb0";
+const CGROUP2_SUPER_MAGIC = 0x63677270;
 
 const readSysctls = (): Record<string, string> => Object.fromEntries(SYSCTLS.map((k) => [k, readFileSync(`/proc/sys/${k}`, "utf8").trim()]));
 
@@ -71,6 +72,10 @@ describe("scripts/testbed.sh", () => {
       // An even machine count: the last one leaves etcd out (etcd needs an odd member count).
       ["m2", "10.213.0.12", ["master", "worker"]],
     ]);
+    // What machines in containers need: the host's swap and conntrack limits, OOM scores that cannot go down, and
+    // the host's cgroup version.
+    const cgroupV1 = statfsSync("/sys/fs/cgroup").type !== CGROUP2_SUPER_MAGIC;
+    expect(inv.host).toMatchObject({ swap: "tolerate", cgroupV1, restrictOomScoreAdj: true, conntrack: { maxPerCore: 0, min: 0 } });
     const kh = readFileSync(join(bed, "known_hosts"), "utf8");
     for (const n of inv.nodes) expect(knownHostFingerprints(kh, n.address)).toHaveLength(1);
     expect(upOutput).toMatch(/timings: base tree [\d.]+s \((cold|cached)\)/);

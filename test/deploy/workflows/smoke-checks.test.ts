@@ -164,6 +164,33 @@ describe("runSmokeChecks when one thing is broken", () => {
     expect(byName(SMOKE_CHECK.cleanup).detail).toBe(`nothing to delete (namespace ${NS} was not created)`);
   });
 
+  it("waits for an expected worker that is not Ready yet, then puts a pod on it too", async () => {
+    const nodes: SmokeNode[] = threeNodes.map((n) => ({ ...n, ready: n.name !== "node3" }));
+    const api = new FakeCluster(nodes, {});
+    let lists = 0;
+    const list = api.listNodes;
+    api.listNodes = async () => {
+      if (++lists === 3) nodes[2]!.ready = true;
+      return list();
+    };
+    const clock = fakeClock();
+    const r = await runSmokeChecks({ api, namespace: NS, dnsDomain: DOMAIN, apiServiceIp: API_SERVICE_IP, clock, expectedWorkers: ["node1", "node2", "node3"] });
+    expect(r.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(lists).toBe(3);
+    expect(api.created.deployment?.spec?.replicas).toBe(3);
+    expect(r.checks.find((c) => c.name === SMOKE_CHECK.workload)?.detail).not.toContain("left out");
+  });
+
+  it("an expected worker that never gets Ready, or never registered, fails the workload naming it; nothing is created", async () => {
+    const nodes: SmokeNode[] = threeNodes.map((n) => ({ ...n, ready: n.name !== "node3" }));
+    const { api, r, byName, clock } = await run({}, nodes, { expectedWorkers: ["node1", "node2", "node3", "node4"], timeoutMs: 10_000 });
+    expect(r.ok).toBe(false);
+    expect(byName(SMOKE_CHECK.workload).detail).toBe(`namespace ${NS}: not within 10 s: no pod can run on node3 (not Ready), node4 (not registered)`);
+    expect(clock.now()).toBeGreaterThanOrEqual(10_000);
+    expect(api.calls).toEqual([]);
+    expect(byName(SMOKE_CHECK.pods).skipped).toBe(true);
+  });
+
   it("an interrupted run skips what is left and still deletes the namespace", async () => {
     const stop = new AbortController();
     const api = new FakeCluster(threeNodes, {});

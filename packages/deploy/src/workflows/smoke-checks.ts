@@ -26,7 +26,13 @@ export interface SmokeChecksOptions {
   dnsDomain: string;
   /** The `kubernetes` Service's ClusterIP, which DNS must give for kubernetes.default.svc.<domain>. */
   apiServiceIp: string;
-  /** How long the pods may take to be ready; default 180 s. */
+  /**
+   * Nodes that must be Ready and schedulable (the inventory's workers): the workload waits for them (within
+   * `timeoutMs`) and fails naming the ones still missing, so a node that never joined, or lost the API, fails the
+   * smoke test instead of being left out quietly.
+   */
+  expectedWorkers?: readonly string[];
+  /** How long the expected nodes, then the pods, may take to be ready; default 180 s. */
   timeoutMs?: number;
   /** Per exec; default 20 s. */
   execTimeoutMs?: number;
@@ -72,6 +78,18 @@ export function leftOutNodes(nodes: readonly SmokeNode[]): string[] {
     .filter((n) => !n.ready || !n.schedulable)
     .map((n) => `${n.name} (${n.ready ? "not schedulable" : "not Ready"})`)
     .sort();
+}
+
+/** The expected nodes that cannot take a pod now, each with why (not registered, not Ready, not schedulable). */
+export function missingWorkers(expected: readonly string[], nodes: readonly SmokeNode[]): string[] {
+  return expected
+    .map((name) => {
+      const n = nodes.find((x) => x.name === name);
+      if (n === undefined) return `${name} (not registered)`;
+      if (!n.ready) return `${name} (not Ready)`;
+      return n.schedulable ? undefined : `${name} (not schedulable)`;
+    })
+    .filter((x): x is string => x !== undefined);
 }
 
 /** The nodes the Deployment can use: Ready and schedulable, sorted by name. */
@@ -134,15 +152,23 @@ export async function runSmokeChecks(o: SmokeChecksOptions): Promise<SmokeChecks
   };
 
   let created = false;
+  const deadline = clock.now() + (o.timeoutMs ?? 180_000);
   try {
-    // 1. The workload.
+    // 1. The workload, once every expected node is there to run a pod.
     let workers: string[] = [];
     let leftOut: string[] = [];
     let clusterIP = "";
     try {
-      const nodes = await api.listNodes();
-      workers = smokeWorkers(nodes);
-      leftOut = leftOutNodes(nodes);
+      let absent: string[] = [];
+      for (;;) {
+        const nodes = await api.listNodes();
+        workers = smokeWorkers(nodes);
+        leftOut = leftOutNodes(nodes);
+        absent = missingWorkers(o.expectedWorkers ?? [], nodes);
+        if (absent.length === 0 || aborted() || clock.now() >= deadline) break;
+        await clock.sleep(2000, o.signal);
+      }
+      if (absent.length > 0) throw new Error(`${aborted() ? "interrupted" : `not within ${Math.round((o.timeoutMs ?? 180_000) / 1000)} s`}: no pod can run on ${absent.join(", ")}`);
       if (workers.length === 0) throw new Error(`no Ready, schedulable node to run pods on${leftOut.length === 0 ? "" : ` (${leftOut.join(", ")})`}`);
       await api.createNamespace(smokeNamespace(ns));
       created = true;
@@ -157,7 +183,6 @@ export async function runSmokeChecks(o: SmokeChecksOptions): Promise<SmokeChecks
     let pods: SmokePod[] | undefined;
     if (clusterIP === "") skip(SMOKE_CHECK.pods, "no workload");
     else {
-      const deadline = clock.now() + (o.timeoutMs ?? 180_000);
       let verdict: PodsVerdict = { ok: false, detail: "not listed yet" };
       for (;;) {
         try {

@@ -104,6 +104,7 @@ export async function runSmokeTest(opts: SmokeTestOptions): Promise<SmokeTestRes
     image: opts.image ?? DEFAULT_SMOKE_IMAGE,
     dnsDomain: plan.inventory.dnsDomain,
     apiServiceIp: plan.derived.apiserverServiceIp,
+    expectedWorkers: plan.inventory.nodes.filter((n) => n.roles.includes("worker")).map((n) => n.name),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.keep !== undefined ? { keep: opts.keep } : {}),
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
