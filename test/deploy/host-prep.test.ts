@@ -205,7 +205,7 @@ function bed(
   }
   mkdirSync(bin, { recursive: true });
   // What a real PATH would give the script besides the stubs: the text tools it uses.
-  for (const tool of ["tr", "sed", "awk", "wc", "cat", "rm", "grep"]) {
+  for (const tool of ["tr", "sed", "awk", "wc", "cat", "rm", "grep", "chmod", "mv"]) {
     const real = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
     write(join(bin, tool), `#!/bin/sh\nexec ${real} "$@"\n`, 0o755);
   }

@@ -191,9 +191,10 @@ if [ "$swap_policy" = off ]; then
     say "swap: none active"
   fi
   if [ -f "$fstab" ] && awk '$1 !~ /^#/ && $3 == "swap" { found = 1 } END { exit !found }' "$fstab"; then
+    # A new file renamed over the old one: an interrupted run never leaves a half-written fstab.
     awk '$1 !~ /^#/ && $3 == "swap" { print "# " $0 "  # swap off: k8s-pki host.swap"; next } { print }' "$fstab" > "$fstab.k8s-pki" &&
-      cat "$fstab.k8s-pki" > "$fstab" && rm -f "$fstab.k8s-pki" && say "swap: commented out the swap lines of $fstab" ||
-      fail "swap: could not rewrite $fstab"
+      chmod 0644 "$fstab.k8s-pki" && mv -f "$fstab.k8s-pki" "$fstab" && say "swap: commented out the swap lines of $fstab" ||
+      { rm -f "$fstab.k8s-pki"; fail "swap: could not rewrite $fstab"; }
   fi
 else
   say "swap: left as it is (host.swap tolerate: the kubelet runs with failSwapOn: false)"
