@@ -7,37 +7,17 @@
 import { RESOLV_CONF } from "../addons.js";
 import { COREDNS_CONFIG_DIR, COREDNS_NAME, COREDNS_NAMESPACE, coreDnsYaml, DNS_SERVICE_NAME } from "../render/coredns.js";
 import type { RenderContext } from "../render/context.js";
-import { renderUnit } from "../render/systemd.js";
+import { kubectlApplyUnit, manifestsDir } from "../render/kubectl-apply-unit.js";
 import type { Component } from "./component.js";
 import { errorText, type VerifyContext } from "./verify-context.js";
 
 export const ADDONS_UNIT = "cluster-addons.service";
 export const COREDNS_CHECK = "CoreDNS available";
-const manifestsDir = (conf: string): string => `${conf}/manifests`;
 
 /** The manifest files the unit applies, in order. */
 export const addonFiles = (inv: { addons: { coredns: { enabled: boolean } } }): string[] => (inv.addons.coredns.enabled ? ["coredns.yaml"] : []);
 
-function addonsUnit(c: RenderContext): string {
-  const m = manifestsDir(c.paths.conf);
-  return renderUnit({
-    description: "Cluster add-ons: CoreDNS",
-    after: ["network-online.target", "kube-apiserver.service"],
-    wants: ["kube-apiserver.service"],
-    service: [
-      ["Type", "oneshot"],
-      ["RemainAfterExit", "yes"],
-    ],
-    exec: {
-      path: c.bin("kubectl"),
-      flags: [`--kubeconfig=${c.paths.kubeconfig.admin}`, "apply", "--server-side", "--force-conflicts", ...addonFiles(c.inv).map((f) => `--filename=${m}/${f}`)],
-    },
-    serviceAfter: [
-      ["Restart", "on-failure"],
-      ["RestartSec", "5"],
-    ],
-  });
-}
+const addonsUnit = (c: RenderContext): string => kubectlApplyUnit(c, "Cluster add-ons: CoreDNS", addonFiles(c.inv));
 
 /** What the API server returned for the kube-dns Service and the coredns Deployment (the fields the check reads). */
 export interface CoreDnsObjects {

@@ -7,32 +7,16 @@ import jsYaml from "js-yaml";
 import { findCert } from "../plan-model.js";
 import { approverRbacYaml } from "../render/approver.js";
 import type { RenderContext } from "../render/context.js";
-import { renderUnit } from "../render/systemd.js";
+import { kubectlApplyUnit, manifestsDir } from "../render/kubectl-apply-unit.js";
 import type { Component } from "./component.js";
 
-const manifestsDir = (conf: string): string => `${conf}/manifests`;
 
-function clusterObjectsUnit(c: RenderContext): string {
-  const m = manifestsDir(c.paths.conf);
-  const files = ["csr-crb.yaml", "approver.yaml", ...(c.inv.kubeletCerts === "bootstrap" ? ["bootstrap-tokens.yaml"] : [])];
-  return renderUnit({
-    description: "Cluster objects: csr-crb RBAC, the CSR approver's RBAC and bootstrap tokens",
-    after: ["network-online.target", "kube-apiserver.service"],
-    wants: ["kube-apiserver.service"],
-    service: [
-      ["Type", "oneshot"],
-      ["RemainAfterExit", "yes"],
-    ],
-    exec: {
-      path: c.bin("kubectl"),
-      flags: [`--kubeconfig=${c.paths.kubeconfig.admin}`, "apply", "--server-side", "--force-conflicts", ...files.map((f) => `--filename=${m}/${f}`)],
-    },
-    serviceAfter: [
-      ["Restart", "on-failure"],
-      ["RestartSec", "5"],
-    ],
-  });
-}
+const clusterObjectsUnit = (c: RenderContext): string =>
+  kubectlApplyUnit(c, "Cluster objects: csr-crb RBAC, the CSR approver's RBAC and bootstrap tokens", [
+    "csr-crb.yaml",
+    "approver.yaml",
+    ...(c.inv.kubeletCerts === "bootstrap" ? ["bootstrap-tokens.yaml"] : []),
+  ]);
 
 function bootstrapTokensYaml(c: RenderContext): string {
   return [...c.secrets.tokens.entries()]
