@@ -1,10 +1,11 @@
 // The deploy state folder: made once, reused for good; a changed inventory
 // re-issues only what changed, from the kept CAs; a CA is never replaced.
-import { existsSync, readFileSync, unlinkSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, unlinkSync, readdirSync, writeFileSync } from "node:fs";
+import jsYaml from "js-yaml";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDirs } from "../harness/temp-dirs.js";
-import { buildPlan, defaultInventory, loadOrCreateState, validateInventory, type Inventory } from "@k8s/deploy";
+import { buildPlan, defaultInventory, loadOrCreateState, renderCluster, validateInventory, type Inventory } from "@k8s/deploy";
 import { parseCertificatePem, verifySignature } from "@k8s/pki";
 
 const stateDir = tempDirs("k8s-pki-state-");
@@ -53,6 +54,50 @@ describe("loadOrCreateState", () => {
     for (const [id, m] of first.pki.items) expect(r.pki.items.get(id)).toEqual(m);
     for (const [n, t] of first.secrets.tokens) expect(r.secrets.tokens.get(n)?.value).toBe(t.value);
     expect(r.secrets.tokens.has("node4")).toBe(true);
+  });
+
+  it("a worker added days after the state was made gets a token valid from now; the others keep their own expiry", async () => {
+    const dir = stateDir();
+    const base = defaultInventory();
+    const t0 = new Date("2026-11-28T08:00:00Z");
+    const later = new Date("2026-12-02T08:00:00Z"); // four days on: a token counted from t0 expired three days ago
+    await loadOrCreateState(buildPlan(base), dir, { now: () => t0 });
+    const grown = validateInventory({ ...base, nodes: [...base.nodes, { name: "node4", address: "192.168.95.14", roles: ["worker"] }] });
+    const plan = buildPlan(grown);
+    const r = await loadOrCreateState(plan, dir, { now: () => later });
+    const objects = renderCluster(plan, { pki: r.pki, secrets: r.secrets })
+      .flatMap((n) => n.files)
+      .find((f) => f.path.endsWith("/bootstrap-tokens.yaml"))!;
+    const expiry = Object.fromEntries(
+      jsYaml.loadAll((objects.content as Buffer).toString()).map((o) => {
+        const d = (o as { stringData: { description: string; expiration: string } }).stringData;
+        return [d.description.replace("kubelet bootstrap token of ", ""), d.expiration];
+      }),
+    );
+    expect(expiry).toEqual({
+      node1: "2026-11-29T08:00:00Z",
+      node2: "2026-11-29T08:00:00Z",
+      node3: "2026-11-29T08:00:00Z",
+      node4: "2026-12-03T08:00:00Z",
+    });
+    // Kept so, and read back the same by the strict reader.
+    const saved = JSON.parse(readFileSync(join(dir, "secrets.json"), "utf8")) as { now: string; issued: Record<string, string> };
+    expect(saved.now).toBe(t0.toISOString());
+    expect(saved.issued).toEqual({ node1: t0.toISOString(), node2: t0.toISOString(), node3: t0.toISOString(), node4: later.toISOString() });
+    const again = await loadOrCreateState(plan, dir, { now: () => new Date("2026-12-09T08:00:00Z") });
+    expect(again.secrets.issued.get("node4")).toEqual(later);
+  });
+
+  it("a secrets.json from before per-token times still loads: every kept token counts from the state's time", async () => {
+    const dir = stateDir();
+    const plan = buildPlan(defaultInventory());
+    const t0 = new Date("2026-11-28T08:00:00Z");
+    await loadOrCreateState(plan, dir, { now: () => t0 });
+    const path = join(dir, "secrets.json");
+    const { issued: _dropped, ...old } = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify(old));
+    const r = await loadOrCreateState(plan, dir, { now: () => new Date("2026-12-02T08:00:00Z") });
+    expect([...r.secrets.issued.values()].map((d) => d.toISOString())).toEqual([t0.toISOString(), t0.toISOString(), t0.toISOString()]);
   });
 
   it("refuses to create a new CA in a state folder that lost one, and writes nothing", async () => {

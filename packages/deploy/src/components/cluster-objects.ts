@@ -20,7 +20,7 @@ const clusterObjectsUnit = (c: RenderContext): string =>
 
 function bootstrapTokensYaml(c: RenderContext): string {
   return [...c.secrets.tokens.entries()]
-    .map(([node, token]) => jsYaml.dump(buildTokenSecret(token, { ttl: c.tokenTtl, description: `kubelet bootstrap token of ${node}`, now: c.secrets.now }), { lineWidth: -1, noRefs: true }))
+    .map(([node, token]) => jsYaml.dump(buildTokenSecret(token, { ttl: c.tokenTtl, description: `kubelet bootstrap token of ${node}`, now: c.secrets.issued.get(node) ?? c.secrets.now }), { lineWidth: -1, noRefs: true }))
     .join("---\n");
 }
 

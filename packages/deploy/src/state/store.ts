@@ -43,8 +43,10 @@ export interface SecretsRecord {
   encryptionKey: string;
   /** Bootstrap token by worker name. */
   tokens: Record<string, string>;
-  /** The tokens' time base, ISO 8601. */
+  /** When the state was made, ISO 8601: the time base of tokens without their own time. */
   now: string;
+  /** When each worker's token was made, ISO 8601 (absent in states written before per-token times). */
+  issued?: Record<string, string>;
 }
 
 export type RotationStep = "trust-both" | "reissued";
@@ -241,7 +243,7 @@ export class StateStore {
 
   /** The exact bytes `writeSecrets` would write. */
   secretsText(s: SecretsRecord): string {
-    return jsonText({ encryptionKey: s.encryptionKey, tokens: s.tokens, now: s.now });
+    return jsonText({ encryptionKey: s.encryptionKey, tokens: s.tokens, now: s.now, ...(s.issued === undefined ? {} : { issued: s.issued }) });
   }
 
   /** True when secrets.json already holds exactly `s` in the current format (a write would change nothing). */
