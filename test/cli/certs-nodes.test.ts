@@ -61,7 +61,7 @@ describe("k8s-pki deploy plan --state", () => {
 
     const vip = await runCli(["deploy", "plan", "--inventory", "vip.yaml", "--state", "state"], { cwd: dir });
     expect(vip.code, vip.stderr).toBe(0);
-    expect(vip.stdout).toMatch(/re-issue on next apply:\n {4}apiserver: SANs \+192\.168\.95\.100\n$/);
+    expect(vip.stdout).toMatch(/re-issue on next apply:\n {4}apiserver: SANs \+192\.168\.95\.100\n {2}bootstrap tokens:\n( {4}node[123]: expires \S+Z\n){3}$/);
     // Read only: the state keeps its certificate.
     expect(readFileSync(join(dir, "state", "pki", "apiserver.pem"), "utf8")).toBe(before);
 
@@ -88,7 +88,21 @@ describe("k8s-pki deploy plan --state", () => {
     expect(same.stdout).toContain("nothing to re-issue");
     const grown = await runCli(["deploy", "plan", "--inventory", "grown.yaml", "--local", "local"], { cwd: dir });
     expect(grown.code, grown.stderr).toBe(0);
-    expect(grown.stdout).toMatch(/re-issue on next apply:\n {4}apiserver: SANs \+127\.0\.0\.14 \+node4\n$/);
+    // node4 is a master only: no kubelet, so no token.
+    expect(grown.stdout).toMatch(/re-issue on next apply:\n {4}apiserver: SANs \+127\.0\.0\.14 \+node4\n {2}bootstrap tokens:\n( {4}node[123]: expires \S+Z\n){3}$/);
+  });
+
+  it("flags the bootstrap tokens that expired: counted from when each was made, not from now", async () => {
+    const dir = workdir();
+    writeFileSync(join(dir, "inv.yaml"), DEFAULT_INVENTORY_YAML);
+    const made = new Date(Date.now() - 48 * 3600 * 1000);
+    await loadOrCreateState(buildPlan(await loadInventory(join(dir, "inv.yaml"))), join(dir, "state"), { now: () => made });
+    const r = await runCli(["deploy", "plan", "--inventory", "inv.yaml", "--state", "state"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const expires = new Date(made.getTime() + 24 * 3600 * 1000).toISOString();
+    for (const n of ["node1", "node2", "node3"]) {
+      expect(r.stdout).toContain(`    ${n}: EXPIRED ${expires} (a kubelet that has not bootstrapped yet cannot join with it)\n`);
+    }
   });
 });
 

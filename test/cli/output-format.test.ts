@@ -74,7 +74,15 @@ describe("deploy plan -o json|yaml", () => {
     expect(fresh.state!.reissue.map((r) => r.id)).toEqual(fresh.certificates.map((c) => c.id));
     await loadOrCreateState(buildPlan(defaultInventory()), state);
     const kept = (await both(["deploy", "plan", "--state", state])).doc as PlanDoc;
-    expect(kept.state).toEqual({ dir: state, empty: false, reissue: [], errors: [] });
+    expect(kept.state).toMatchObject({ dir: state, empty: false, reissue: [], errors: [] });
+    // Each worker's bootstrap token with its expiry, a day after it was made.
+    const tokens = (kept.state as unknown as { tokens: { node: string; expires: string; expired: boolean }[] }).tokens;
+    expect(tokens.map((t) => [t.node, t.expired])).toEqual([
+      ["node1", false],
+      ["node2", false],
+      ["node3", false],
+    ]);
+    for (const t of tokens) expect(Date.parse(t.expires) - Date.now()).toBeGreaterThan(23 * 3600 * 1000);
   });
 
 });

@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { tempDirs } from "../harness/temp-dirs.js";
 import { buildPlan, defaultInventory, diffState, formatStateDiff, loadKeptPki, loadOrCreateState, validateInventory, type Inventory, type PkiMaterial } from "@k8s/deploy";
 import { buildPki } from "../../packages/deploy/src/pki-build.js";
+import { diffTokens, type TokenDiffEntry } from "../../packages/deploy/src/state-diff.js";
+import type { SecretsRecord } from "../../packages/deploy/src/state/store.js";
 
 const base = defaultInventory();
 const withVip = validateInventory({ ...base, apiserver: { ...base.apiserver, vip: "192.168.95.100" } });
@@ -98,5 +100,47 @@ describe("loadKeptPki", () => {
     mkdirSync(join(d, "pki"));
     writeFileSync(join(d, "pki", "ca.pem"), "x");
     await expect(loadKeptPki(buildPlan(base), d)).rejects.toThrow(/does not match this inventory/);
+  });
+});
+
+describe("diffTokens", () => {
+  const grown = validateInventory({ ...defaultInventory(), nodes: [...defaultInventory().nodes, { name: "node4", address: "192.168.95.14", roles: ["worker"] }] });
+  const t0 = "2026-11-28T08:00:00.000Z";
+  const record = (issued?: Record<string, string>): SecretsRecord => ({
+    encryptionKey: "k",
+    tokens: { node1: "abcdef.0123456789abcdef", node2: "bcdefa.0123456789abcdef", node3: "cdefab.0123456789abcdef" },
+    now: t0,
+    ...(issued === undefined ? {} : { issued }),
+  });
+  it.each<{ what: string; kept: SecretsRecord | undefined; now: string; want: TokenDiffEntry[] }>([
+    {
+      what: "a day after: every kept token expired, the new worker gets one",
+      kept: record({ node1: t0, node2: t0, node3: "2026-11-29T07:00:00.000Z" }),
+      now: "2026-11-29T08:00:00.000Z",
+      want: [
+        { node: "node1", expires: "2026-11-29T08:00:00.000Z", expired: true },
+        { node: "node2", expires: "2026-11-29T08:00:00.000Z", expired: true },
+        { node: "node3", expires: "2026-11-30T07:00:00.000Z", expired: false },
+        { node: "node4", expired: false },
+      ],
+    },
+    {
+      what: "a file from before per-token times counts from the state's time",
+      kept: record(),
+      now: "2026-11-28T09:00:00.000Z",
+      want: [
+        { node: "node1", expires: "2026-11-29T08:00:00.000Z", expired: false },
+        { node: "node2", expires: "2026-11-29T08:00:00.000Z", expired: false },
+        { node: "node3", expires: "2026-11-29T08:00:00.000Z", expired: false },
+        { node: "node4", expired: false },
+      ],
+    },
+    { what: "no kept secrets: every worker's token is new", kept: undefined, now: t0, want: ["node1", "node2", "node3", "node4"].map((node) => ({ node, expired: false })) },
+  ])("$what", ({ kept, now, want }) => {
+    expect(diffTokens(buildPlan(grown), kept, new Date(now))).toEqual(want);
+  });
+
+  it("pre-signed kubelets have no tokens", () => {
+    expect(diffTokens(buildPlan(validateInventory({ ...defaultInventory(), kubeletCerts: "presigned" })), record(), new Date(t0))).toEqual([]);
   });
 });

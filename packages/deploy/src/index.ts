@@ -31,7 +31,7 @@ export { StateStore, type KeptReader, type RotationState, type SecretsRecord, ty
 export { loadOrCreateState, loadState, renewBootstrapTokens, type StateOptions } from "./state.js";
 export type { ClusterSecrets } from "./state/secrets.js";
 export { signingConfigJson, certCsrJson, type BuildPkiOptions, type Pki, type PkiMaterial } from "./pki-build.js";
-export { diffState, formatStateDiff, loadKeptPki, type StateDiff } from "./state-diff.js";
+export { diffState, formatStateDiff, loadKeptPki, type StateDiff, type TokenDiffEntry } from "./state-diff.js";
 
 // Render: the files, modes and units of every node.
 export { renderCluster, type RenderOptions } from "./render.js";
