@@ -292,6 +292,8 @@ EOF
 # own session so the caller's Ctrl-C or exit does not take the bed down.
 boot_machine() {
   local name=$1 dir="$STATE/machines/$1" d
+  # A veth left by an earlier machine of this name would make nspawn fail to create its own.
+  remove_veth "$name"
   local -a cgs
   mapfile -t cgs < <(make_cgroups "$name")
   (
@@ -304,6 +306,17 @@ boot_machine() {
       --bind=/dev/kmsg --system-call-filter="@keyring bpf"
   ) </dev/null >"$STATE/logs/$name.console.log" 2>&1 &
   echo $!
+}
+
+# The host side of a machine's veth pair, as systemd-nspawn names it (--network-bridge).
+remove_veth() {
+  local link="vb-$1" i
+  for ((i = 0; i < 40; i++)); do
+    ip link show "$link" >/dev/null 2>&1 || return 0
+    ip link delete "$link" 2>/dev/null || true
+    sleep 0.25
+  done
+  log "could not remove $link"
 }
 
 ssh_opts() {
@@ -448,7 +461,7 @@ cmd_up() {
     next=()
     for item in "${pending[@]}"; do
       read -r name addr pid <<<"$item"
-      kill -0 "$pid" 2>/dev/null || die "machine $name exited while booting; console log: $STATE/logs/$name.console.log (clean up with '$0 down')"
+      kill -0 "$pid" 2>/dev/null || die "machine $name exited while booting; last lines of $STATE/logs/$name.console.log: $(tail -n 5 "$STATE/logs/$name.console.log" 2>/dev/null | tr '\n' ' ')(clean up with '$0 down')"
       ssh_ok "$addr" || next+=("$item")
     done
     pending=("${next[@]}")
@@ -530,6 +543,9 @@ cmd_down() {
     [[ -d $r/$CG_NAME ]] && find "$r/$CG_NAME" -depth -type d -exec rmdir {} + 2>/dev/null
     [[ -d $r/$CG_NAME ]] && log "could not remove cgroup $r/$CG_NAME"
   done
+  # Each machine's host-side veth (vb-NAME) goes with its network namespace, which the kernel frees asynchronously
+  # after the machine stops: an `up` right after would then fail with "File exists" for vb-m1. Delete them and wait.
+  for name in "${names[@]}"; do remove_veth "$name"; done
   if ip link show "$BRIDGE" >/dev/null 2>&1; then ip link delete "$BRIDGE"; fi
   sysctl_restore
   rm -rf "$STATE/machines" "$STATE/bed.env" "$STATE/bed.env.tmp" "$STATE/logs" "$OUT"
